@@ -1,0 +1,126 @@
+package io.longlink.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Everything an operator can set, under the {@code longlink.} prefix. Each connection is an entry of
+ * {@link #connections()}, keyed by its id; every knob has a default except the upstream {@code url}.
+ */
+@ConfigMapping(prefix = "longlink")
+public interface LonglinkConfig {
+
+    /** The managed connections, keyed by id ({@code [a-z0-9][a-z0-9-]{0,62}}). */
+    Map<String, ConnectionConfig> connections();
+
+    /** The built-in echo upstream served at {@code /echo}. */
+    Echo echo();
+
+    interface Echo {
+        /** Serve a WebSocket echo endpoint at {@code /echo} so the whole loop can be tried without an upstream. */
+        @WithDefault("false")
+        boolean enabled();
+    }
+
+    interface ConnectionConfig {
+        /** The {@code ws://} or {@code wss://} upstream. */
+        URI url();
+
+        /** Open the connection at start-up. */
+        @WithDefault("true")
+        boolean autoOpen();
+
+        /** Deadline for the TCP connect plus the WebSocket handshake. */
+        @WithDefault("10s")
+        Duration connectTimeout();
+
+        /** How long a close waits for the upstream's close frame before the socket is dropped. */
+        @WithDefault("5s")
+        Duration closeTimeout();
+
+        /** Headers sent with the handshake, e.g. {@code Authorization}. Never logged or shown. */
+        Map<String, String> headers();
+
+        /** Subprotocols offered in the handshake. */
+        Optional<List<String>> subprotocols();
+
+        Reconnect reconnect();
+
+        Heartbeat heartbeat();
+
+        Offline offline();
+
+        Outbox outbox();
+
+        Inbound inbound();
+    }
+
+    interface Reconnect {
+        /** Failed attempts in one cycle before the connection is {@code FAILED}; -1 never gives up. */
+        @WithDefault("10")
+        int maxAttempts();
+
+        /** Delay before the second attempt of a cycle; the first one is immediate. Doubles after each failure. */
+        @WithDefault("2s")
+        Duration initialDelay();
+
+        /** Cap of the doubling delay. */
+        @WithDefault("60s")
+        Duration maxDelay();
+
+        /** Fraction (0 to 1) of each delay that is randomised, so many clients do not retry in step. */
+        @WithDefault("0.5")
+        double jitter();
+    }
+
+    interface Heartbeat {
+        /** Ping period while open. */
+        @WithDefault("10s")
+        Duration interval();
+
+        /** A ping not answered by a pong within this time means the socket is dead. */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
+    interface Offline {
+        /** Reachability probe period while the network is gone. */
+        @WithDefault("1s")
+        Duration probeInterval();
+    }
+
+    interface Outbox {
+        /** Messages waiting per connection; beyond it an enqueue answers 503. */
+        @WithDefault("10000")
+        int capacity();
+
+        /** Largest accepted message body; larger ones answer 413. */
+        @WithDefault("1M")
+        MemorySize maxMessageSize();
+
+        /** Sent messages whose state stays readable by id (the oldest are forgotten first). */
+        @WithDefault("100000")
+        int retainSent();
+
+        /** Messages written to the socket per flush. */
+        @WithDefault("64")
+        int batchSize();
+    }
+
+    interface Inbound {
+        /** Inbound messages kept for reading by cursor (the oldest are dropped first). */
+        @WithDefault("10000")
+        int retain();
+
+        /** Largest message accepted from the upstream; a larger one closes the socket. */
+        @WithDefault("16M")
+        MemorySize maxMessageSize();
+    }
+}

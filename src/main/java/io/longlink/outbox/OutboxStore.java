@@ -1,0 +1,36 @@
+package io.longlink.outbox;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The per-connection FIFO of messages waiting to be sent, and the states of messages already sent.
+ *
+ * <p>One sender per connection reads the head with {@link #head} and, once the socket write completed,
+ * removes exactly those messages with {@link #markSent}. Enqueue may be called from any thread at any time.
+ * Reads never block on I/O, so callers may use them on the event loop; {@link #enqueue} completes once the
+ * message is stored (for a durable store: committed).
+ */
+public interface OutboxStore {
+
+    /**
+     * Appends a message at the tail of its connection's queue. The stage fails with
+     * {@link OutboxFullException} when the queue is at capacity (nothing is stored then). With an
+     * idempotency key already seen for the connection it completes with the first message instead.
+     */
+    CompletionStage<OutboundMessage> enqueue(EnqueueRequest request);
+
+    /** Up to {@code max} messages at the head of the queue, oldest first; nothing is removed. */
+    List<OutboundMessage> head(String connectionId, int max);
+
+    /** The given messages, which are the head of the queue in order, were written to a socket at {@code at}. */
+    void markSent(String connectionId, List<OutboundMessage> messages, Instant at);
+
+    /** The state of one message, while it is queued and for a while after it was sent. */
+    Optional<MessageStatus> find(String connectionId, long messageId);
+
+    /** Messages waiting to be sent. */
+    int queued(String connectionId);
+}

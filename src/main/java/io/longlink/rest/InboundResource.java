@@ -1,0 +1,85 @@
+package io.longlink.rest;
+
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+
+import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.longlink.connection.ConnectionRegistry;
+import io.longlink.inbox.InboundLog;
+import io.longlink.inbox.InboundMessage;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.common.annotation.NonBlocking;
+
+/** What the upstream pushed: a page by cursor, or a live SSE stream that can resume. */
+@Path("/connections/{id}/inbound")
+@NonBlocking
+public class InboundResource {
+
+    /** Page size when the caller gives none. */
+    static final int DEFAULT_LIMIT = 100;
+    /** Largest page a caller may ask for. */
+    static final int MAX_LIMIT = 1000;
+
+    private final ConnectionRegistry registry;
+    private final ObjectMapper json;
+
+    public InboundResource(ConnectionRegistry registry, ObjectMapper json) {
+        this.registry = registry;
+        this.json = json;
+    }
+
+    /** A page of inbound messages; pass {@code next} as {@code after} to read on. */
+    @RegisterForReflection
+    public record Page(List<InboundMessage> messages, long next) {
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Page read(@RestPath String id, @RestQuery String after, @RestQuery String limit) {
+        InboundLog log = registry.get(id).inbox();
+        long from = parse("after", after, 0, 0, Long.MAX_VALUE);
+        int size = (int) parse("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
+        List<InboundMessage> messages = log.read(from, size);
+        long next = messages.isEmpty() ? from : messages.get(messages.size() - 1).seq();
+        return new Page(messages, next);
+    }
+
+    /** One event per inbound message, {@code id:} its seq; resumes after {@code Last-Event-ID}. */
+    @GET
+    @Path("/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public void stream(@RestPath String id, @RestHeader("Last-Event-ID") String lastEventId,
+            @Context SseEventSink sink, @Context Sse sse) {
+        InboundLog log = registry.get(id).inbox();
+        long from = parse("Last-Event-ID", lastEventId, 0, 0, Long.MAX_VALUE);
+        new InboundStream(log, sink, sse, json, from).start();
+    }
+
+    private static long parse(String name, String value, long fallback, long min, long max) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ProblemException.badRequest("bad-cursor", "Bad cursor",
+                name + " must be a whole number from " + min + " to " + max + ", not '" + value + "'");
+    }
+}

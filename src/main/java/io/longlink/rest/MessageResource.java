@@ -1,0 +1,162 @@
+package io.longlink.rest;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.Map;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.RestPath;
+
+import io.longlink.connection.ConnectionRegistry;
+import io.longlink.connection.ManagedConnection;
+import io.longlink.outbox.EnqueueRequest;
+import io.longlink.outbox.MessageState;
+import io.longlink.outbox.MessageStatus;
+import io.longlink.outbox.OutboxStore;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The outbox of a connection over HTTP. Enqueue runs on the event loop and answers as soon as the store has
+ * the message, whatever the connection's state.
+ */
+@Path("/connections/{id}/messages")
+@Produces(MediaType.APPLICATION_JSON)
+@NonBlocking
+public class MessageResource {
+
+    private final ConnectionRegistry registry;
+    private final OutboxStore outbox;
+
+    public MessageResource(ConnectionRegistry registry, OutboxStore outbox) {
+        this.registry = registry;
+        this.outbox = outbox;
+    }
+
+    /** What a 202 answers. */
+    @RegisterForReflection
+    public record Accepted(String id, MessageState state) {
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
+            @RestHeader("Idempotency-Key") String idempotencyKey, byte[] body) {
+        ManagedConnection connection = registry.get(id);
+        boolean binary = isBinary(contentType);
+        byte[] payload = body == null ? new byte[0] : body;
+        if (payload.length == 0) {
+            throw ProblemException.badRequest("empty-body", "Empty body", "a message must have at least one byte");
+        }
+        long max = connection.config().outbox().maxMessageSize().asLongValue();
+        if (payload.length > max) {
+            throw new ProblemException(413, "message-too-large", "Message too large",
+                    "the body has " + payload.length + " bytes; this connection accepts at most " + max);
+        }
+        if (!binary) {
+            payload = toUtf8(payload, contentType);
+        }
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
+        EnqueueRequest request = new EnqueueRequest(id, binary, payload, key,
+                connection.config().outbox().capacity());
+        return Uni.createFrom().completionStage(() -> outbox.enqueue(request)).map(message -> {
+            connection.messageQueued();
+            MessageState state = key == null ? MessageState.QUEUED
+                    : outbox.find(id, message.id()).map(MessageStatus::state).orElse(MessageState.QUEUED);
+            String messageId = Long.toString(message.id());
+            return Response.accepted(new Accepted(messageId, state))
+                    .location(URI.create("/connections/" + id + "/messages/" + messageId))
+                    .build();
+        });
+    }
+
+    @GET
+    @Path("/{messageId}")
+    public MessageStatus get(@RestPath String id, @RestPath String messageId) {
+        registry.get(id);
+        long number;
+        try {
+            number = Long.parseLong(messageId);
+        } catch (NumberFormatException e) {
+            throw unknownMessage(id, messageId);
+        }
+        return outbox.find(id, number).orElseThrow(() -> unknownMessage(id, messageId));
+    }
+
+    private static ProblemException unknownMessage(String id, String messageId) {
+        return new ProblemException(404, "unknown-message", "Unknown message",
+                "connection " + id + " has no message '" + messageId + "'");
+    }
+
+    /** text/*, application/json and +json go as text frames, application/octet-stream as binary; else 415. */
+    private static boolean isBinary(String contentType) {
+        MediaType type = parse(contentType);
+        if (type.isCompatible(MediaType.APPLICATION_OCTET_STREAM_TYPE) && !type.isWildcardType()
+                && !type.isWildcardSubtype()) {
+            return true;
+        }
+        boolean text = "text".equalsIgnoreCase(type.getType()) && !type.isWildcardSubtype();
+        boolean json = "application".equalsIgnoreCase(type.getType())
+                && ("json".equalsIgnoreCase(type.getSubtype()) || type.getSubtype().toLowerCase().endsWith("+json"));
+        if (text || json) {
+            return false;
+        }
+        throw unsupported(contentType);
+    }
+
+    private static MediaType parse(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            throw unsupported("none");
+        }
+        try {
+            return MediaType.valueOf(contentType);
+        } catch (IllegalArgumentException e) {
+            throw unsupported(contentType);
+        }
+    }
+
+    private static ProblemException unsupported(String contentType) {
+        return new ProblemException(415, "unsupported-media-type", "Unsupported media type",
+                "Content-Type " + contentType
+                        + " is not accepted; use text/*, application/json (text frame) or application/octet-stream (binary frame)",
+                Map.of());
+    }
+
+    /** The body as UTF-8, decoded strictly from its declared charset (UTF-8 when none is declared). */
+    private static byte[] toUtf8(byte[] body, String contentType) {
+        String name = parse(contentType).getParameters().get(MediaType.CHARSET_PARAMETER);
+        Charset charset;
+        try {
+            charset = name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
+        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+            throw unsupported(contentType);
+        }
+        String text;
+        try {
+            text = charset.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw ProblemException.badRequest("invalid-text", "Invalid text",
+                    "the body is not valid " + charset.name() + " text");
+        }
+        return charset.equals(StandardCharsets.UTF_8) ? body : text.getBytes(StandardCharsets.UTF_8);
+    }
+}
