@@ -33,4 +33,9 @@ public interface OutboxStore {
 
     /** Messages waiting to be sent. */
     int queued(String connectionId);
+
+    /** Whether an enqueue can be stored now (readiness reports it); a memory store always can. */
+    default boolean writable() {
+        return true;
+    }
 }
