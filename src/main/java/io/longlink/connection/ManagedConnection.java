@@ -61,6 +61,10 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private final String id;
     private final LonglinkConfig.ConnectionConfig config;
     private final String redactedUrl;
+    /** The upstream URL without its path: the connector appends a path, and would add a '/' to an empty one. */
+    private final URI baseUri;
+    /** The upstream URL's raw path, sent exactly as configured. */
+    private final String path;
     private final OutboxStore outbox;
     private final InboundLog inbox;
     private final Vertx vertx;
@@ -108,6 +112,10 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         this.id = id;
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
+        URI url = config.url();
+        this.baseUri = URI.create(url.getScheme() + "://" + url.getRawAuthority()
+                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()));
+        this.path = url.getRawPath() == null ? "" : url.getRawPath();
         this.outbox = outbox;
         this.inbox = inbox;
         this.vertx = vertx;
@@ -115,7 +123,6 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         this.policy = new ReconnectPolicy(id, config.reconnect());
         this.heartbeat = new HeartbeatMonitor(vertx, clock, config.heartbeat().interval(),
                 config.heartbeat().timeout(), this);
-        URI url = config.url();
         int port = url.getPort() >= 0 ? url.getPort() : ("wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
         this.probe = new ReachabilityProbe(vertx, url.getHost(), port, config.offline().probeInterval(),
                 config.connectTimeout(), this);
@@ -377,7 +384,8 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         int connectMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         int maxMessage = (int) Math.min(Integer.MAX_VALUE, config.inbound().maxMessageSize().asLongValue());
         BasicWebSocketConnector connector = BasicWebSocketConnector.create()
-                .baseUri(config.url())
+                .baseUri(baseUri)
+                .path(path)
                 .executionModel(BasicWebSocketConnector.ExecutionModel.NON_BLOCKING)
                 .customizeOptions((connectOptions, clientOptions) -> clientOptions
                         .setConnectTimeout(connectMillis)

@@ -13,6 +13,11 @@ public final class Api {
     /** How long a test waits for something that should happen well within a second or two. */
     public static final Duration PATIENCE = Duration.ofSeconds(20);
 
+    static {
+        // every test that talks to the app expects its upstreams to be listening
+        UpstreamResource.main();
+    }
+
     private Api() {
     }
 

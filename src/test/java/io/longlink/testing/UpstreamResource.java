@@ -14,7 +14,7 @@ import io.vertx.core.Vertx;
  * the packaged-app {@code *IT} classes.
  *
  * <ul>
- * <li>{@link #main()}: always up; paths {@code /alpha}, {@code /beta}, {@code /frozen}, {@code /tiny},
+ * <li>{@link #main()}: always up once a test touches it; paths {@code /alpha}, {@code /beta}, {@code /frozen}, {@code /tiny},
  * {@code /manual}, {@code /secret}.</li>
  * <li>{@link #flaky()}: killed and restarted by tests; path {@code /volatile}.</li>
  * <li>{@link #late()}: not started at first; path {@code /doomed} fails until a test starts it.</li>
@@ -22,58 +22,85 @@ import io.vertx.core.Vertx;
  */
 public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
+    // Quarkus may run this resource and the tests in different class loaders, so the servers cannot be
+    // shared through static fields set in start(): start() only picks the ports (kept in system properties,
+    // which every class loader sees) and the test side starts the servers on first use.
+    private static final String MAIN_PORT = "upstream-test.main-port";
+    private static final String FLAKY_PORT = "upstream-test.flaky-port";
+    private static final String LATE_PORT = "upstream-test.late-port";
+
     private static Vertx vertx;
     private static UpstreamServer main;
     private static UpstreamServer flaky;
     private static UpstreamServer late;
 
     public static UpstreamServer main() {
+        servers();
         return main;
     }
 
     public static UpstreamServer flaky() {
+        servers();
         return flaky;
     }
 
     public static UpstreamServer late() {
+        servers();
         return late;
     }
 
-    @Override
-    public synchronized Map<String, String> start() {
+    private static synchronized void servers() {
         if (vertx == null) {
+            ports();
             vertx = Vertx.vertx();
-            main = new UpstreamServer(vertx, freePort()).start();
-            flaky = new UpstreamServer(vertx, freePort()).start();
-            late = new UpstreamServer(vertx, freePort());
+            main = new UpstreamServer(vertx, Integer.getInteger(MAIN_PORT)).start();
+            flaky = new UpstreamServer(vertx, Integer.getInteger(FLAKY_PORT)).start();
+            late = new UpstreamServer(vertx, Integer.getInteger(LATE_PORT));
         }
-        Map<String, String> config = new HashMap<>();
-        connection(config, "alpha", main.url("/alpha"));
-        connection(config, "beta", main.url("/beta"));
+    }
 
-        connection(config, "frozen", main.url("/frozen"));
+    private static synchronized void ports() {
+        for (String key : new String[] { MAIN_PORT, FLAKY_PORT, LATE_PORT }) {
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, Integer.toString(freePort()));
+            }
+        }
+    }
+
+    private static String url(String portKey, String path) {
+        return "ws://localhost:" + System.getProperty(portKey) + path;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        ports();
+        Map<String, String> config = new HashMap<>();
+        connection(config, "alpha", url(MAIN_PORT, "/alpha"));
+        connection(config, "beta", url(MAIN_PORT, "/beta"));
+
+        connection(config, "frozen", url(MAIN_PORT, "/frozen"));
         config.put("longlink.connections.frozen.heartbeat.interval", "200ms");
         config.put("longlink.connections.frozen.heartbeat.timeout", "400ms");
         config.put("longlink.connections.frozen.close-timeout", "1s");
 
-        connection(config, "tiny", main.url("/tiny"));
+        connection(config, "tiny", url(MAIN_PORT, "/tiny"));
         config.put("longlink.connections.tiny.auto-open", "false");
         config.put("longlink.connections.tiny.outbox.capacity", "3");
         config.put("longlink.connections.tiny.outbox.max-message-size", "16");
         config.put("longlink.connections.tiny.inbound.retain", "5");
 
-        connection(config, "manual", main.url("/manual"));
+        connection(config, "manual", url(MAIN_PORT, "/manual"));
         config.put("longlink.connections.manual.auto-open", "false");
 
-        connection(config, "secret", main.url("/secret").replace("ws://", "ws://user:hunter2@")
+        connection(config, "secret", url(MAIN_PORT, "/secret").replace("ws://", "ws://user:hunter2@")
                 + "?token=s3cr3t&room=lobby");
         config.put("longlink.connections.secret.headers.Authorization", "Bearer abc123");
         config.put("longlink.connections.secret.subprotocols", "chat.v2,chat.v1");
 
-        connection(config, "volatile", flaky.url("/volatile"));
+        connection(config, "volatile", url(FLAKY_PORT, "/volatile"));
         config.put("longlink.connections.volatile.reconnect.max-attempts", "-1");
 
-        connection(config, "doomed", late.url("/doomed"));
+        connection(config, "doomed", url(LATE_PORT, "/doomed"));
         config.put("longlink.connections.doomed.auto-open", "false");
         config.put("longlink.connections.doomed.reconnect.max-attempts", "3");
         config.put("longlink.connections.doomed.reconnect.jitter", "0");
@@ -85,14 +112,15 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         config.put(prefix + "url", url);
         config.put(prefix + "reconnect.initial-delay", "100ms");
         config.put(prefix + "reconnect.max-delay", "400ms");
-        config.put(prefix + "reconnect.max-attempts", "50");
+        // the app may start before the first test starts the servers: keep retrying until then
+        config.put(prefix + "reconnect.max-attempts", "-1");
         config.put(prefix + "heartbeat.interval", "500ms");
         config.put(prefix + "heartbeat.timeout", "2s");
         config.put(prefix + "connect-timeout", "2s");
     }
 
     @Override
-    public synchronized void stop() {
+    public void stop() {
         // the servers live as long as the test JVM: several test classes share them
     }
 

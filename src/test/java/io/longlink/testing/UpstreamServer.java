@@ -77,7 +77,8 @@ public final class UpstreamServer implements AutoCloseable {
         if (server != null) {
             return this;
         }
-        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost("localhost").setPort(port));
+        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost("localhost").setPort(port)
+                .setWebSocketSubProtocols(List.of("chat.v2", "chat.v1")));
         s.requestHandler(request -> {
             PathState state = path(request.path());
             Map<String, String> headers = new ConcurrentHashMap<>();

@@ -1,0 +1,126 @@
+package io.longlink;
+
+import static io.longlink.testing.Api.close;
+import static io.longlink.testing.Api.status;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.longlink.testing.UpstreamResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+
+/**
+ * Behaviour 8 of the core issue: every error of the contract is application/problem+json with type, title,
+ * status and detail, and changes nothing: no message is queued or sent.
+ */
+@QuarkusTest
+@QuarkusTestResource(UpstreamResource.class)
+class BadInputTest {
+
+    private int queuedBefore;
+    private int framesBefore;
+
+    @BeforeEach
+    void closeTiny() {
+        close("tiny");
+        queuedBefore = status("tiny").getInt("queued");
+        framesBefore = UpstreamResource.main().path("/tiny").frames.size();
+    }
+
+    private void nothingChanged() {
+        assertEquals(queuedBefore, status("tiny").getInt("queued"));
+        assertEquals(framesBefore, UpstreamResource.main().path("/tiny").frames.size());
+    }
+
+    private static ValidatableResponse problem(ValidatableResponse response, int status, String type) {
+        return response.statusCode(status)
+                .contentType("application/problem+json")
+                .body("type", endsWith("/" + type))
+                .body("title", notNullValue())
+                .body("status", equalTo(status))
+                .body("detail", notNullValue());
+    }
+
+    @Test
+    void emptyBodyIs400() {
+        problem(given().contentType("text/plain").body("").post("/connections/tiny/messages").then(), 400,
+                "empty-body");
+        problem(given().contentType("application/octet-stream").body(new byte[0])
+                .post("/connections/tiny/messages").then(), 400, "empty-body");
+        nothingChanged();
+    }
+
+    @Test
+    void oversizedBodyIs413() {
+        problem(given().contentType("text/plain").body("seventeen bytes!!").post("/connections/tiny/messages")
+                .then(), 413, "message-too-large").body("detail", containsString("16"));
+        nothingChanged();
+    }
+
+    @Test
+    void exactlyTheLimitIsAccepted() {
+        given().contentType("text/plain").body("sixteen bytes!!!").post("/connections/tiny/messages")
+                .then().statusCode(202);
+        assertEquals(queuedBefore + 1, status("tiny").getInt("queued"));
+        given().post("/connections/tiny/open").then().statusCode(200);
+        org.awaitility.Awaitility.await().atMost(io.longlink.testing.Api.PATIENCE)
+                .until(() -> status("tiny").getInt("queued") == 0);
+        close("tiny");
+    }
+
+    @Test
+    void unsupportedMediaTypesAre415() {
+        problem(given().contentType("image/png").body(new byte[] { 1 }).post("/connections/tiny/messages").then(),
+                415, "unsupported-media-type");
+        problem(given().contentType("application/xml").body("<a/>").post("/connections/tiny/messages").then(),
+                415, "unsupported-media-type");
+        nothingChanged();
+    }
+
+    @Test
+    void textThatIsNotValidInItsCharsetIs400() {
+        problem(given().contentType("text/plain; charset=utf-8").body(new byte[] { (byte) 0xc3, (byte) 0x28 })
+                .post("/connections/tiny/messages").then(), 400, "invalid-text");
+        nothingChanged();
+    }
+
+    @Test
+    void unknownConnectionIs404ForEveryEndpoint() {
+        problem(given().contentType("text/plain").body("x").post("/connections/nope/messages").then(), 404,
+                "unknown-connection");
+        problem(given().get("/connections/nope/messages/1").then(), 404, "unknown-connection");
+        problem(given().get("/connections/nope/inbound").then(), 404, "unknown-connection");
+        problem(given().get("/connections/nope/inbound/stream").then(), 404, "unknown-connection");
+        nothingChanged();
+    }
+
+    @Test
+    void unknownMessageIs404() {
+        problem(given().get("/connections/tiny/messages/999999").then(), 404, "unknown-message");
+        problem(given().get("/connections/tiny/messages/not-a-number").then(), 404, "unknown-message");
+    }
+
+    @Test
+    void badCursorsAre400() {
+        problem(given().queryParam("after", "-1").get("/connections/tiny/inbound").then(), 400, "bad-cursor");
+        problem(given().queryParam("after", "abc").get("/connections/tiny/inbound").then(), 400, "bad-cursor");
+        problem(given().queryParam("limit", "0").get("/connections/tiny/inbound").then(), 400, "bad-cursor");
+        problem(given().queryParam("limit", "100000").get("/connections/tiny/inbound").then(), 400, "bad-cursor");
+        problem(given().header("Last-Event-ID", "xyz").get("/connections/tiny/inbound/stream").then(), 400,
+                "bad-cursor");
+    }
+
+    @Test
+    void unknownPathsAndMethodsAreProblemsToo() {
+        problem(given().get("/no-such-thing").then(), 404, "not-found");
+        problem(given().delete("/connections/tiny").then(), 405, "method-not-allowed");
+    }
+}
