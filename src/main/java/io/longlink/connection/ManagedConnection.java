@@ -394,7 +394,9 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         int connectMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         int maxMessage = (int) Math.min(Integer.MAX_VALUE, config.inbound().maxMessageSize().asLongValue());
         BasicWebSocketConnector connector = BasicWebSocketConnector.create()
-                .baseUri(config.url())
+                .baseUri(origin(config.url()))
+                .path(config.url().getRawPath() == null || config.url().getRawPath().isEmpty() ? "/"
+                        : config.url().getRawPath())
                 .executionModel(BasicWebSocketConnector.ExecutionModel.NON_BLOCKING)
                 .customizeOptions((connectOptions, clientOptions) -> clientOptions
                         .setConnectTimeout(connectMillis)
@@ -410,6 +412,15 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         config.headers().forEach(connector::addHeader);
         config.subprotocols().ifPresent(list -> list.forEach(connector::addSubprotocol));
         return connector;
+    }
+
+    /**
+     * The URL without its path: given a base URI with a path and no {@code path(..)}, the connector asks for
+     * that path with a {@code /} appended ({@code /feed} became {@code /feed/}), so the path is set on its own.
+     */
+    private static URI origin(URI url) {
+        return URI.create(url.getScheme() + "://" + url.getRawAuthority()
+                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()));
     }
 
     private void textReceived(long token, String text) {

@@ -53,7 +53,8 @@ public final class UpstreamServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final String host;
-    private final int port;
+    /** The port; 0 until the first start when any free port was asked for. */
+    private volatile int port;
     private final Map<String, PathState> paths = new ConcurrentHashMap<>();
     private volatile HttpServer server;
 
@@ -62,7 +63,10 @@ public final class UpstreamServer implements AutoCloseable {
         this(vertx, "localhost", port);
     }
 
-    /** A server listening on {@code host} (a name or an address of this machine). */
+    /**
+     * A server listening on {@code host} (a name or an address of this machine) and {@code port}; port 0 takes
+     * a free port at the first {@link #start()} and keeps it for restarts.
+     */
     public UpstreamServer(Vertx vertx, String host, int port) {
         this.vertx = vertx;
         this.host = host;
@@ -75,6 +79,11 @@ public final class UpstreamServer implements AutoCloseable {
 
     public String url(String path) {
         return "ws://" + host + ":" + port + path;
+    }
+
+    /** The paths requested so far. */
+    public java.util.Set<String> paths() {
+        return paths.keySet();
     }
 
     public PathState path(String path) {
@@ -112,6 +121,7 @@ public final class UpstreamServer implements AutoCloseable {
             });
         });
         server = await(s.listen());
+        port = server.actualPort();
         return this;
     }
 
