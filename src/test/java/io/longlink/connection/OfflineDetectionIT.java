@@ -81,8 +81,8 @@ class OfflineDetectionIT {
     static void wireNamespace() {
         assumeTrue(NetworkNamespace.available(), "needs root and iproute2 (ip netns, veth)");
         assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run after package");
-        namespace = new NetworkNamespace(NAMESPACE)
-                .veth("ll3c-h", "10.213.3.5/30", "ll3c-a", APP_ADDRESS + "/30")
+        namespace = new NetworkNamespace(NAMESPACE);
+        namespace.veth("ll3c-h", "10.213.3.5/30", "ll3c-a", APP_ADDRESS + "/30")
                 .veth("ll3d-h", UPSTREAM_ADDRESS + "/30", DATA_DEVICE, "10.213.3.2/30");
         vertx = Vertx.vertx();
         upstream = new UpstreamServer(vertx, UPSTREAM_ADDRESS, 0).start();
@@ -98,12 +98,17 @@ class OfflineDetectionIT {
         if (namespace == null) {
             return;
         }
-        RestAssured.baseURI = previousBaseUri;
-        RestAssured.port = previousPort;
         try {
-            upstream.kill();
-            stoppable.kill();
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            if (vertx != null) {
+                RestAssured.baseURI = previousBaseUri;
+                RestAssured.port = previousPort;
+                for (UpstreamServer server : new UpstreamServer[] {upstream, stoppable}) {
+                    if (server != null) {
+                        server.kill();
+                    }
+                }
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
         } finally {
             namespace.close();
         }
