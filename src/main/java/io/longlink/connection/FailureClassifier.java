@@ -22,9 +22,11 @@ import io.vertx.core.http.UpgradeRejectedException;
  * <table>
  * <caption>connect failure to classification</caption>
  * <tr><th>situation (errno)</th><th>raised (cause)</th><th>means</th></tr>
- * <tr><td>name does not resolve (NXDOMAIN)</td><td>{@link UnknownHostException} "Failed to resolve 'h'" (Netty
- * {@code DnsErrorCauseException})</td><td>offline</td></tr>
- * <tr><td>name server silent</td><td>{@link UnknownHostException} ({@code DnsNameResolverTimeoutException}, a
+ * <tr><td>name does not resolve, JDK resolver (Quarkus' default, {@code quarkus.vertx.use-async-dns=false})</td>
+ * <td>{@link UnknownHostException} "h: Name or service not known", no cause</td><td>offline</td></tr>
+ * <tr><td>name does not resolve (NXDOMAIN), Netty resolver (async DNS)</td><td>{@link UnknownHostException}
+ * "Failed to resolve 'h'" (Netty {@code DnsErrorCauseException})</td><td>offline</td></tr>
+ * <tr><td>name server silent, Netty resolver</td><td>{@link UnknownHostException} ({@code DnsNameResolverTimeoutException}, a
  * {@link DnsNameResolverException})</td><td>offline</td></tr>
  * <tr><td>no route at all, interface down (ENETUNREACH)</td><td>Netty {@code AnnotatedSocketException}
  * "Network is unreachable: /a:p" (plain {@link SocketException}: the JDK has no subclass for it)</td>

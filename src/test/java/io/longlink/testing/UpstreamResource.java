@@ -18,8 +18,7 @@ import io.vertx.core.Vertx;
  * {@code /manual}, {@code /secret}.</li>
  * <li>{@link #flaky()}: killed and restarted by tests; path {@code /volatile}.</li>
  * <li>{@link #late()}: not started at first; path {@code /doomed} fails until a test starts it.</li>
- * <li>no server: connection {@code unresolvable} points at a name that never resolves ({@code .invalid}); the
- * resolver gives up after one short query, so a missing or silent name server fails as fast as NXDOMAIN.</li>
+ * <li>no server: connection {@code unresolvable} points at a name that never resolves ({@code .invalid}).</li>
  * </ul>
  */
 public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
@@ -82,8 +81,6 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
         connection(config, "unresolvable", "ws://upstream.longlink.invalid:9/feed");
         config.put("longlink.connections.unresolvable.auto-open", "false");
-        config.put("quarkus.vertx.resolver.query-timeout", "1s");
-        config.put("quarkus.vertx.resolver.max-queries", "1");
         return config;
     }
 
