@@ -11,23 +11,49 @@ import io.netty.resolver.dns.DnsNameResolverException;
 import io.vertx.core.http.UpgradeRejectedException;
 
 /**
- * Tells "the network is gone" apart from "the upstream is down", from the exception types the JDK, Netty and
- * Vert.x raise for a failed connect or a lost socket (the whole cause chain is searched):
+ * Tells "the network is gone" apart from "the upstream is down", from the exception types that the JDK, Netty
+ * and Vert.x raise for a failed connect. The whole cause chain is searched, outermost first, so wrappers
+ * (Mutiny, {@code CompletionException}, {@link NetworkUnreachableException}) do not hide the cause.
  *
- * <ul>
- * <li>network unreachable: {@link UnknownHostException} (name does not resolve), Netty's
- * {@link DnsNameResolverException} (resolver timed out or failed), {@link NoRouteToHostException}
- * (EHOSTUNREACH), and a {@link SocketException} saying "Network is unreachable" (ENETUNREACH, which the JDK
- * raises as a plain {@code SocketException} and Netty re-throws as a subclass of it);</li>
- * <li>upstream down: {@link ConnectException} (refused), {@link UpgradeRejectedException} (handshake answered
- * with an HTTP status), {@link ConnectTimeoutException} and handshake timeouts, and anything else.</li>
- * </ul>
+ * <p>What Vert.x 4.5.27 on the NIO transport actually raises, for a plain TCP connect ({@code NetClient}) and a
+ * WebSocket handshake alike (each row is reproduced by a real connection attempt in
+ * {@code FailureClassifierTest}):
+ *
+ * <table>
+ * <caption>connect failure to classification</caption>
+ * <tr><th>situation (errno)</th><th>raised (cause)</th><th>means</th></tr>
+ * <tr><td>name does not resolve, JDK resolver (Quarkus' default, {@code quarkus.vertx.use-async-dns=false})</td>
+ * <td>{@link UnknownHostException} "h: Name or service not known", no cause</td><td>offline</td></tr>
+ * <tr><td>name does not resolve (NXDOMAIN), Netty resolver (async DNS)</td><td>{@link UnknownHostException}
+ * "Failed to resolve 'h'" (Netty {@code DnsErrorCauseException})</td><td>offline</td></tr>
+ * <tr><td>name server silent, Netty resolver</td><td>{@link UnknownHostException} ({@code DnsNameResolverTimeoutException}, a
+ * {@link DnsNameResolverException})</td><td>offline</td></tr>
+ * <tr><td>no route at all, interface down (ENETUNREACH)</td><td>Netty {@code AnnotatedSocketException}
+ * "Network is unreachable: /a:p" (plain {@link SocketException}: the JDK has no subclass for it)</td>
+ * <td>offline</td></tr>
+ * <tr><td>host unreachable, unreachable route or no ARP answer (EHOSTUNREACH)</td><td>Netty
+ * {@code AnnotatedNoRouteToHostException} ({@link NoRouteToHostException})</td><td>offline</td></tr>
+ * <tr><td>nothing listens (ECONNREFUSED)</td><td>Netty {@code AnnotatedConnectException} "Connection refused"
+ * ({@link ConnectException})</td><td>upstream down; also a {@linkplain #isRefusal refusal}</td></tr>
+ * <tr><td>no SYN-ACK within the connect timeout</td><td>{@link ConnectTimeoutException} (a
+ * {@link ConnectException})</td><td>upstream down</td></tr>
+ * <tr><td>handshake answered with an HTTP status</td><td>{@link UpgradeRejectedException}</td>
+ * <td>upstream down</td></tr>
+ * <tr><td>no handshake within {@code connect-timeout}</td><td>the service's own
+ * {@link java.util.concurrent.TimeoutException}</td><td>upstream down</td></tr>
+ * <tr><td>anything else</td><td></td><td>upstream down</td></tr>
+ * </table>
+ *
+ * <p>Upstream down means {@code RECONNECTING} with backoff; offline means {@code OFFLINE} with the reachability
+ * probe. A socket lost while open is classified through the reconnect attempt that follows at once: it reaches
+ * the upstream (or is refused) when only the upstream died, and fails as offline when the network went away.
  */
 final class FailureClassifier {
 
     private FailureClassifier() {
     }
 
+    /** The failure says the network, not the upstream, is gone: name resolution or routing failed. */
     static boolean isNetworkUnreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof UnknownHostException || t instanceof NoRouteToHostException
@@ -45,11 +71,31 @@ final class FailureClassifier {
         return false;
     }
 
+    /**
+     * The host answered a connect with a refusal (RST): the route exists, so the network is there even though
+     * nothing listens. A timed-out connect is not a refusal.
+     */
+    static boolean isRefusal(Throwable failure) {
+        if (isNetworkUnreachable(failure)) {
+            return false;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException && !(t instanceof ConnectTimeoutException) && t.getMessage() != null
+                    && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A short human description, without class names. */
     static String describe(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof UpgradeRejectedException rejected) {
                 return "handshake rejected with HTTP status " + rejected.getStatus();
+            }
+            if (t instanceof UnknownHostException) {
+                return "unknown host: " + messageOf(t);
             }
         }
         Throwable root = failure;
@@ -60,12 +106,13 @@ final class FailureClassifier {
         if (message == null || message.isBlank()) {
             message = "no detail";
         }
-        if (root instanceof UnknownHostException) {
-            return "unknown host: " + message;
-        }
         if (root instanceof ConnectException) {
             return "connect failed: " + message;
         }
         return message;
+    }
+
+    private static String messageOf(Throwable t) {
+        return t.getMessage() == null || t.getMessage().isBlank() ? "no detail" : t.getMessage();
     }
 }

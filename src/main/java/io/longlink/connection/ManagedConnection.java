@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,6 +45,13 @@ import io.vertx.core.buffer.Buffer;
  * <li>Every connection attempt gets a fresh {@code socketToken}; callbacks of a socket (messages, pongs,
  * close, error) act only while their token is the current one, so a late event from an older socket never
  * changes the state of a newer one. {@code generation} counts sockets that reached {@code OPEN}.</li>
+ * <li>A failed attempt is classified by {@link FailureClassifier}. An upstream that is down (refused, handshake
+ * rejected, timeout) counts as an attempt and the cycle goes on with backoff. A network that is gone (unknown
+ * host, network unreachable, no route) ends the cycle uncounted ({@link NetworkUnreachableException}) and the
+ * connection goes {@code OFFLINE}: no heartbeat (it only runs while {@code OPEN}), no attempt, only the
+ * {@link ReachabilityProbe}, identified by {@code probeToken}. When the probe answers, a fresh cycle starts at once
+ * with {@code attempt} reset. A socket lost while open starts a cycle whose first attempt is immediate, so a
+ * lost socket is classified by that attempt. Being offline therefore never leads to {@code FAILED}.</li>
  * <li>Messages are sent only while {@code OPEN}, by one flush loop at a time ({@code flushing}): a batch of
  * the outbox head is written, and only the messages whose write completed leave the outbox. A failed write
  * makes the socket count as lost; the rest stays queued for the next socket.</li>
@@ -76,7 +84,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private final AtomicLong sent = new AtomicLong();
     /** Frames received from the upstream since start. */
     private final AtomicLong received = new AtomicLong();
-    /** Failed connection attempts since start. */
+    /** Failed connection attempts since start; an attempt that found the network gone is not counted. */
     private final AtomicLong failedAttemptsTotal = new AtomicLong();
     /** Times the connection went OFFLINE since start. */
     private final AtomicLong offlinePeriods = new AtomicLong();
@@ -124,7 +132,9 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         this.heartbeat = new HeartbeatMonitor(vertx, clock, config.heartbeat().interval(),
                 config.heartbeat().timeout(), this);
         int port = url.getPort() >= 0 ? url.getPort() : ("wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
-        this.probe = new ReachabilityProbe(vertx, url.getHost(), port, config.offline().probeInterval(),
+        String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1)
+                : url.getHost();
+        this.probe = new ReachabilityProbe(vertx, host, port, config.offline().probeInterval(),
                 config.connectTimeout(), this);
     }
 
@@ -321,12 +331,19 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
             result.completeExceptionally(new CycleCancelledException());
             return;
         }
-        Log.debugf("[%s] attempt %d failed: %s", id, failedAttempts, description);
-        failedAttemptsTotal.incrementAndGet();
+        if (offline) {
+            Log.debugf("[%s] attempt found the network gone: %s", id, description);
+        } else {
+            Log.debugf("[%s] attempt %d failed: %s", id, failedAttempts, description);
+            failedAttemptsTotal.incrementAndGet();
+        }
         result.completeExceptionally(offline ? new NetworkUnreachableException(failure) : failure);
     }
 
-    private void cycleEnded(long cycleToken, Throwable failure) {
+    private void cycleEnded(long cycleToken, Throwable outcome) {
+        Throwable failure = outcome instanceof CompletionException && outcome.getCause() != null
+                ? outcome.getCause()
+                : outcome;
         if (failure == null || failure instanceof CycleCancelledException) {
             return;
         }

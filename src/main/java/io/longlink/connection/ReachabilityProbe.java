@@ -1,25 +1,30 @@
 package io.longlink.connection;
 
-import java.net.ConnectException;
 import java.time.Duration;
 
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 
 /**
  * While a connection is {@code OFFLINE}: every {@code interval}, resolve the upstream host and open a TCP
- * connection to its port (then close it at once). The network counts as back when the connect succeeds or
- * is refused (a refusal comes from the host, so the route exists); the listener then reconnects.
+ * connection to its port with a short timeout (the smaller of the interval and the connect timeout), then close
+ * it at once. No WebSocket handshake, no attempt counted. The network counts as back when the connect succeeds
+ * or is {@linkplain FailureClassifier#isRefusal refused} (a refusal comes from the host, so the route
+ * exists); the listener then reconnects. Any other failure is reported as still unreachable and the next probe
+ * starts one {@code interval} after this one started, so a slow timeout does not stretch the period.
  *
- * <p>All mutable state is guarded by {@code this}; the listener is called outside the lock.
+ * <p>At most one probe runs at a time. {@link #start()} hands out a token that every listener call carries;
+ * {@link #stop()} and a new {@code start()} make the results of earlier probes stale, and stale results are
+ * dropped here. All mutable state is guarded by {@code this}; the listener is called outside the lock.
  */
 final class ReachabilityProbe {
 
     interface Listener {
+        /** The upstream's host answered the probe with this token: reconnect now. */
         void networkReturned(long probeToken);
 
+        /** The probe with this token failed again; {@code failure} says how. */
         void stillUnreachable(long probeToken, Throwable failure);
     }
 
@@ -32,7 +37,9 @@ final class ReachabilityProbe {
 
     /** Token of the running probe, or -1 when stopped. */
     private long token = -1;
+    /** The timer of the next probe, or -1 while one is in flight or stopped. */
     private long timer = -1;
+    /** The last token handed out. */
     private long nextToken;
 
     ReachabilityProbe(Vertx vertx, String host, int port, Duration interval, Duration connectTimeout,
@@ -46,11 +53,11 @@ final class ReachabilityProbe {
         this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(timeoutMillis));
     }
 
-    /** Starts probing; returns the token that the listener's calls carry. */
+    /** Starts probing, the first probe one interval from now; returns the token the listener's calls carry. */
     synchronized long start() {
         stopLocked();
         token = ++nextToken;
-        schedule(token);
+        schedule(token, intervalMillis());
         return token;
     }
 
@@ -58,8 +65,12 @@ final class ReachabilityProbe {
         stopLocked();
     }
 
-    private void schedule(long probeToken) {
-        timer = vertx.setTimer(Math.max(1, interval.toMillis()), id -> probe(probeToken));
+    private long intervalMillis() {
+        return Math.max(1, interval.toMillis());
+    }
+
+    private void schedule(long probeToken, long delayMillis) {
+        timer = vertx.setTimer(Math.max(1, delayMillis), id -> probe(probeToken));
     }
 
     private void probe(long probeToken) {
@@ -69,11 +80,12 @@ final class ReachabilityProbe {
             }
             timer = -1;
         }
+        long startedNanos = System.nanoTime();
         client.connect(port, host).onComplete(result -> {
             if (result.succeeded()) {
                 result.result().close();
             }
-            boolean reachable = result.succeeded() || isRefusal(result.cause());
+            boolean reachable = result.succeeded() || FailureClassifier.isRefusal(result.cause());
             synchronized (this) {
                 if (probeToken != token) {
                     return;
@@ -81,7 +93,8 @@ final class ReachabilityProbe {
                 if (reachable) {
                     stopLocked();
                 } else {
-                    schedule(probeToken);
+                    long elapsedMillis = (System.nanoTime() - startedNanos) / 1_000_000;
+                    schedule(probeToken, intervalMillis() - elapsedMillis);
                 }
             }
             if (reachable) {
@@ -90,16 +103,6 @@ final class ReachabilityProbe {
                 listener.stillUnreachable(probeToken, result.cause());
             }
         });
-    }
-
-    private static boolean isRefusal(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConnectException && !(t instanceof ConnectTimeoutException)
-                    && !FailureClassifier.isNetworkUnreachable(failure)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void stopLocked() {

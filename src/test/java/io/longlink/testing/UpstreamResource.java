@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
  * {@code /manual}, {@code /secret}.</li>
  * <li>{@link #flaky()}: killed and restarted by tests; path {@code /volatile}.</li>
  * <li>{@link #late()}: not started at first; path {@code /doomed} fails until a test starts it.</li>
+ * <li>no server: connection {@code unresolvable} points at a name that never resolves ({@code .invalid}).</li>
  * </ul>
  */
 public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
@@ -104,6 +105,9 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         config.put("longlink.connections.doomed.auto-open", "false");
         config.put("longlink.connections.doomed.reconnect.max-attempts", "3");
         config.put("longlink.connections.doomed.reconnect.jitter", "0");
+
+        connection(config, "unresolvable", "ws://upstream.longlink.invalid:9/feed");
+        config.put("longlink.connections.unresolvable.auto-open", "false");
         return config;
     }
 

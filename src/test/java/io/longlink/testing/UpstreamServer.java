@@ -15,7 +15,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 
 /**
- * A real WebSocket upstream for tests, on loopback, that a test can start, kill (TCP closed without a close
+ * A real WebSocket upstream for tests, on loopback or a given local address, that a test can start, kill (TCP closed without a close
  * frame), restart on the same port, freeze (stop reading: no pongs, no close replies), and ask what it
  * received. Behaviour is per request path, so one server can stand for several upstreams.
  */
@@ -52,12 +52,24 @@ public final class UpstreamServer implements AutoCloseable {
     }
 
     private final Vertx vertx;
-    private final int port;
+    private final String host;
+    /** The port; 0 until the first start when any free port was asked for. */
+    private volatile int port;
     private final Map<String, PathState> paths = new ConcurrentHashMap<>();
     private volatile HttpServer server;
 
+    /** A server on loopback ({@code localhost}). */
     public UpstreamServer(Vertx vertx, int port) {
+        this(vertx, "localhost", port);
+    }
+
+    /**
+     * A server listening on {@code host} (a name or an address of this machine) and {@code port}; port 0 takes
+     * a free port at the first {@link #start()} and keeps it for restarts.
+     */
+    public UpstreamServer(Vertx vertx, String host, int port) {
         this.vertx = vertx;
+        this.host = host;
         this.port = port;
     }
 
@@ -66,7 +78,12 @@ public final class UpstreamServer implements AutoCloseable {
     }
 
     public String url(String path) {
-        return "ws://localhost:" + port + path;
+        return "ws://" + host + ":" + port + path;
+    }
+
+    /** The paths requested so far. */
+    public java.util.Set<String> paths() {
+        return paths.keySet();
     }
 
     public PathState path(String path) {
@@ -77,7 +94,7 @@ public final class UpstreamServer implements AutoCloseable {
         if (server != null) {
             return this;
         }
-        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost("localhost").setPort(port)
+        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
                 .setWebSocketSubProtocols(List.of("chat.v2", "chat.v1")));
         s.requestHandler(request -> {
             PathState state = path(request.path());
@@ -105,6 +122,7 @@ public final class UpstreamServer implements AutoCloseable {
             });
         });
         server = await(s.listen());
+        port = server.actualPort();
         return this;
     }
 
