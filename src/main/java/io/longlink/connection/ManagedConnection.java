@@ -68,6 +68,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private final ReconnectPolicy policy;
     private final HeartbeatMonitor heartbeat;
     private final ReachabilityProbe probe;
+    private final ConnectionObserver observer;
     /** Messages written to a socket since start. */
     private final AtomicLong sent = new AtomicLong();
     /** Frames received from the upstream since start. */
@@ -104,8 +105,9 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private CompletableFuture<Void> closing;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, OutboxStore outbox, InboundLog inbox,
-            Vertx vertx, Clock clock) {
+            Vertx vertx, Clock clock, ConnectionObserver observer) {
         this.id = id;
+        this.observer = observer;
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.outbox = outbox;
@@ -413,6 +415,11 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         }
         received.incrementAndGet();
         inbox.appendBinary(bytes.getBytes());
+    }
+
+    @Override
+    public void heartbeatAnswered(long roundTripNanos) {
+        observer.heartbeatAnswered(id, roundTripNanos);
     }
 
     @Override

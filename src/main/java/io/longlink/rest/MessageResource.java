@@ -54,6 +54,7 @@ public class MessageResource {
     }
 
     @POST
+    @Intake
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
             @RestHeader("Idempotency-Key") String idempotencyKey, byte[] body) {
