@@ -103,6 +103,8 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private boolean flushing;
     /** Completes when the running close ends, while CLOSING. */
     private CompletableFuture<Void> closing;
+    /** The process is stopping: no cycle starts any more, whatever {@code desired} says. */
+    private boolean stopped;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, OutboxStore outbox, InboundLog inbox,
             Vertx vertx, Clock clock, ConnectionObserver observer) {
@@ -140,7 +142,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         long newCycle = -1;
         synchronized (this) {
             desired = DesiredState.OPEN;
-            if (state == ConnectionState.CLOSED || state == ConnectionState.FAILED) {
+            if (!stopped && (state == ConnectionState.CLOSED || state == ConnectionState.FAILED)) {
                 newCycle = beginCycleLocked();
             }
         }
@@ -156,8 +158,11 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         return closeWith(NORMAL_CLOSURE, "closed by operator", DesiredState.CLOSED).thenApply(v -> status());
     }
 
-    /** The process is stopping: close frame 1001; what the operator wanted is left as it was. */
+    /** The process is stopping: close frame 1001, and nothing reconnects; {@code desired} is left as it was. */
     public CompletionStage<Void> shutdown() {
+        synchronized (this) {
+            stopped = true;
+        }
         return closeWith(GOING_AWAY, "going away", null);
     }
 
@@ -166,7 +171,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         long newCycle = -1;
         boolean open;
         synchronized (this) {
-            if (state == ConnectionState.FAILED && desired == DesiredState.OPEN) {
+            if (state == ConnectionState.FAILED && desired == DesiredState.OPEN && !stopped) {
                 newCycle = beginCycleLocked();
             }
             open = state == ConnectionState.OPEN;
@@ -508,7 +513,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
             state = ConnectionState.CLOSED;
             lastCloseCode = code;
             lastCloseReason = reason;
-            if (desired == DesiredState.OPEN) {
+            if (desired == DesiredState.OPEN && !stopped) {
                 newCycle = beginCycleLocked();
             }
         }
