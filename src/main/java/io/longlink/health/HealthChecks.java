@@ -61,19 +61,13 @@ public class HealthChecks {
     @Produces
     @Readiness
     HealthCheck storeWritable() {
-        return () -> {
-            boolean writable = outbox.writable();
-            return HealthCheckResponse.named("outbox-store").status(writable).withData("writable", writable).build();
-        };
+        return () -> flag("outbox-store", "writable", outbox.writable());
     }
 
     @Produces
     @Readiness
     HealthCheck acceptingMessages() {
-        return () -> {
-            boolean accepting = intake.accepting();
-            return HealthCheckResponse.named("intake").status(accepting).withData("accepting", accepting).build();
-        };
+        return () -> flag("intake", "accepting", intake.accepting());
     }
 
     @Produces
@@ -86,5 +80,10 @@ public class HealthChecks {
             }
             return response.build();
         };
+    }
+
+    /** A check that is UP exactly when {@code value} is true, and shows it as {@code key}. */
+    private static HealthCheckResponse flag(String name, String key, boolean value) {
+        return HealthCheckResponse.named(name).status(value).withData(key, value).build();
     }
 }
