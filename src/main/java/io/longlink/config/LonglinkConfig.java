@@ -23,6 +23,35 @@ public interface LonglinkConfig {
     /** The built-in echo upstream served at {@code /echo}. */
     Echo echo();
 
+    /** What happens when the process is asked to stop. */
+    Shutdown shutdown();
+
+    /** What {@code /q/metrics} publishes beyond the counters and gauges. */
+    Metrics metrics();
+
+    interface Shutdown {
+        /**
+         * Treat SIGTERM as a requested stop: the graceful shutdown runs and the process exits 0 (the JVM's own
+         * handler exits 143). Only in the packaged application, never in dev or test mode.
+         */
+        @WithDefault("true")
+        boolean exitZeroOnSigterm();
+
+        /** {@code Retry-After} of the 503 that answers an enqueue once shutdown began. */
+        @WithDefault("5s")
+        Duration retryAfter();
+    }
+
+    interface Metrics {
+        /** Bucket bounds, in seconds, of {@code longlink_heartbeat_round_trip_seconds}. */
+        @WithDefault("0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10")
+        List<Double> roundTripBuckets();
+
+        /** Bucket bounds, in seconds, of {@code longlink_enqueue_duration_seconds}. */
+        @WithDefault("0.0001,0.00025,0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1")
+        List<Double> enqueueBuckets();
+    }
+
     interface Echo {
         /** Serve a WebSocket echo endpoint at {@code /echo} so the whole loop can be tried without an upstream. */
         @WithDefault("false")

@@ -32,7 +32,8 @@ public class ConnectionRegistry {
 
     private final Map<String, ManagedConnection> connections;
 
-    public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock) {
+    public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
+            ConnectionObserver observer) {
         Map<String, ManagedConnection> byId = new TreeMap<>();
         config.connections().forEach((id, c) -> {
             if (!ID.matcher(id).matches()) {
@@ -43,7 +44,7 @@ public class ConnectionRegistry {
                 throw new IllegalArgumentException("longlink.connections." + id + ".url must be a ws:// or wss:// URL");
             }
             byId.put(id, new ManagedConnection(id, c, outbox, new InboundLog(c.inbound().retain(), clock), vertx,
-                    clock));
+                    clock, observer));
         });
         this.connections = Collections.unmodifiableMap(byId);
     }

@@ -22,6 +22,9 @@ final class HeartbeatMonitor {
     interface Listener {
         /** The socket with this token did not answer in time; {@code detail} says what was missed. */
         void heartbeatMissed(long token, String detail);
+
+        /** A ping was answered after {@code roundTripNanos}. */
+        void heartbeatAnswered(long roundTripNanos);
     }
 
     private final Vertx vertx;
@@ -75,6 +78,7 @@ final class HeartbeatMonitor {
     }
 
     void pongReceived(long socketToken) {
+        long roundTripNanos;
         synchronized (this) {
             if (socketToken != token || !awaitingPong) {
                 return;
@@ -83,9 +87,11 @@ final class HeartbeatMonitor {
             pongsReceived++;
             vertx.cancelTimer(deadlineTimer);
             deadlineTimer = -1;
-            rttMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pingSentNanos);
+            roundTripNanos = System.nanoTime() - pingSentNanos;
+            rttMillis = TimeUnit.NANOSECONDS.toMillis(roundTripNanos);
             lastPongAt = clock.instant();
         }
+        listener.heartbeatAnswered(roundTripNanos);
     }
 
     private void ping(long socketToken) {

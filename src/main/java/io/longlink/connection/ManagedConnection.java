@@ -80,6 +80,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private final ReconnectPolicy policy;
     private final HeartbeatMonitor heartbeat;
     private final ReachabilityProbe probe;
+    private final ConnectionObserver observer;
     /** Messages written to a socket since start. */
     private final AtomicLong sent = new AtomicLong();
     /** Frames received from the upstream since start. */
@@ -114,10 +115,13 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private boolean flushing;
     /** Completes when the running close ends, while CLOSING. */
     private CompletableFuture<Void> closing;
+    /** The process is stopping: no cycle starts any more, whatever {@code desired} says. */
+    private boolean stopped;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, OutboxStore outbox, InboundLog inbox,
-            Vertx vertx, Clock clock) {
+            Vertx vertx, Clock clock, ConnectionObserver observer) {
         this.id = id;
+        this.observer = observer;
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         URI url = config.url();
@@ -155,7 +159,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         long newCycle = -1;
         synchronized (this) {
             desired = DesiredState.OPEN;
-            if (state == ConnectionState.CLOSED || state == ConnectionState.FAILED) {
+            if (!stopped && (state == ConnectionState.CLOSED || state == ConnectionState.FAILED)) {
                 newCycle = beginCycleLocked();
             }
         }
@@ -171,8 +175,11 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         return closeWith(NORMAL_CLOSURE, "closed by operator", DesiredState.CLOSED).thenApply(v -> status());
     }
 
-    /** The process is stopping: close frame 1001; what the operator wanted is left as it was. */
+    /** The process is stopping: close frame 1001, and nothing reconnects; {@code desired} is left as it was. */
     public CompletionStage<Void> shutdown() {
+        synchronized (this) {
+            stopped = true;
+        }
         return closeWith(GOING_AWAY, "going away", null);
     }
 
@@ -181,7 +188,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         long newCycle = -1;
         boolean open;
         synchronized (this) {
-            if (state == ConnectionState.FAILED && desired == DesiredState.OPEN) {
+            if (state == ConnectionState.FAILED && desired == DesiredState.OPEN && !stopped) {
                 newCycle = beginCycleLocked();
             }
             open = state == ConnectionState.OPEN;
@@ -441,6 +448,11 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     }
 
     @Override
+    public void heartbeatAnswered(long roundTripNanos) {
+        observer.heartbeatAnswered(id, roundTripNanos);
+    }
+
+    @Override
     public void heartbeatMissed(long token, String detail) {
         WebSocketClientConnection dead;
         synchronized (this) {
@@ -526,7 +538,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
             state = ConnectionState.CLOSED;
             lastCloseCode = code;
             lastCloseReason = reason;
-            if (desired == DesiredState.OPEN) {
+            if (desired == DesiredState.OPEN && !stopped) {
                 newCycle = beginCycleLocked();
             }
         }

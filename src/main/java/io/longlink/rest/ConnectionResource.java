@@ -8,6 +8,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
 import io.longlink.connection.ConnectionRegistry;
@@ -19,6 +22,7 @@ import io.smallrye.mutiny.Uni;
 @Path("/connections")
 @Produces(MediaType.APPLICATION_JSON)
 @NonBlocking
+@Tag(name = "Connections")
 public class ConnectionResource {
 
     private final ConnectionRegistry registry;
@@ -28,12 +32,17 @@ public class ConnectionResource {
     }
 
     @GET
+    @Operation(summary = "List the connections")
+    @APIResponse(responseCode = "200", ref = "ConnectionList")
     public List<ConnectionStatus> list() {
         return registry.all().stream().map(c -> c.status()).toList();
     }
 
     @GET
     @Path("/{id}")
+    @Operation(summary = "Read a connection's status")
+    @APIResponse(responseCode = "200", ref = "ConnectionStatus")
+    @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public ConnectionStatus get(@RestPath String id) {
         return registry.get(id).status();
     }
@@ -41,6 +50,10 @@ public class ConnectionResource {
     /** desired=OPEN; starts connecting unless already open or connecting; resets a FAILED connection's attempts. */
     @POST
     @Path("/{id}/open")
+    @Operation(summary = "Open a connection", description = "desired=OPEN; starts connecting unless open or "
+            + "connecting; resets a FAILED connection's attempts. Idempotent.")
+    @APIResponse(responseCode = "200", ref = "ConnectionStatus")
+    @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public ConnectionStatus open(@RestPath String id) {
         return registry.get(id).open();
     }
@@ -48,6 +61,10 @@ public class ConnectionResource {
     /** desired=CLOSED; answers once the socket is closed (close frame 1000, or the close timeout). */
     @POST
     @Path("/{id}/close")
+    @Operation(summary = "Close a connection", description = "desired=CLOSED; close frame 1000 and no reconnect. "
+            + "Answers once the socket is closed. Queued messages stay queued. Idempotent.")
+    @APIResponse(responseCode = "200", ref = "ConnectionStatus")
+    @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public Uni<ConnectionStatus> close(@RestPath String id) {
         return Uni.createFrom().completionStage(registry.get(id).close());
     }

@@ -10,6 +10,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -25,6 +28,7 @@ import io.smallrye.common.annotation.NonBlocking;
 /** What the upstream pushed: a page by cursor, or a live SSE stream that can resume. */
 @Path("/connections/{id}/inbound")
 @NonBlocking
+@Tag(name = "Inbound")
 public class InboundResource {
 
     /** Page size when the caller gives none. */
@@ -47,6 +51,10 @@ public class InboundResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Read inbound messages by cursor")
+    @APIResponse(responseCode = "200", ref = "InboundPage")
+    @APIResponse(responseCode = "400", ref = "BadCursor")
+    @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public Page read(@RestPath String id, @RestQuery String after, @RestQuery String limit) {
         InboundLog log = registry.get(id).inbox();
         long from = parse("after", after, 0, 0, Long.MAX_VALUE);
@@ -60,6 +68,10 @@ public class InboundResource {
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Stream inbound messages (Server-Sent Events)")
+    @APIResponse(responseCode = "200", ref = "InboundStream")
+    @APIResponse(responseCode = "400", ref = "BadCursor")
+    @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public void stream(@RestPath String id, @RestHeader("Last-Event-ID") String lastEventId,
             @Context SseEventSink sink, @Context Sse sse) {
         InboundLog log = registry.get(id).inbox();

@@ -18,6 +18,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 
@@ -38,6 +42,7 @@ import io.smallrye.mutiny.Uni;
 @Path("/connections/{id}/messages")
 @Produces(MediaType.APPLICATION_JSON)
 @NonBlocking
+@Tag(name = "Messages")
 public class MessageResource {
 
     private final ConnectionRegistry registry;
@@ -54,7 +59,17 @@ public class MessageResource {
     }
 
     @POST
+    @Intake
     @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Enqueue a message", description = "Stores the message and answers at once, whatever the "
+            + "connection's state; it is sent as one frame, in order, once the connection is open.")
+    @RequestBody(ref = "Message")
+    @APIResponse(responseCode = "202", ref = "Accepted")
+    @APIResponse(responseCode = "400", ref = "BadMessage")
+    @APIResponse(responseCode = "404", ref = "UnknownConnection")
+    @APIResponse(responseCode = "413", ref = "MessageTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
             @RestHeader("Idempotency-Key") String idempotencyKey, byte[] body) {
         ManagedConnection connection = registry.get(id);
@@ -87,6 +102,9 @@ public class MessageResource {
 
     @GET
     @Path("/{messageId}")
+    @Operation(summary = "Read a message's state")
+    @APIResponse(responseCode = "200", ref = "MessageStatus")
+    @APIResponse(responseCode = "404", ref = "UnknownMessage")
     public MessageStatus get(@RestPath String id, @RestPath String messageId) {
         registry.get(id);
         long number;

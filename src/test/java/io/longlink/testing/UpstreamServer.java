@@ -86,8 +86,10 @@ public final class UpstreamServer implements AutoCloseable {
         return paths.keySet();
     }
 
+    /** The state of a path; a trailing slash is ignored (the WebSockets Next connector requests {@code /x/}). */
     public PathState path(String path) {
-        return paths.computeIfAbsent(path, p -> new PathState());
+        String key = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return paths.computeIfAbsent(key, p -> new PathState());
     }
 
     public synchronized UpstreamServer start() {

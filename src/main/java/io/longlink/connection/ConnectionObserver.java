@@ -1,0 +1,12 @@
+package io.longlink.connection;
+
+/**
+ * Hears measurements a connection takes, for whoever keeps statistics (the metrics), so that this package
+ * does not depend on a metrics library. Called outside any lock of the connection, on an event-loop thread:
+ * an implementation must be quick and must not block.
+ */
+public interface ConnectionObserver {
+
+    /** A heartbeat ping of connection {@code connectionId} was answered by a pong after {@code roundTripNanos}. */
+    void heartbeatAnswered(String connectionId, long roundTripNanos);
+}

@@ -1,0 +1,117 @@
+package io.longlink.metrics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.longlink.config.LonglinkConfig;
+import io.longlink.connection.ConnectionObserver;
+import io.longlink.connection.ConnectionRegistry;
+import io.longlink.connection.ConnectionState;
+import io.longlink.connection.ManagedConnection;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Publishes every connection's numbers to Micrometer (Prometheus at {@code /q/metrics}), each tagged
+ * {@code connection=<id>}. Names follow Prometheus conventions once rendered: counters end in {@code _total},
+ * durations are histograms in seconds.
+ *
+ * <ul>
+ * <li>{@code longlink_connection_state{state}}: 1 for the state the connection is in, 0 for the others.</li>
+ * <li>{@code longlink_outbox_queued_messages}: messages waiting to be sent.</li>
+ * <li>{@code longlink_messages_sent_total}, {@code longlink_messages_received_total}: frames since start.</li>
+ * <li>{@code longlink_connection_opens_total}: sockets that reached OPEN (the connection's generation).</li>
+ * <li>{@code longlink_connection_attempts_failed_total}: failed connection attempts, each followed by a reconnect
+ * attempt unless the cycle gives up.</li>
+ * <li>{@code longlink_connection_offline_periods_total}: times the network was found unreachable.</li>
+ * <li>{@code longlink_heartbeat_round_trip_seconds}: ping to pong, a histogram.</li>
+ * <li>{@code longlink_enqueue_duration_seconds}: request to 202 (stored), a histogram.</li>
+ * </ul>
+ *
+ * <p>Gauges and counters read the connection when scraped; nothing is counted twice. Meters exist only for
+ * configured connection ids, so a request naming an unknown id never creates a series.
+ */
+@ApplicationScoped
+public class ConnectionMetrics implements ConnectionObserver {
+
+    static final String TAG = "connection";
+
+    private final MeterRegistry meters;
+    private final LonglinkConfig.Metrics config;
+    private final Map<String, Timer> roundTrips = new ConcurrentHashMap<>();
+    private final Map<String, Timer> enqueues = new ConcurrentHashMap<>();
+
+    public ConnectionMetrics(MeterRegistry meters, LonglinkConfig config) {
+        this.meters = meters;
+        this.config = config.metrics();
+    }
+
+    void register(@Observes StartupEvent event, ConnectionRegistry registry) {
+        registry.all().forEach(this::register);
+    }
+
+    private void register(ManagedConnection c) {
+        String id = c.id();
+        for (ConnectionState state : ConnectionState.values()) {
+            Gauge.builder("longlink.connection.state", c, x -> x.state() == state ? 1 : 0)
+                    .description("1 for the state the connection is in, 0 for the others")
+                    .tags(TAG, id, "state", state.name()).strongReference(true).register(meters);
+        }
+        Gauge.builder("longlink.outbox.queued", c, x -> x.status().queued()).baseUnit("messages")
+                .description("Messages waiting in the outbox").tag(TAG, id).strongReference(true).register(meters);
+        counter("longlink.messages.sent", "Messages written to the upstream since start", c,
+                ManagedConnection::sentCount);
+        counter("longlink.messages.received", "Messages received from the upstream since start", c,
+                ManagedConnection::receivedCount);
+        counter("longlink.connection.opens", "Sockets that reached OPEN since start", c, x -> x.status().generation());
+        counter("longlink.connection.attempts.failed", "Connection attempts that failed since start", c,
+                ManagedConnection::failedAttemptsTotal);
+        counter("longlink.connection.offline.periods", "Times the network was found unreachable since start", c,
+                ManagedConnection::offlinePeriods);
+        roundTrips.put(id, histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", id,
+                config.roundTripBuckets()));
+        enqueues.put(id, histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", id,
+                config.enqueueBuckets()));
+    }
+
+    @Override
+    public void heartbeatAnswered(String connectionId, long roundTripNanos) {
+        record(roundTrips, connectionId, roundTripNanos);
+    }
+
+    /** A message for this connection was accepted {@code nanos} after its request arrived. */
+    public void enqueued(String connectionId, long nanos) {
+        record(enqueues, connectionId, nanos);
+    }
+
+    private static void record(Map<String, Timer> timers, String connectionId, long nanos) {
+        Timer timer = timers.get(connectionId);
+        if (timer != null) {
+            timer.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void counter(String name, String description, ManagedConnection c,
+            ToDoubleFunction<ManagedConnection> count) {
+        FunctionCounter.builder(name, c, count).description(description).tag(TAG, c.id()).register(meters);
+    }
+
+    private Timer histogram(String name, String description, String id, List<Double> bucketSeconds) {
+        Duration[] buckets = bucketSeconds.stream().sorted()
+                .map(s -> Duration.ofNanos(Math.round(s * 1e9))).toArray(Duration[]::new);
+        return Timer.builder(name).description(description).tag(TAG, id)
+                .serviceLevelObjectives(buckets)
+                .minimumExpectedValue(buckets[0]).maximumExpectedValue(buckets[buckets.length - 1])
+                .register(meters);
+    }
+}

@@ -1,0 +1,123 @@
+package io.longlink.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged application ({@code target/quarkus-app/quarkus-run.jar}, or the native binary when
+ * {@code native.image.path} names one that exists) run as a child process, the way a container runs it: its own
+ * JVM, the prod profile, configuration as system properties, output captured to a file under
+ * {@code target/it-logs}. {@link #terminate()} sends SIGTERM, as Kubernetes does.
+ */
+public final class PackagedApp implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+
+    private PackagedApp(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** Starts the application on a free port with {@code config} and waits until it answers readiness. */
+    public static PackagedApp start(String name, Map<String, String> config) throws IOException {
+        int port = UpstreamResource.freePort();
+        List<String> command = new ArrayList<>();
+        Path nativeBinary = Path.of(System.getProperty("native.image.path", "target/none"));
+        boolean nativeImage = Files.isExecutable(nativeBinary) && !Files.isDirectory(nativeBinary);
+        if (nativeImage) {
+            command.add(nativeBinary.toAbsolutePath().toString());
+        } else {
+            command.add(ProcessHandle.current().info().command().orElse("java"));
+        }
+        command.add("-Dquarkus.http.port=" + port);
+        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        if (!nativeImage) {
+            command.add("-jar");
+            command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString());
+        }
+        Path logs = Files.createDirectories(Path.of("target", "it-logs"));
+        Path log = logs.resolve(name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        PackagedApp app = new PackagedApp(process, log, port);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the application exited with " + process.exitValue() + ":\n"
+                        + app.output());
+            }
+            return app.httpStatus("/q/health/ready") == 200;
+        });
+        return app;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Sends SIGTERM ({@link Process#destroy()} on Linux). */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end and returns its exit code. */
+    public int awaitExit(Duration patience) throws InterruptedException {
+        if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the application did not exit within " + patience + ":\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    /** Everything the application printed so far. */
+    public String output() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Status code of a GET, or -1 while nothing listens. */
+    public int httpStatus(String path) {
+        try {
+            HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + port + path).toURL()
+                    .openConnection();
+            connection.setConnectTimeout(1000);
+            connection.setReadTimeout(5000);
+            try {
+                return connection.getResponseCode();
+            } finally {
+                connection.disconnect();
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            terminate();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
