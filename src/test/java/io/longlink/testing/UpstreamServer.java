@@ -88,8 +88,8 @@ public final class UpstreamServer implements AutoCloseable {
 
     /** The state of a path; a trailing slash is ignored (the WebSockets Next connector requests {@code /x/}). */
     public PathState path(String path) {
-        String key = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        return paths.computeIfAbsent(key, p -> new PathState());
+        // exact paths on purpose: a client that alters the configured path must fail the tests
+        return paths.computeIfAbsent(path, p -> new PathState());
     }
 
     public synchronized UpstreamServer start() {
