@@ -23,6 +23,63 @@ public interface LonglinkConfig {
     /** The built-in echo upstream served at {@code /echo}. */
     Echo echo();
 
+    /** Where accepted messages and their states are kept. */
+    Store store();
+
+    /** Which outbox store backs every connection. */
+    enum StoreKind {
+        /** An embedded SQLite file: survives restarts and kill -9. */
+        SQLITE,
+        /** Process memory: fastest, lost with the process. */
+        MEMORY
+    }
+
+    /** How hard SQLite works to keep a commit (its {@code synchronous} pragma in WAL mode). */
+    enum StoreSync {
+        /** Durable before 202 even on power loss: every commit is fsynced. */
+        FULL,
+        /** Survives a process crash; a power loss may take the last commits. */
+        NORMAL
+    }
+
+    interface Store {
+        /** {@code sqlite} (embedded file, survives restarts) or {@code memory}. */
+        @WithDefault("sqlite")
+        StoreKind kind();
+
+        /** The SQLite file; its directory is created when missing. In Kubernetes, on a persistent volume. */
+        @WithDefault("data/longlink.db")
+        String path();
+
+        /** {@code full}: durable before 202 even on power loss; {@code normal}: survives a process crash. */
+        @WithDefault("full")
+        StoreSync sync();
+
+        /** Most store operations (enqueues, sent marks) the writer commits in one transaction. */
+        @WithDefault("1000")
+        int maxBatch();
+
+        /** An {@code Idempotency-Key} is forgotten only once it is older than this (and not among the newest). */
+        @WithDefault("24h")
+        Duration idempotencyRetention();
+
+        /** A connection's newest {@code Idempotency-Key}s that are kept whatever their age. */
+        @WithDefault("100000")
+        int idempotencyKeys();
+
+        /** Largest size of the store file; 0 for no limit. Beyond it enqueues answer 503 until sent messages are pruned. */
+        @WithDefault("0")
+        MemorySize maxSize();
+
+        /** How often the writer prunes old idempotency keys, and retries a store that failed. */
+        @WithDefault("5s")
+        Duration maintenanceInterval();
+
+        /** Seconds a producer is asked to wait ({@code Retry-After}) when the store cannot take a message. */
+        @WithDefault("5s")
+        Duration retryAfter();
+    }
+
     interface Echo {
         /** Serve a WebSocket echo endpoint at {@code /echo} so the whole loop can be tried without an upstream. */
         @WithDefault("false")

@@ -2,6 +2,8 @@ package io.longlink.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,10 +17,13 @@ import io.vertx.core.Vertx;
  *
  * <ul>
  * <li>{@link #main()}: always up; paths {@code /alpha}, {@code /beta}, {@code /frozen}, {@code /tiny},
- * {@code /manual}, {@code /secret}.</li>
+ * {@code /manual}, {@code /secret}, {@code /vault} (outbox of 5, opened by hand).</li>
  * <li>{@link #flaky()}: killed and restarted by tests; path {@code /volatile}.</li>
  * <li>{@link #late()}: not started at first; path {@code /doomed} fails until a test starts it.</li>
  * </ul>
+ *
+ * <p>Every application started with this resource gets a fresh SQLite store under {@code target/test-stores},
+ * so tests run on the production default store and never see messages of an earlier run.
  */
 public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
@@ -48,6 +53,7 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
             late = new UpstreamServer(vertx, freePort());
         }
         Map<String, String> config = new HashMap<>();
+        config.put("longlink.store.path", freshStore().toString());
         connection(config, "alpha", main.url("/alpha"));
         connection(config, "beta", main.url("/beta"));
 
@@ -77,7 +83,21 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         config.put("longlink.connections.doomed.auto-open", "false");
         config.put("longlink.connections.doomed.reconnect.max-attempts", "3");
         config.put("longlink.connections.doomed.reconnect.jitter", "0");
+
+        connection(config, "vault", main.url("/vault"));
+        config.put("longlink.connections.vault.auto-open", "false");
+        config.put("longlink.connections.vault.outbox.capacity", "5");
         return config;
+    }
+
+    /** A store file in a new directory under {@code target/test-stores}. */
+    public static Path freshStore() {
+        try {
+            Path stores = Files.createDirectories(Path.of("target", "test-stores"));
+            return Files.createTempDirectory(stores, "app-").resolve("longlink.db").toAbsolutePath();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void connection(Map<String, String> config, String id, String url) {
