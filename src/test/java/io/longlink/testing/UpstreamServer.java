@@ -69,8 +69,10 @@ public final class UpstreamServer implements AutoCloseable {
         return "ws://localhost:" + port + path;
     }
 
+    /** What the path has seen; a trailing slash does not count ({@code /a/} is {@code /a}). */
     public PathState path(String path) {
-        return paths.computeIfAbsent(path, p -> new PathState());
+        String key = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return paths.computeIfAbsent(key, p -> new PathState());
     }
 
     public synchronized UpstreamServer start() {
