@@ -116,7 +116,8 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         // the servers live as long as the test JVM: several test classes share them
     }
 
-    private static int freePort() {
+    /** A TCP port nobody listens on right now. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
