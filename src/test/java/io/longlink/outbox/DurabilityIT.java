@@ -121,12 +121,9 @@ class DurabilityIT {
     private static Map<String, String> config(Path store, String url) {
         Map<String, String> config = new HashMap<>();
         config.put("longlink.store.path", store.toString());
-        String prefix = "longlink.connections." + ID + ".";
-        config.put(prefix + "url", url);
-        config.put(prefix + "reconnect.initial-delay", "100ms");
-        config.put(prefix + "reconnect.max-delay", "400ms");
-        config.put(prefix + "reconnect.max-attempts", "-1");
-        config.put(prefix + "outbox.capacity", "100000");
+        UpstreamResource.connection(config, ID, url);
+        config.put("longlink.connections." + ID + ".reconnect.max-attempts", "-1");
+        config.put("longlink.connections." + ID + ".outbox.capacity", "100000");
         return config;
     }
 

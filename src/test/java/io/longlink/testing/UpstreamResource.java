@@ -100,7 +100,8 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    private static void connection(Map<String, String> config, String id, String url) {
+    /** Configures connection {@code id} to {@code url} with timings short enough for tests. */
+    public static void connection(Map<String, String> config, String id, String url) {
         String prefix = "longlink.connections." + id + ".";
         config.put(prefix + "url", url);
         config.put(prefix + "reconnect.initial-delay", "100ms");
