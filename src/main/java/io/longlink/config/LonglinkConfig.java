@@ -42,6 +42,63 @@ public interface LonglinkConfig {
         Duration retryAfter();
     }
 
+    /** Where accepted messages and their states are kept. */
+    Store store();
+
+    /** Which outbox store backs every connection. */
+    enum StoreKind {
+        /** An embedded SQLite file: survives restarts and kill -9. */
+        SQLITE,
+        /** Process memory: fastest, lost with the process. */
+        MEMORY
+    }
+
+    /** How hard SQLite works to keep a commit (its {@code synchronous} pragma in WAL mode). */
+    enum StoreSync {
+        /** Durable before 202 even on power loss: every commit is fsynced. */
+        FULL,
+        /** Survives a process crash; a power loss may take the last commits. */
+        NORMAL
+    }
+
+    interface Store {
+        /** {@code sqlite} (embedded file, survives restarts) or {@code memory}. */
+        @WithDefault("sqlite")
+        StoreKind kind();
+
+        /** The SQLite file; its directory is created when missing. In Kubernetes, on a persistent volume. */
+        @WithDefault("data/longlink.db")
+        String path();
+
+        /** {@code full}: durable before 202 even on power loss; {@code normal}: survives a process crash. */
+        @WithDefault("full")
+        StoreSync sync();
+
+        /** Most store operations (enqueues, sent marks) the writer commits in one transaction. */
+        @WithDefault("1000")
+        int maxBatch();
+
+        /** An {@code Idempotency-Key} is forgotten only once it is older than this (and not among the newest). */
+        @WithDefault("24h")
+        Duration idempotencyRetention();
+
+        /** A connection's newest {@code Idempotency-Key}s that are kept whatever their age. */
+        @WithDefault("100000")
+        int idempotencyKeys();
+
+        /** Largest size of the store file; 0 for no limit. Beyond it enqueues answer 503 until sent messages are pruned. */
+        @WithDefault("0")
+        MemorySize maxSize();
+
+        /** How often the writer prunes old idempotency keys, and retries a store that failed. */
+        @WithDefault("5s")
+        Duration maintenanceInterval();
+
+        /** Seconds a producer is asked to wait ({@code Retry-After}) when the store cannot take a message. */
+        @WithDefault("5s")
+        Duration retryAfter();
+    }
+
     interface Metrics {
         /** Bucket bounds, in seconds, of {@code longlink_heartbeat_round_trip_seconds}. */
         @WithDefault("0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10")

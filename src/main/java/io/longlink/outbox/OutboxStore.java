@@ -17,8 +17,9 @@ public interface OutboxStore {
 
     /**
      * Appends a message at the tail of its connection's queue. The stage fails with
-     * {@link OutboxFullException} when the queue is at capacity (nothing is stored then). With an
-     * idempotency key already seen for the connection it completes with the first message instead.
+     * {@link OutboxFullException} when the queue is at capacity, or with {@link OutboxUnavailableException}
+     * when the store cannot be written (nothing is stored then). With an idempotency key already seen for the
+     * connection it completes with the first message instead. Never blocks the calling thread.
      */
     CompletionStage<OutboundMessage> enqueue(EnqueueRequest request);
 

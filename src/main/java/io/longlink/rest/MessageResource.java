@@ -8,6 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.time.Duration;
 import java.util.Map;
 
 import jakarta.ws.rs.Consumes;
@@ -32,12 +33,18 @@ import io.longlink.outbox.MessageState;
 import io.longlink.outbox.MessageStatus;
 import io.longlink.outbox.OutboxStore;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The outbox of a connection over HTTP. Enqueue runs on the event loop and answers as soon as the store has
- * the message, whatever the connection's state.
+ * the message (for the durable store: once the commit holding it returned), whatever the connection's state.
+ *
+ * <p>Optional request headers of enqueue: {@code Idempotency-Key} (a repeat answers the first message's id and
+ * queues nothing) and {@code X-Expires-In}, the message's time to live: whole seconds ({@code 30}) or a duration
+ * ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code PT30S}). A message not sent within it is
+ * {@code EXPIRED} and never sent.
  */
 @Path("/connections/{id}/messages")
 @Produces(MediaType.APPLICATION_JSON)
@@ -71,7 +78,8 @@ public class MessageResource {
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
-            @RestHeader("Idempotency-Key") String idempotencyKey, byte[] body) {
+            @RestHeader("Idempotency-Key") String idempotencyKey, @RestHeader("X-Expires-In") String expiresIn,
+            byte[] body) {
         ManagedConnection connection = registry.get(id);
         boolean binary = isBinary(contentType);
         byte[] payload = body == null ? new byte[0] : body;
@@ -88,7 +96,7 @@ public class MessageResource {
         }
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
         EnqueueRequest request = new EnqueueRequest(id, binary, payload, key,
-                connection.config().outbox().capacity());
+                connection.config().outbox().capacity(), timeToLive(expiresIn));
         return Uni.createFrom().completionStage(() -> outbox.enqueue(request)).map(message -> {
             connection.messageQueued();
             MessageState state = key == null ? MessageState.QUEUED
@@ -114,6 +122,24 @@ public class MessageResource {
             throw unknownMessage(id, messageId);
         }
         return outbox.find(id, number).orElseThrow(() -> unknownMessage(id, messageId));
+    }
+
+    /** The {@code X-Expires-In} header as a positive duration; null without the header. */
+    private static Duration timeToLive(String expiresIn) {
+        if (expiresIn == null || expiresIn.isBlank()) {
+            return null;
+        }
+        Duration ttl;
+        try {
+            ttl = DurationConverter.parseDuration(expiresIn.trim());
+        } catch (RuntimeException e) {
+            ttl = null;
+        }
+        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+            throw ProblemException.badRequest("invalid-expires-in", "Invalid X-Expires-In",
+                    "X-Expires-In must be a positive number of seconds or a duration such as 500ms, 30s, 5m or PT30S");
+        }
+        return ttl;
     }
 
     private static ProblemException unknownMessage(String id, String messageId) {

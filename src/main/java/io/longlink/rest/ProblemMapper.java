@@ -12,7 +12,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.UnknownConnectionException;
+import io.longlink.config.LonglinkConfig;
 import io.longlink.outbox.OutboxFullException;
+import io.longlink.outbox.OutboxUnavailableException;
 import io.quarkus.logging.Log;
 
 /**
@@ -26,9 +28,11 @@ public class ProblemMapper {
     static final String RETRY_AFTER_SECONDS = "1";
 
     private final ObjectMapper json;
+    private final LonglinkConfig config;
 
-    public ProblemMapper(ObjectMapper json) {
+    public ProblemMapper(ObjectMapper json, LonglinkConfig config) {
         this.json = json;
+        this.config = config;
     }
 
     @ServerExceptionMapper
@@ -45,6 +49,13 @@ public class ProblemMapper {
     public Response outboxFull(OutboxFullException e, UriInfo uri) {
         return build(503, "outbox-full", "Outbox full", e.getMessage() + "; retry later", uri,
                 Map.of("Retry-After", RETRY_AFTER_SECONDS));
+    }
+
+    @ServerExceptionMapper
+    public Response storeUnavailable(OutboxUnavailableException e, UriInfo uri) {
+        long seconds = Math.max(1, config.store().retryAfter().toSeconds());
+        return build(503, "store-unavailable", "Store unavailable", e.getMessage() + "; retry later", uri,
+                Map.of("Retry-After", Long.toString(seconds)));
     }
 
     @ServerExceptionMapper

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * The packaged application ({@code target/quarkus-app/quarkus-run.jar}, or the native binary when
  * {@code native.image.path} names one that exists) run as a child process, the way a container runs it: its own
  * JVM, the prod profile, configuration as system properties, output captured to a file under
- * {@code target/it-logs}. {@link #terminate()} sends SIGTERM, as Kubernetes does.
+ * {@code target/it-logs}. {@link #terminate()} sends SIGTERM, as Kubernetes does; {@link #kill()} sends SIGKILL,
+ * as a crash or the OOM killer would.
  */
 public final class PackagedApp implements AutoCloseable {
 
@@ -32,7 +33,10 @@ public final class PackagedApp implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts the application on a free port with {@code config} and waits until it answers readiness. */
+    /**
+     * Starts the application on a free port with {@code config} and waits until its start-up check is UP (not
+     * readiness: a test may start it with a store that cannot be written, which keeps it unready).
+     */
     public static PackagedApp start(String name, Map<String, String> config) throws IOException {
         int port = UpstreamResource.freePort();
         List<String> command = new ArrayList<>();
@@ -58,7 +62,7 @@ public final class PackagedApp implements AutoCloseable {
                 throw new IllegalStateException("the application exited with " + process.exitValue() + ":\n"
                         + app.output());
             }
-            return app.httpStatus("/q/health/ready") == 200;
+            return app.httpStatus("/q/health/started") == 200;
         });
         return app;
     }
@@ -69,6 +73,16 @@ public final class PackagedApp implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+
+    /** SIGKILL ({@link Process#destroyForcibly()} on Linux): no shutdown hook runs, nothing is flushed. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     /** Sends SIGTERM ({@link Process#destroy()} on Linux). */

@@ -2,6 +2,8 @@ package io.longlink.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,12 +16,15 @@ import io.vertx.core.Vertx;
  * the packaged-app {@code *IT} classes.
  *
  * <ul>
- * <li>{@link #main()}: always up once a test touches it; paths {@code /alpha}, {@code /beta}, {@code /frozen}, {@code /tiny},
- * {@code /manual}, {@code /secret}.</li>
+ * <li>{@link #main()}: up once a test touches it; paths {@code /alpha}, {@code /beta}, {@code /frozen}, {@code /tiny},
+ * {@code /manual}, {@code /secret}, {@code /vault} (outbox of 5, opened by hand).</li>
  * <li>{@link #flaky()}: killed and restarted by tests; path {@code /volatile}.</li>
  * <li>{@link #late()}: not started at first; path {@code /doomed} fails until a test starts it.</li>
  * <li>no server: connection {@code unresolvable} points at a name that never resolves ({@code .invalid}).</li>
  * </ul>
+ *
+ * <p>Every application started with this resource gets a fresh SQLite store under {@code target/test-stores},
+ * so tests run on the production default store and never see messages of an earlier run.
  */
 public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
@@ -76,6 +81,7 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         ports();
         Map<String, String> config = new HashMap<>();
+        config.put("longlink.store.path", freshStore().toString());
         connection(config, "alpha", url(MAIN_PORT, "/alpha"));
         connection(config, "beta", url(MAIN_PORT, "/beta"));
 
@@ -108,10 +114,25 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
         connection(config, "unresolvable", "ws://upstream.longlink.invalid:9/feed");
         config.put("longlink.connections.unresolvable.auto-open", "false");
+
+        connection(config, "vault", url(MAIN_PORT, "/vault"));
+        config.put("longlink.connections.vault.auto-open", "false");
+        config.put("longlink.connections.vault.outbox.capacity", "5");
         return config;
     }
 
-    private static void connection(Map<String, String> config, String id, String url) {
+    /** A store file in a new directory under {@code target/test-stores}. */
+    public static Path freshStore() {
+        try {
+            Path stores = Files.createDirectories(Path.of("target", "test-stores"));
+            return Files.createTempDirectory(stores, "app-").resolve("longlink.db").toAbsolutePath();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Configures connection {@code id} to {@code url} with timings short enough for tests. */
+    public static void connection(Map<String, String> config, String id, String url) {
         String prefix = "longlink.connections." + id + ".";
         config.put(prefix + "url", url);
         config.put(prefix + "reconnect.initial-delay", "100ms");
@@ -128,6 +149,7 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         // the servers live as long as the test JVM: several test classes share them
     }
 
+    /** A TCP port nobody listens on right now. */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -86,9 +86,8 @@ public final class UpstreamServer implements AutoCloseable {
         return paths.keySet();
     }
 
-    /** The state of a path; a trailing slash is ignored (the WebSockets Next connector requests {@code /x/}). */
+    /** What the path has seen. Paths are exact on purpose: a client that alters the configured path fails. */
     public PathState path(String path) {
-        // exact paths on purpose: a client that alters the configured path must fail the tests
         return paths.computeIfAbsent(path, p -> new PathState());
     }
 
