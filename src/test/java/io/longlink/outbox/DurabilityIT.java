@@ -113,6 +113,12 @@ class DurabilityIT {
             assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
             assertTrue(response.headers().firstValue("Retry-After").isPresent());
             assertTrue(response.body().contains("store-unavailable"), response.body());
+            // the pod is unready (the store is the reason) while still alive
+            assertEquals(503, app.httpStatus("/q/health/ready"));
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(app.uri("/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(ready.body().replace(" ", "").contains("\"writable\":false"), ready.body());
+            assertEquals(200, app.httpStatus("/q/health/live"));
         }
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import io.longlink.testing.Api;
 import io.longlink.testing.UpstreamResource;
 import io.longlink.testing.UpstreamServer;
-import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -26,7 +26,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * connection {@code vault} (outbox of 5, opened by hand), and leaves it closed and empty.
  */
 @QuarkusTest
-@WithTestResource(UpstreamResource.class)
+@QuarkusTestResource(UpstreamResource.class)
 class DurableOutboxTest {
 
     private static final String VAULT = "vault";
