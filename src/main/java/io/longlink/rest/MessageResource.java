@@ -1,6 +1,5 @@
 package io.longlink.rest;
 
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -16,6 +15,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -28,6 +28,8 @@ import org.jboss.resteasy.reactive.RestPath;
 
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ManagedConnection;
+import io.longlink.lifecycle.IntakeGate;
+import io.longlink.metrics.ConnectionMetrics;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.MessageState;
 import io.longlink.outbox.MessageStatus;
@@ -54,10 +56,15 @@ public class MessageResource {
 
     private final ConnectionRegistry registry;
     private final OutboxStore outbox;
+    private final IntakeGate gate;
+    private final ConnectionMetrics metrics;
 
-    public MessageResource(ConnectionRegistry registry, OutboxStore outbox) {
+    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, IntakeGate gate,
+            ConnectionMetrics metrics) {
         this.registry = registry;
         this.outbox = outbox;
+        this.gate = gate;
+        this.metrics = metrics;
     }
 
     /** What a 202 answers. */
@@ -66,7 +73,6 @@ public class MessageResource {
     }
 
     @POST
-    @Intake
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Enqueue a message", description = "Stores the message and answers at once, whatever the "
             + "connection's state; it is sent as one frame, in order, once the connection is open.")
@@ -80,8 +86,15 @@ public class MessageResource {
     public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
             @RestHeader("Idempotency-Key") String idempotencyKey, @RestHeader("X-Expires-In") String expiresIn,
             byte[] body) {
+        long startedNanos = System.nanoTime();
+        if (!gate.accepting()) {
+            throw new ProblemException(503, "shutting-down", "Shutting down",
+                    "this instance is shutting down and accepts no new messages; retry later",
+                    Map.of("Retry-After", Long.toString(gate.retryAfter().toSeconds())));
+        }
         ManagedConnection connection = registry.get(id);
-        boolean binary = isBinary(contentType);
+        MediaType type = parse(contentType);
+        boolean binary = isBinary(type, contentType);
         byte[] payload = body == null ? new byte[0] : body;
         if (payload.length == 0) {
             throw ProblemException.badRequest("empty-body", "Empty body", "a message must have at least one byte");
@@ -92,7 +105,7 @@ public class MessageResource {
                     "the body has " + payload.length + " bytes; this connection accepts at most " + max);
         }
         if (!binary) {
-            payload = toUtf8(payload, contentType);
+            payload = toUtf8(payload, type, contentType);
         }
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
         EnqueueRequest request = new EnqueueRequest(id, binary, payload, key,
@@ -102,8 +115,11 @@ public class MessageResource {
             MessageState state = key == null ? MessageState.QUEUED
                     : outbox.find(id, message.id()).map(MessageStatus::state).orElse(MessageState.QUEUED);
             String messageId = Long.toString(message.id());
+            metrics.enqueued(id, System.nanoTime() - startedNanos);
+            // a relative Location (RFC 9110) as a plain header: location(URI) would resolve it against the
+            // request's forwarded host on every request
             return Response.accepted(new Accepted(messageId, state))
-                    .location(URI.create("/connections/" + id + "/messages/" + messageId))
+                    .header(HttpHeaders.LOCATION, "/connections/" + id + "/messages/" + messageId)
                     .build();
         });
     }
@@ -148,8 +164,7 @@ public class MessageResource {
     }
 
     /** text/*, application/json and +json go as text frames, application/octet-stream as binary; else 415. */
-    private static boolean isBinary(String contentType) {
-        MediaType type = parse(contentType);
+    private static boolean isBinary(MediaType type, String contentType) {
         if (type.isCompatible(MediaType.APPLICATION_OCTET_STREAM_TYPE) && !type.isWildcardType()
                 && !type.isWildcardSubtype()) {
             return true;
@@ -182,8 +197,8 @@ public class MessageResource {
     }
 
     /** The body as UTF-8, decoded strictly from its declared charset (UTF-8 when none is declared). */
-    private static byte[] toUtf8(byte[] body, String contentType) {
-        String name = parse(contentType).getParameters().get(MediaType.CHARSET_PARAMETER);
+    private static byte[] toUtf8(byte[] body, MediaType type, String contentType) {
+        String name = type.getParameters().get(MediaType.CHARSET_PARAMETER);
         Charset charset;
         try {
             charset = name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
