@@ -4,10 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
-import io.quarkus.websockets.next.Connection;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Pings one open socket every {@code interval} and declares it dead when a ping is not answered by a pong
@@ -15,7 +14,8 @@ import io.vertx.core.buffer.Buffer;
  * interval with a long timeout is allowed.
  *
  * <p>All mutable state is guarded by {@code this}; the listener is called outside the lock. A stopped or
- * restarted monitor ignores pongs and timers that belong to an earlier socket (its {@code token}).
+ * restarted monitor ignores pongs and timers that belong to an earlier socket (its {@code token}). Time comes
+ * from {@link Timers}, so tests run it on fake time.
  */
 final class HeartbeatMonitor {
 
@@ -27,7 +27,7 @@ final class HeartbeatMonitor {
         void heartbeatAnswered(long roundTripNanos);
     }
 
-    private final Vertx vertx;
+    private final Timers timers;
     private final Clock clock;
     private final Duration interval;
     private final Duration timeout;
@@ -35,10 +35,11 @@ final class HeartbeatMonitor {
 
     /** Token of the socket being watched, or -1 when stopped. */
     private long token = -1;
-    private Connection socket;
+    /** Sends one ping on the watched socket. */
+    private Supplier<Uni<Void>> pinger;
     private long periodicTimer = -1;
     private long deadlineTimer = -1;
-    /** {@link System#nanoTime()} of the outstanding ping, when {@code awaitingPong}. */
+    /** {@link Timers#nanoTime()} of the outstanding ping, when {@code awaitingPong}. */
     private long pingSentNanos;
     private boolean awaitingPong;
     private int pingsSent;
@@ -48,21 +49,22 @@ final class HeartbeatMonitor {
     /** Round trip of the last answered ping, or null. */
     private Long rttMillis;
 
-    HeartbeatMonitor(Vertx vertx, Clock clock, Duration interval, Duration timeout, Listener listener) {
-        this.vertx = vertx;
+    HeartbeatMonitor(Timers timers, Clock clock, Duration interval, Duration timeout, Listener listener) {
+        this.timers = timers;
         this.clock = clock;
         this.interval = interval;
         this.timeout = timeout;
         this.listener = listener;
     }
 
-    synchronized void start(long socketToken, Connection socket) {
+    /** Watches the socket with this token; {@code pinger} sends one ping on it. */
+    synchronized void start(long socketToken, Supplier<Uni<Void>> pinger) {
         stopLocked();
         this.token = socketToken;
-        this.socket = socket;
+        this.pinger = pinger;
         this.pingsSent = 0;
         this.pongsReceived = 0;
-        this.periodicTimer = vertx.setPeriodic(Math.max(1, interval.toMillis()), id -> ping(socketToken));
+        this.periodicTimer = timers.periodic(interval, () -> ping(socketToken));
     }
 
     synchronized void stop() {
@@ -85,9 +87,9 @@ final class HeartbeatMonitor {
             }
             awaitingPong = false;
             pongsReceived++;
-            vertx.cancelTimer(deadlineTimer);
+            timers.cancel(deadlineTimer);
             deadlineTimer = -1;
-            roundTripNanos = System.nanoTime() - pingSentNanos;
+            roundTripNanos = timers.nanoTime() - pingSentNanos;
             rttMillis = TimeUnit.NANOSECONDS.toMillis(roundTripNanos);
             lastPongAt = clock.instant();
         }
@@ -95,18 +97,18 @@ final class HeartbeatMonitor {
     }
 
     private void ping(long socketToken) {
-        Connection target;
+        Supplier<Uni<Void>> send;
         synchronized (this) {
             if (socketToken != token || awaitingPong) {
                 return;
             }
             awaitingPong = true;
             pingsSent++;
-            pingSentNanos = System.nanoTime();
-            deadlineTimer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> deadlinePassed(socketToken));
-            target = socket;
+            pingSentNanos = timers.nanoTime();
+            deadlineTimer = timers.schedule(timeout, () -> deadlinePassed(socketToken));
+            send = pinger;
         }
-        target.sendPing(Buffer.buffer("longlink")).subscribe().with(ok -> {
+        send.get().subscribe().with(ok -> {
         }, failure -> missed(socketToken, "ping could not be written: " + FailureClassifier.describe(failure)));
     }
 
@@ -134,15 +136,15 @@ final class HeartbeatMonitor {
 
     private void stopLocked() {
         if (periodicTimer != -1) {
-            vertx.cancelTimer(periodicTimer);
+            timers.cancel(periodicTimer);
         }
         if (deadlineTimer != -1) {
-            vertx.cancelTimer(deadlineTimer);
+            timers.cancel(deadlineTimer);
         }
         periodicTimer = -1;
         deadlineTimer = -1;
         awaitingPong = false;
         token = -1;
-        socket = null;
+        pinger = null;
     }
 }

@@ -65,6 +65,8 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private static final int NORMAL_CLOSURE = 1000;
     private static final int GOING_AWAY = 1001;
     private static final int UNEXPECTED_CONDITION = 1011;
+    /** Payload of heartbeat pings (copied into a fresh buffer per ping: a written buffer is released). */
+    private static final byte[] PING = "longlink".getBytes(StandardCharsets.US_ASCII);
 
     private final String id;
     private final LonglinkConfig.ConnectionConfig config;
@@ -133,7 +135,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         this.vertx = vertx;
         this.clock = clock;
         this.policy = new ReconnectPolicy(id, config.reconnect());
-        this.heartbeat = new HeartbeatMonitor(vertx, clock, config.heartbeat().interval(),
+        this.heartbeat = new HeartbeatMonitor(Timers.of(vertx), clock, config.heartbeat().interval(),
                 config.heartbeat().timeout(), this);
         int port = url.getPort() >= 0 ? url.getPort() : ("wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
         String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1)
@@ -301,7 +303,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
                 attempt = 0;
                 nextAttemptAt = null;
                 connectedAt = clock.instant();
-                heartbeat.start(token, opened);
+                heartbeat.start(token, () -> opened.sendPing(Buffer.buffer(PING)));
             }
             gen = generation;
         }
