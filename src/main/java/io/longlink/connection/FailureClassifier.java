@@ -4,6 +4,8 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import io.netty.channel.ConnectTimeoutException;
@@ -55,7 +57,7 @@ final class FailureClassifier {
 
     /** The failure says the network, not the upstream, is gone: name resolution or routing failed. */
     static boolean isNetworkUnreachable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : causes(failure)) {
             if (t instanceof UnknownHostException || t instanceof NoRouteToHostException
                     || t instanceof DnsNameResolverException) {
                 return true;
@@ -63,8 +65,7 @@ final class FailureClassifier {
             if (t instanceof ConnectException || t instanceof UpgradeRejectedException) {
                 return false;
             }
-            if (t instanceof SocketException && t.getMessage() != null
-                    && t.getMessage().toLowerCase(Locale.ROOT).contains("network is unreachable")) {
+            if (t instanceof SocketException && contains(t, "network is unreachable")) {
                 return true;
             }
         }
@@ -76,21 +77,14 @@ final class FailureClassifier {
      * nothing listens. A timed-out connect is not a refusal.
      */
     static boolean isRefusal(Throwable failure) {
-        if (isNetworkUnreachable(failure)) {
-            return false;
-        }
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConnectException && !(t instanceof ConnectTimeoutException) && t.getMessage() != null
-                    && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
-                return true;
-            }
-        }
-        return false;
+        return !isNetworkUnreachable(failure) && causes(failure).stream()
+                .anyMatch(t -> t instanceof ConnectException && !(t instanceof ConnectTimeoutException)
+                        && contains(t, "refused"));
     }
 
     /** A short human description, without class names. */
     static String describe(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : causes(failure)) {
             if (t instanceof UpgradeRejectedException rejected) {
                 return "handshake rejected with HTTP status " + rejected.getStatus();
             }
@@ -98,10 +92,8 @@ final class FailureClassifier {
                 return "unknown host: " + messageOf(t);
             }
         }
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        List<Throwable> chain = causes(failure);
+        Throwable root = chain.get(chain.size() - 1);
         String message = root.getMessage() != null ? root.getMessage() : failure.getMessage();
         if (message == null || message.isBlank()) {
             message = "no detail";
@@ -110,6 +102,19 @@ final class FailureClassifier {
             return "connect failed: " + message;
         }
         return message;
+    }
+
+    /** The failure and its causes, outermost first; a cause that points to itself ends the chain. */
+    private static List<Throwable> causes(Throwable failure) {
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = failure; t != null && !chain.contains(t); t = t.getCause()) {
+            chain.add(t);
+        }
+        return chain;
+    }
+
+    private static boolean contains(Throwable t, String text) {
+        return t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains(text);
     }
 
     private static String messageOf(Throwable t) {

@@ -78,6 +78,8 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private final OutboxStore outbox;
     private final InboundLog inbox;
     private final Vertx vertx;
+    /** Every timer of this connection: heartbeat, probe, connect and close deadlines. */
+    private final Timers timers;
     private final Clock clock;
     private final ReconnectPolicy policy;
     private final HeartbeatMonitor heartbeat;
@@ -133,14 +135,15 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         this.outbox = outbox;
         this.inbox = inbox;
         this.vertx = vertx;
+        this.timers = Timers.of(vertx);
         this.clock = clock;
         this.policy = new ReconnectPolicy(id, config.reconnect());
-        this.heartbeat = new HeartbeatMonitor(Timers.of(vertx), clock, config.heartbeat().interval(),
+        this.heartbeat = new HeartbeatMonitor(timers, clock, config.heartbeat().interval(),
                 config.heartbeat().timeout(), this);
         int port = url.getPort() >= 0 ? url.getPort() : ("wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
         String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1)
                 : url.getHost();
-        this.probe = new ReachabilityProbe(vertx, host, port, config.offline().probeInterval(),
+        this.probe = new ReachabilityProbe(vertx, timers, host, port, config.offline().probeInterval(),
                 config.connectTimeout(), this);
     }
 
@@ -204,7 +207,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     }
 
     public ConnectionStatus status() {
-        int queued = outbox.queued(id);
+        int queued = queued();
         Instant lastPongAt = heartbeat.lastPongAt();
         Long rtt = heartbeat.rttMillis();
         synchronized (this) {
@@ -216,6 +219,16 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
 
     public synchronized ConnectionState state() {
         return state;
+    }
+
+    /** Sockets that reached OPEN so far. */
+    public synchronized long generation() {
+        return generation;
+    }
+
+    /** Messages waiting in the outbox. */
+    public int queued() {
+        return outbox.queued(id);
     }
 
     public long sentCount() {
@@ -267,24 +280,23 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
             token = ++socketToken;
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
-        long timeoutMillis = Math.max(1, config.connectTimeout().toMillis());
-        long timer = vertx.setTimer(timeoutMillis, t -> connectFailed(cycleToken, token,
-                new TimeoutException("no handshake within " + timeoutMillis + " ms"), result));
+        long timer = timers.schedule(config.connectTimeout(), () -> connectFailed(cycleToken, token,
+                new TimeoutException("no handshake within " + config.connectTimeout().toMillis() + " ms"), result));
         Uni<WebSocketClientConnection> connect;
         try {
             connect = connector(token).connect();
         } catch (RuntimeException e) {
-            vertx.cancelTimer(timer);
+            timers.cancel(timer);
             connectFailed(cycleToken, token, e, result);
             return result;
         }
         connect.subscribe().with(
                 socket -> {
-                    vertx.cancelTimer(timer);
+                    timers.cancel(timer);
                     connected(cycleToken, token, socket, result);
                 },
                 failure -> {
-                    vertx.cancelTimer(timer);
+                    timers.cancel(timer);
                     connectFailed(cycleToken, token, failure, result);
                 });
         return result;
@@ -516,15 +528,15 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
             closing = done = new CompletableFuture<>();
         }
         Log.infof("[%s] closing with %d %s", id, code, reason);
-        long timer = vertx.setTimer(Math.max(1, config.closeTimeout().toMillis()),
-                t -> closeFinished(done, code, reason + " (no close frame from upstream in time)"));
+        long timer = timers.schedule(config.closeTimeout(),
+                () -> closeFinished(done, code, reason + " (no close frame from upstream in time)"));
         toClose.close(new CloseReason(code, reason)).subscribe().with(
                 ok -> {
-                    vertx.cancelTimer(timer);
+                    timers.cancel(timer);
                     closeFinished(done, code, reason);
                 },
                 failure -> {
-                    vertx.cancelTimer(timer);
+                    timers.cancel(timer);
                     closeFinished(done, code, reason);
                 });
         return done;

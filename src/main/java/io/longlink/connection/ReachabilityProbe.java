@@ -28,7 +28,7 @@ final class ReachabilityProbe {
         void stillUnreachable(long probeToken, Throwable failure);
     }
 
-    private final Vertx vertx;
+    private final Timers timers;
     private final String host;
     private final int port;
     private final Duration interval;
@@ -42,9 +42,9 @@ final class ReachabilityProbe {
     /** The last token handed out. */
     private long nextToken;
 
-    ReachabilityProbe(Vertx vertx, String host, int port, Duration interval, Duration connectTimeout,
+    ReachabilityProbe(Vertx vertx, Timers timers, String host, int port, Duration interval, Duration connectTimeout,
             Listener listener) {
-        this.vertx = vertx;
+        this.timers = timers;
         this.host = host;
         this.port = port;
         this.interval = interval;
@@ -70,7 +70,7 @@ final class ReachabilityProbe {
     }
 
     private void schedule(long probeToken, long delayMillis) {
-        timer = vertx.setTimer(Math.max(1, delayMillis), id -> probe(probeToken));
+        timer = timers.schedule(Duration.ofMillis(Math.max(1, delayMillis)), () -> probe(probeToken));
     }
 
     private void probe(long probeToken) {
@@ -80,7 +80,7 @@ final class ReachabilityProbe {
             }
             timer = -1;
         }
-        long startedNanos = System.nanoTime();
+        long startedNanos = timers.nanoTime();
         client.connect(port, host).onComplete(result -> {
             if (result.succeeded()) {
                 result.result().close();
@@ -93,7 +93,7 @@ final class ReachabilityProbe {
                 if (reachable) {
                     stopLocked();
                 } else {
-                    long elapsedMillis = (System.nanoTime() - startedNanos) / 1_000_000;
+                    long elapsedMillis = (timers.nanoTime() - startedNanos) / 1_000_000;
                     schedule(probeToken, intervalMillis() - elapsedMillis);
                 }
             }
@@ -107,7 +107,7 @@ final class ReachabilityProbe {
 
     private void stopLocked() {
         if (timer != -1) {
-            vertx.cancelTimer(timer);
+            timers.cancel(timer);
         }
         timer = -1;
         token = -1;

@@ -5,8 +5,8 @@ import java.time.Duration;
 import io.vertx.core.Vertx;
 
 /**
- * The timers and the monotonic clock that heartbeat logic runs on, injected so that tests can drive it on fake
- * time instead of waiting. {@link #of(Vertx)} is the real thing: Vert.x timers and {@link System#nanoTime()}.
+ * The timers and the monotonic clock of a connection (heartbeat, reachability probe, connect and close
+ * deadlines), injected so that tests can drive them on fake time instead of waiting. {@link #of(Vertx)} is the real thing: Vert.x timers and {@link System#nanoTime()}.
  */
 interface Timers {
 

@@ -67,13 +67,13 @@ public class ConnectionMetrics implements ConnectionObserver {
                     .description("1 for the state the connection is in, 0 for the others")
                     .tags(TAG, id, "state", state.name()).strongReference(true).register(meters);
         }
-        Gauge.builder("longlink.outbox.queued", c, x -> x.status().queued()).baseUnit("messages")
+        Gauge.builder("longlink.outbox.queued", c, ManagedConnection::queued).baseUnit("messages")
                 .description("Messages waiting in the outbox").tag(TAG, id).strongReference(true).register(meters);
         counter("longlink.messages.sent", "Messages written to the upstream since start", c,
                 ManagedConnection::sentCount);
         counter("longlink.messages.received", "Messages received from the upstream since start", c,
                 ManagedConnection::receivedCount);
-        counter("longlink.connection.opens", "Sockets that reached OPEN since start", c, x -> x.status().generation());
+        counter("longlink.connection.opens", "Sockets that reached OPEN since start", c, ManagedConnection::generation);
         counter("longlink.connection.attempts.failed", "Connection attempts that failed since start", c,
                 ManagedConnection::failedAttemptsTotal);
         counter("longlink.connection.offline.periods", "Times the network was found unreachable since start", c,
