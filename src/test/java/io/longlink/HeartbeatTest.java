@@ -57,16 +57,6 @@ class HeartbeatTest {
     }
 
     @Test
-    void noPingsWhileClosed() {
-        close("frozen");
-        awaitState("frozen", "CLOSED");
-        JsonPath closed = status("frozen");
-        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(3))
-                .until(() -> "CLOSED".equals(state("frozen")));
-        assertEquals(closed.getString("lastPongAt"), status("frozen").getString("lastPongAt"));
-    }
-
-    @Test
     void closeToAFrozenPeerEndsCleanlyAndCanBeReopened() {
         awaitState("frozen", "OPEN");
         long generation = status("frozen").getLong("generation");
@@ -78,7 +68,7 @@ class HeartbeatTest {
         assertEquals(1000, closed.getInt("lastCloseCode"));
         assertTrue(tookMillis < 5000, "close took " + tookMillis + " ms");
         // no reconnect after the operator's close, even though the peer never answered
-        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(4))
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(4))
                 .until(() -> "CLOSED".equals(state("frozen")));
         upstream().thaw(PATH);
         // once the peer reads again it finds the old socket gone

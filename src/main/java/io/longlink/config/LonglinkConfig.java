@@ -40,6 +40,13 @@ public interface LonglinkConfig {
         /** {@code Retry-After} of the 503 that answers an enqueue once shutdown began. */
         @WithDefault("5s")
         Duration retryAfter();
+
+        /**
+         * How much longer than the longest {@code close-timeout} the shutdown waits for the sockets to close (each
+         * close ends at its own timeout; this covers the timers' own lateness).
+         */
+        @WithDefault("500ms")
+        Duration closeMargin();
     }
 
     /** Where accepted messages and their states are kept. */

@@ -1,6 +1,7 @@
 package io.longlink.connection;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
@@ -31,9 +32,13 @@ public class ConnectionRegistry {
     public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     private final Map<String, ManagedConnection> connections;
+    /** How much longer than the longest close timeout shutdown waits for the sockets' close timers. */
+    private final Duration closeMargin;
 
     public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
             ConnectionObserver observer) {
+        ConnectionEnvironment env = ConnectionEnvironment.of(vertx, clock, observer);
+        this.closeMargin = config.shutdown().closeMargin();
         Map<String, ManagedConnection> byId = new TreeMap<>();
         config.connections().forEach((id, c) -> {
             if (!ID.matcher(id).matches()) {
@@ -43,8 +48,8 @@ public class ConnectionRegistry {
             if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme) || c.url().getHost() == null) {
                 throw new IllegalArgumentException("longlink.connections." + id + ".url must be a ws:// or wss:// URL");
             }
-            byId.put(id, new ManagedConnection(id, c, outbox, new InboundLog(c.inbound().retain(), clock), vertx,
-                    clock, observer));
+            byId.put(id, new ManagedConnection(id, c, outbox, new InboundLog(c.inbound().retain(), clock),
+                    new WebSocketUpstream(vertx, c), env));
         });
         this.connections = Collections.unmodifiableMap(byId);
     }
@@ -61,7 +66,7 @@ public class ConnectionRegistry {
         long waitMillis = connections.values().stream()
                 .mapToLong(c -> c.config().closeTimeout().toMillis()).max().orElse(0);
         try {
-            CompletableFuture.allOf(closes).get(waitMillis + 500, TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(closes).get(waitMillis + closeMargin.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             Log.warnf("not every socket closed cleanly on shutdown: %s", e.toString());
         }

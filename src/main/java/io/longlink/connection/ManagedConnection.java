@@ -1,35 +1,24 @@
 package io.longlink.connection;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.longlink.config.LonglinkConfig;
 import io.longlink.inbox.InboundLog;
+import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.OutboundMessage;
 import io.longlink.outbox.OutboxStore;
 import io.quarkus.logging.Log;
-import io.quarkus.websockets.next.BasicWebSocketConnector;
-import io.quarkus.websockets.next.CloseReason;
-import io.quarkus.websockets.next.WebSocketClientConnection;
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 
 /**
- * One long-lived outbound WebSocket connection and its state machine.
+ * The supervisor of one long-lived connection: what outlives its sockets (what the operator wants, the reconnect
+ * cycle, the offline probe, the counters) and its {@link Phase}. Each socket is a {@link Session}.
  *
  * <pre>
- *            open                      handshake ok
- *  CLOSED ─────────► CONNECTING ─────────────────────► OPEN ──── socket lost ───► CONNECTING (at once)
+ *            open                      session ready
+ *  CLOSED ─────────► CONNECTING ─────────────────────► OPEN ──── session lost ───► CONNECTING (at once)
  *    ▲                  │  ▲  attempt failed,                │
  *    │                  │  └── RECONNECTING ◄── retries left │ close
  *    │ close            │      (backoff delay)               ▼
@@ -38,113 +27,65 @@ import io.vertx.core.buffer.Buffer;
  * </pre>
  *
  * <ul>
- * <li>{@code desired} is what the operator asked for last; reconnect logic only runs while it is {@code OPEN},
- * so an operator's close is never undone. Open and close are idempotent.</li>
- * <li>A reconnect cycle is one run of the {@link ReconnectPolicy} guard, identified by {@code cycle}. Starting
- * a new cycle or closing bumps {@code cycle}; a superseded cycle's next attempt aborts uncounted.</li>
- * <li>Every connection attempt gets a fresh {@code socketToken}; callbacks of a socket (messages, pongs,
- * close, error) act only while their token is the current one, so a late event from an older socket never
- * changes the state of a newer one. {@code generation} counts sockets that reached {@code OPEN}.</li>
- * <li>A failed attempt is classified by {@link FailureClassifier}. An upstream that is down (refused, handshake
- * rejected, timeout) counts as an attempt and the cycle goes on with backoff. A network that is gone (unknown
- * host, network unreachable, no route) ends the cycle uncounted ({@link NetworkUnreachableException}) and the
- * connection goes {@code OFFLINE}: no heartbeat (it only runs while {@code OPEN}), no attempt, only the
- * {@link ReachabilityProbe}, identified by {@code probeToken}. When the probe answers, a fresh cycle starts at once
- * with {@code attempt} reset. A socket lost while open starts a cycle whose first attempt is immediate, so a
- * lost socket is classified by that attempt. Being offline therefore never leads to {@code FAILED}.</li>
- * <li>Messages are sent only while {@code OPEN}, by one flush loop at a time ({@code flushing}): a batch of
- * the outbox head is written, and only the messages whose write completed leave the outbox. A failed write
- * makes the socket count as lost; the rest stays queued for the next socket.</li>
+ * <li>{@code desired} is what the operator asked for last; reconnect logic only runs while it is {@code OPEN}, so
+ * an operator's close is never undone. Open and close are idempotent. After {@link #shutdown} nothing starts any
+ * more.</li>
+ * <li>A reconnect cycle is one run of the {@link ReconnectPolicy} guard (SmallRye Fault Tolerance), numbered by
+ * {@code cycle}. Each of its attempts is a new {@link Session}; the backoff delay is waited out on the injected
+ * {@link Timers} inside the attempt, so the guard decides how often and the timers decide when. A cycle that is
+ * no longer the phase's cycle ends at its next step, uncounted ({@link CycleCancelledException}).</li>
+ * <li>A failed attempt is classified by {@link FailureClassifier}: an upstream that is down counts and the cycle
+ * goes on with backoff; a network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE},
+ * where only a {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with {@code attempt} reset.
+ * Being offline therefore never leads to {@code FAILED}.</li>
+ * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
+ * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
  *
- * <p>All mutable state is guarded by {@code this}. Decisions are taken under the lock; sockets are written,
- * closed and connected, and cycles started, outside it.
+ * <p>All mutable state is guarded by {@code this}. Decisions are taken under the lock; sessions are started and
+ * closed, and cycles run, outside it.
  */
-public final class ManagedConnection implements HeartbeatMonitor.Listener, ReachabilityProbe.Listener {
+public final class ManagedConnection implements Session.Listener, ReachabilityProbe.Listener {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int GOING_AWAY = 1001;
-    private static final int UNEXPECTED_CONDITION = 1011;
-    /** Payload of heartbeat pings (copied into a fresh buffer per ping: a written buffer is released). */
-    private static final byte[] PING = "longlink".getBytes(StandardCharsets.US_ASCII);
 
     private final String id;
     private final LonglinkConfig.ConnectionConfig config;
     private final String redactedUrl;
-    /** The upstream URL without its path: the connector appends a path, and would add a '/' to an empty one. */
-    private final URI baseUri;
-    /** The upstream URL's raw path, sent exactly as configured. */
-    private final String path;
     private final OutboxStore outbox;
     private final InboundLog inbox;
-    private final Vertx vertx;
-    /** Every timer of this connection: heartbeat, probe, connect and close deadlines. */
-    private final Timers timers;
-    private final Clock clock;
+    private final ConnectionEnvironment env;
     private final ReconnectPolicy policy;
-    private final HeartbeatMonitor heartbeat;
-    private final ReachabilityProbe probe;
-    private final ConnectionObserver observer;
-    /** Messages written to a socket since start. */
-    private final AtomicLong sent = new AtomicLong();
-    /** Frames received from the upstream since start. */
-    private final AtomicLong received = new AtomicLong();
-    /** Failed connection attempts since start; an attempt that found the network gone is not counted. */
-    private final AtomicLong failedAttemptsTotal = new AtomicLong();
-    /** Times the connection went OFFLINE since start. */
-    private final AtomicLong offlinePeriods = new AtomicLong();
+    private final ConnectionCounters counters = new ConnectionCounters();
+    private final Session.Context sessions;
 
-    private ConnectionState state = ConnectionState.CLOSED;
+    private Phase phase = new Phase.Closed();
     private DesiredState desired = DesiredState.CLOSED;
+    /** The process is stopping: no cycle starts any more, whatever {@code desired} says. */
+    private boolean stopped;
+    /** Number of the latest reconnect cycle. */
+    private long cycle;
     /** Sockets that reached OPEN so far. */
     private long generation;
     /** Failed attempts since the connection was last open or open was last requested. */
     private int attempt;
-    /** When the next attempt is due, while RECONNECTING. */
-    private Instant nextAttemptAt;
     /** When the last socket opened. */
     private Instant connectedAt;
     private String lastError;
     private Integer lastCloseCode;
     private String lastCloseReason;
-    /** Token of the current reconnect cycle. */
-    private long cycle;
-    /** Token of the current socket or connection attempt. */
-    private long socketToken;
-    /** Token of the running reachability probe, while OFFLINE. */
-    private long probeToken = -1;
-    /** The open socket, while OPEN. */
-    private WebSocketClientConnection socket;
-    /** A flush loop is running. */
-    private boolean flushing;
-    /** Completes when the running close ends, while CLOSING. */
-    private CompletableFuture<Void> closing;
-    /** The process is stopping: no cycle starts any more, whatever {@code desired} says. */
-    private boolean stopped;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, OutboxStore outbox, InboundLog inbox,
-            Vertx vertx, Clock clock, ConnectionObserver observer) {
+            Upstream upstream, ConnectionEnvironment env) {
         this.id = id;
-        this.observer = observer;
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
-        URI url = config.url();
-        this.baseUri = URI.create(url.getScheme() + "://" + url.getRawAuthority()
-                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()));
-        this.path = url.getRawPath() == null ? "" : url.getRawPath();
         this.outbox = outbox;
         this.inbox = inbox;
-        this.vertx = vertx;
-        this.timers = Timers.of(vertx);
-        this.clock = clock;
-        this.policy = new ReconnectPolicy(id, config.reconnect());
-        this.heartbeat = new HeartbeatMonitor(timers, clock, config.heartbeat().interval(),
-                config.heartbeat().timeout(), this);
-        int port = url.getPort() >= 0 ? url.getPort() : ("wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
-        String host = url.getHost().startsWith("[") ? url.getHost().substring(1, url.getHost().length() - 1)
-                : url.getHost();
-        this.probe = new ReachabilityProbe(vertx, timers, host, port, config.offline().probeInterval(),
-                config.connectTimeout(), this);
+        this.env = env;
+        this.policy = new ReconnectPolicy(id, config.reconnect(), env.random());
+        this.sessions = new Session.Context(id, config, upstream, outbox, inbox, counters, env);
     }
 
     public String id() {
@@ -159,12 +100,14 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         return inbox;
     }
 
+    // --- what the operator and producers ask ---
+
     /** The operator wants the connection open: starts a fresh cycle unless one is running or it is open. */
     public ConnectionStatus open() {
         long newCycle = -1;
         synchronized (this) {
             desired = DesiredState.OPEN;
-            if (!stopped && (state == ConnectionState.CLOSED || state == ConnectionState.FAILED)) {
+            if (!stopped && (phase instanceof Phase.Closed || phase instanceof Phase.Failed)) {
                 newCycle = beginCycleLocked();
             }
         }
@@ -188,37 +131,50 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         return closeWith(GOING_AWAY, "going away", null);
     }
 
-    /** A message was accepted: send it now if open, or start a fresh cycle if the last one failed. */
-    public void messageQueued() {
+    /**
+     * Stores a message and wakes the sender: it is sent now if open, and a FAILED connection starts a fresh cycle.
+     * The stage completes once the store has the message, with the message (the first one, for a repeated key).
+     */
+    public CompletionStage<OutboundMessage> enqueue(EnqueueRequest request) {
+        return outbox.enqueue(request).thenApply(message -> {
+            messageQueued();
+            return message;
+        });
+    }
+
+    private void messageQueued() {
         long newCycle = -1;
-        boolean open;
+        Session open = null;
         synchronized (this) {
-            if (state == ConnectionState.FAILED && desired == DesiredState.OPEN && !stopped) {
+            if (phase instanceof Phase.Failed && desired == DesiredState.OPEN && !stopped) {
                 newCycle = beginCycleLocked();
+            } else if (phase instanceof Phase.Open o) {
+                open = o.session();
             }
-            open = state == ConnectionState.OPEN;
         }
         if (newCycle >= 0) {
             Log.infof("[%s] message queued while failed: reconnecting", id);
             runCycle(newCycle);
-        } else if (open) {
-            kickSender();
+        } else if (open != null) {
+            open.kick();
         }
     }
 
+    // --- what the control plane and metrics read ---
+
     public ConnectionStatus status() {
         int queued = queued();
-        Instant lastPongAt = heartbeat.lastPongAt();
-        Long rtt = heartbeat.rttMillis();
+        ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
-            return new ConnectionStatus(id, redactedUrl, state, desired, generation, attempt, nextAttemptAt,
-                    connectedAt, lastError, lastCloseCode, lastCloseReason, queued, sent.get(), received.get(),
-                    lastPongAt, rtt);
+            Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
+            return new ConnectionStatus(id, redactedUrl, phase.state(), desired, generation, attempt, nextAttemptAt,
+                    connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
+                    counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis());
         }
     }
 
     public synchronized ConnectionState state() {
-        return state;
+        return phase.state();
     }
 
     /** Sockets that reached OPEN so far. */
@@ -232,115 +188,133 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     }
 
     public long sentCount() {
-        return sent.get();
+        return counters.sent.get();
     }
 
     public long receivedCount() {
-        return received.get();
+        return counters.received.get();
     }
 
     public long failedAttemptsTotal() {
-        return failedAttemptsTotal.get();
+        return counters.failedAttempts.get();
     }
 
     public long offlinePeriods() {
-        return offlinePeriods.get();
+        return counters.offlinePeriods.get();
     }
 
-    // --- reconnect cycle ---
+    // --- the reconnect cycle ---
 
+    /** Enters CONNECTING with a fresh cycle and its first session (not started yet); returns the cycle. */
     private long beginCycleLocked() {
-        state = ConnectionState.CONNECTING;
         attempt = 0;
-        nextAttemptAt = null;
-        return ++cycle;
+        phase = new Phase.Connecting(++cycle, new Session(sessions, this));
+        return cycle;
     }
 
-    private void runCycle(long cycleToken) {
-        policy.newCycle(delay -> retryScheduled(cycleToken, delay))
-                .get(() -> attempt(cycleToken))
-                .whenComplete((ok, failure) -> cycleEnded(cycleToken, failure));
+    /** Whether {@code number} is the cycle the phase belongs to, and reconnecting is still wanted. */
+    private boolean isCurrentLocked(long number) {
+        boolean ours = phase instanceof Phase.Connecting c && c.cycle() == number
+                || phase instanceof Phase.Reconnecting r && r.cycle() == number;
+        return ours && desired == DesiredState.OPEN && !stopped;
     }
 
-    private synchronized void retryScheduled(long cycleToken, long delayMillis) {
-        if (cycleToken == cycle && desired == DesiredState.OPEN) {
-            state = ConnectionState.RECONNECTING;
-            nextAttemptAt = clock.instant().plusMillis(delayMillis);
+    private void runCycle(long number) {
+        policy.newCycle(delay -> backoffStarted(number, delay))
+                .get(() -> attempt(number))
+                .whenComplete((ok, failure) -> cycleEnded(number, failure));
+    }
+
+    /** CONNECTING → RECONNECTING: the guard chose the delay before the next attempt. */
+    private synchronized void backoffStarted(long number, long delayMillis) {
+        if (isCurrentLocked(number)) {
+            phase = new Phase.Reconnecting(number, env.clock().instant().plusMillis(delayMillis), delayMillis);
         }
     }
 
-    private CompletionStage<Void> attempt(long cycleToken) {
-        long token;
+    /** One attempt of the cycle: waits out the backoff delay if one was chosen, then starts a session. */
+    private CompletionStage<Void> attempt(long number) {
+        long delayMillis;
         synchronized (this) {
-            if (cycleToken != cycle || desired != DesiredState.OPEN) {
+            if (!isCurrentLocked(number)) {
                 return CompletableFuture.failedFuture(new CycleCancelledException());
             }
-            state = ConnectionState.CONNECTING;
-            nextAttemptAt = null;
-            token = ++socketToken;
+            delayMillis = phase instanceof Phase.Reconnecting r ? r.delayMillis() : 0;
+        }
+        if (delayMillis <= 0) {
+            return connect(number);
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
-        long timer = timers.schedule(config.connectTimeout(), () -> connectFailed(cycleToken, token,
-                new TimeoutException("no handshake within " + config.connectTimeout().toMillis() + " ms"), result));
-        Uni<WebSocketClientConnection> connect;
-        try {
-            connect = connector(token).connect();
-        } catch (RuntimeException e) {
-            timers.cancel(timer);
-            connectFailed(cycleToken, token, e, result);
-            return result;
-        }
-        connect.subscribe().with(
-                socket -> {
-                    timers.cancel(timer);
-                    connected(cycleToken, token, socket, result);
-                },
-                failure -> {
-                    timers.cancel(timer);
-                    connectFailed(cycleToken, token, failure, result);
-                });
+        env.timers().schedule(java.time.Duration.ofMillis(delayMillis), () -> connect(number).whenComplete((ok, f) -> {
+            if (f == null) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(unwrap(f));
+            }
+        }));
         return result;
     }
 
-    private void connected(long cycleToken, long token, WebSocketClientConnection opened,
-            CompletableFuture<Void> result) {
+    /** RECONNECTING → CONNECTING (or the first attempt, already CONNECTING): starts the attempt's session. */
+    private CompletionStage<Void> connect(long number) {
+        Session session;
+        synchronized (this) {
+            if (!isCurrentLocked(number)) {
+                return CompletableFuture.failedFuture(new CycleCancelledException());
+            }
+            if (phase instanceof Phase.Connecting c && !c.session().started()) {
+                session = c.session();
+            } else {
+                session = new Session(sessions, this);
+                phase = new Phase.Connecting(number, session);
+            }
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        session.start().whenComplete((ok, failure) -> {
+            if (failure == null) {
+                sessionReady(number, session, result);
+            } else {
+                attemptFailed(number, session, unwrap(failure), result);
+            }
+        });
+        return result;
+    }
+
+    /** CONNECTING → OPEN: the session is ready; its heartbeat and flush loop start. */
+    private void sessionReady(long number, Session session, CompletableFuture<Void> result) {
         boolean current;
         long gen;
         synchronized (this) {
-            current = token == socketToken && cycleToken == cycle && desired == DesiredState.OPEN;
+            current = phase instanceof Phase.Connecting c && c.session() == session && isCurrentLocked(number);
             if (current) {
-                socket = opened;
+                phase = new Phase.Open(session);
                 generation++;
-                state = ConnectionState.OPEN;
                 attempt = 0;
-                nextAttemptAt = null;
-                connectedAt = clock.instant();
-                heartbeat.start(token, () -> opened.sendPing(Buffer.buffer(PING)));
+                connectedAt = env.clock().instant();
             }
             gen = generation;
         }
         if (!current) {
-            closeQuietly(opened, NORMAL_CLOSURE, "superseded");
+            session.abort();
             result.completeExceptionally(new CycleCancelledException());
             return;
         }
         Log.infof("[%s] open (generation %d)", id, gen);
         result.complete(null);
-        kickSender();
+        if (!session.activate()) {
+            sessionLost(session, session.ending());
+        }
     }
 
-    private void connectFailed(long cycleToken, long token, Throwable failure, CompletableFuture<Void> result) {
+    /** CONNECTING: the attempt failed; counted unless the network is gone. The guard decides what follows. */
+    private void attemptFailed(long number, Session session, Throwable failure, CompletableFuture<Void> result) {
         boolean offline = FailureClassifier.isNetworkUnreachable(failure);
         String description = FailureClassifier.describe(failure);
-        boolean cancelled;
+        boolean current;
         int failedAttempts;
         synchronized (this) {
-            if (token != socketToken) {
-                return;
-            }
-            socketToken++;
-            cancelled = cycleToken != cycle || desired != DesiredState.OPEN;
-            if (!cancelled) {
+            current = phase instanceof Phase.Connecting c && c.session() == session && isCurrentLocked(number);
+            if (current) {
                 lastError = description;
                 if (!offline) {
                     attempt++;
@@ -348,7 +322,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
             }
             failedAttempts = attempt;
         }
-        if (cancelled) {
+        if (!current) {
             result.completeExceptionally(new CycleCancelledException());
             return;
         }
@@ -356,50 +330,51 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
             Log.debugf("[%s] attempt found the network gone: %s", id, description);
         } else {
             Log.debugf("[%s] attempt %d failed: %s", id, failedAttempts, description);
-            failedAttemptsTotal.incrementAndGet();
+            counters.failedAttempts.incrementAndGet();
         }
         result.completeExceptionally(offline ? new NetworkUnreachableException(failure) : failure);
     }
 
-    private void cycleEnded(long cycleToken, Throwable outcome) {
-        Throwable failure = outcome instanceof CompletionException && outcome.getCause() != null
-                ? outcome.getCause()
-                : outcome;
+    /** CONNECTING → FAILED (attempts exhausted) or OFFLINE (network gone); a cancelled cycle changes nothing. */
+    private void cycleEnded(long number, Throwable outcome) {
+        Throwable failure = unwrap(outcome);
         if (failure == null || failure instanceof CycleCancelledException) {
             return;
         }
         boolean offline = failure instanceof NetworkUnreachableException;
+        ReachabilityProbe probe = null;
         int failedAttempts;
         synchronized (this) {
-            if (cycleToken != cycle || desired != DesiredState.OPEN) {
+            if (!isCurrentLocked(number)) {
                 return;
             }
-            nextAttemptAt = null;
             if (offline) {
-                state = ConnectionState.OFFLINE;
-                probeToken = probe.start();
+                probe = new ReachabilityProbe(env.timers(), config.offline().probeInterval(),
+                        sessions.upstream()::probe, this);
+                phase = new Phase.Offline(probe);
             } else {
-                state = ConnectionState.FAILED;
+                phase = new Phase.Failed();
             }
             failedAttempts = attempt;
         }
         if (offline) {
             Log.warnf("[%s] offline: %s; probing every %d ms", id, failure.getMessage(),
                     config.offline().probeInterval().toMillis());
-            offlinePeriods.incrementAndGet();
+            counters.offlinePeriods.incrementAndGet();
+            probe.start();
         } else {
             Log.warnf("[%s] failed after %d attempts: %s", id, failedAttempts, FailureClassifier.describe(failure));
         }
     }
 
+    /** OFFLINE → CONNECTING: this probe got an answer; a fresh cycle starts with attempts reset. */
     @Override
-    public void networkReturned(long token) {
+    public void networkReturned(ReachabilityProbe probe) {
         long newCycle;
         synchronized (this) {
-            if (token != probeToken || state != ConnectionState.OFFLINE || desired != DesiredState.OPEN) {
+            if (!(phase instanceof Phase.Offline o && o.probe() == probe) || desired != DesiredState.OPEN || stopped) {
                 return;
             }
-            probeToken = -1;
             newCycle = beginCycleLocked();
         }
         Log.infof("[%s] network is back: reconnecting", id);
@@ -407,149 +382,77 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     }
 
     @Override
-    public void stillUnreachable(long token, Throwable failure) {
+    public void stillUnreachable(ReachabilityProbe probe, Throwable failure) {
         synchronized (this) {
-            if (token == probeToken && state == ConnectionState.OFFLINE) {
+            if (phase instanceof Phase.Offline o && o.probe() == probe) {
                 lastError = "offline: " + FailureClassifier.describe(failure);
             }
         }
     }
 
-    // --- socket events ---
-
-    private BasicWebSocketConnector connector(long token) {
-        int closingSeconds = (int) Math.max(1, (config.closeTimeout().toMillis() + 999) / 1000);
-        int connectMillis = (int) Math.max(1, config.connectTimeout().toMillis());
-        int maxMessage = (int) Math.min(Integer.MAX_VALUE, config.inbound().maxMessageSize().asLongValue());
-        BasicWebSocketConnector connector = BasicWebSocketConnector.create()
-                .baseUri(baseUri)
-                .path(path)
-                .executionModel(BasicWebSocketConnector.ExecutionModel.NON_BLOCKING)
-                .customizeOptions((connectOptions, clientOptions) -> clientOptions
-                        .setConnectTimeout(connectMillis)
-                        .setClosingTimeout(closingSeconds)
-                        .setMaxMessageSize(maxMessage))
-                .onTextMessage((c, text) -> textReceived(token, text))
-                .onBinaryMessage((c, bytes) -> binaryReceived(token, bytes))
-                .onPong((c, data) -> heartbeat.pongReceived(token))
-                .onClose((c, reason) -> socketLost(token, "closed by upstream", reason.getCode(), reason.getMessage(),
-                        null))
-                .onError((c, failure) -> socketLost(token, "socket error: " + FailureClassifier.describe(failure),
-                        null, null, c));
-        config.headers().forEach(connector::addHeader);
-        config.subprotocols().ifPresent(list -> list.forEach(connector::addSubprotocol));
-        return connector;
-    }
-
-    private void textReceived(long token, String text) {
-        synchronized (this) {
-            if (token != socketToken) {
-                return;
-            }
-        }
-        received.incrementAndGet();
-        inbox.appendText(text);
-    }
-
-    private void binaryReceived(long token, Buffer bytes) {
-        synchronized (this) {
-            if (token != socketToken) {
-                return;
-            }
-        }
-        received.incrementAndGet();
-        inbox.appendBinary(bytes.getBytes());
-    }
-
+    /** OPEN → CONNECTING: the open session's socket is over; a cycle starts whose first attempt is at once. */
     @Override
-    public void heartbeatAnswered(long roundTripNanos) {
-        observer.heartbeatAnswered(id, roundTripNanos);
-    }
-
-    @Override
-    public void heartbeatMissed(long token, String detail) {
-        WebSocketClientConnection dead;
-        synchronized (this) {
-            dead = token == socketToken ? socket : null;
-        }
-        socketLost(token, "heartbeat: " + detail, null, null, dead);
-    }
-
-    /** The socket with this token died while open: drop it and start a cycle whose first attempt is at once. */
-    private void socketLost(long token, String reason, Integer closeCode, String closeReason,
-            WebSocketClientConnection toClose) {
+    public void sessionLost(Session session, Session.Ending ending) {
         long newCycle;
         synchronized (this) {
-            if (token != socketToken || state != ConnectionState.OPEN) {
+            if (!(phase instanceof Phase.Open o && o.session() == session)) {
                 return;
             }
-            socketToken++;
-            socket = null;
-            heartbeat.stop();
-            lastError = reason;
-            lastCloseCode = closeCode;
-            lastCloseReason = closeReason;
+            lastError = ending.reason();
+            lastCloseCode = ending.closeCode();
+            lastCloseReason = ending.closeReason();
             newCycle = beginCycleLocked();
         }
-        Log.warnf("[%s] socket lost (%s%s): reconnecting", id, reason,
-                closeCode == null ? "" : ", close code " + closeCode);
-        if (toClose != null) {
-            closeQuietly(toClose, UNEXPECTED_CONDITION, "connection considered dead");
-        }
+        Log.warnf("[%s] socket lost (%s%s): reconnecting", id, ending.reason(),
+                ending.closeCode() == null ? "" : ", close code " + ending.closeCode());
         runCycle(newCycle);
     }
 
     // --- closing ---
 
+    /** Any phase → CLOSING (an open socket) or CLOSED; a close already running is joined. */
     private CompletionStage<Void> closeWith(int code, String reason, DesiredState newDesired) {
-        WebSocketClientConnection toClose;
-        CompletableFuture<Void> done;
+        Phase was;
+        CompletableFuture<Void> done = null;
         synchronized (this) {
             if (newDesired != null) {
                 desired = newDesired;
             }
-            cycle++;
-            probe.stop();
-            probeToken = -1;
-            nextAttemptAt = null;
-            if (state == ConnectionState.CLOSING) {
-                return closing;
+            was = phase;
+            if (was instanceof Phase.Closing c) {
+                return c.done();
             }
-            socketToken++;
-            heartbeat.stop();
             attempt = 0;
-            if (state != ConnectionState.OPEN) {
-                state = ConnectionState.CLOSED;
-                return CompletableFuture.completedFuture(null);
+            if (was instanceof Phase.Open) {
+                done = new CompletableFuture<>();
+                phase = new Phase.Closing(done);
+            } else {
+                phase = new Phase.Closed();
             }
-            toClose = socket;
-            socket = null;
-            state = ConnectionState.CLOSING;
-            closing = done = new CompletableFuture<>();
+        }
+        if (was instanceof Phase.Connecting c) {
+            c.session().abort();
+        } else if (was instanceof Phase.Offline o) {
+            o.probe().stop();
+        }
+        if (!(was instanceof Phase.Open open)) {
+            return CompletableFuture.completedFuture(null);
         }
         Log.infof("[%s] closing with %d %s", id, code, reason);
-        long timer = timers.schedule(config.closeTimeout(),
-                () -> closeFinished(done, code, reason + " (no close frame from upstream in time)"));
-        toClose.close(new CloseReason(code, reason)).subscribe().with(
-                ok -> {
-                    timers.cancel(timer);
-                    closeFinished(done, code, reason);
-                },
-                failure -> {
-                    timers.cancel(timer);
-                    closeFinished(done, code, reason);
-                });
-        return done;
+        CompletableFuture<Void> closing = done;
+        open.session().close(code, reason).whenComplete((answered, failure) -> closeFinished(closing, code,
+                Boolean.TRUE.equals(answered) ? reason : reason + " (no close frame from upstream in time)"));
+        return closing;
     }
 
+    /** CLOSING → CLOSED, or straight into a new cycle when the operator asked to open meanwhile. */
     private void closeFinished(CompletableFuture<Void> done, int code, String reason) {
         long newCycle = -1;
         synchronized (this) {
-            if (closing != done) {
+            if (!(phase instanceof Phase.Closing c && c.done() == done)) {
                 return;
             }
-            closing = null;
-            state = ConnectionState.CLOSED;
+            phase = new Phase.Closed();
             lastCloseCode = code;
             lastCloseReason = reason;
             if (desired == DesiredState.OPEN && !stopped) {
@@ -563,90 +466,7 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         }
     }
 
-    private void closeQuietly(WebSocketClientConnection target, int code, String reason) {
-        if (!target.isClosed()) {
-            target.close(new CloseReason(code, reason)).subscribe().with(ok -> {
-            }, failure -> Log.debugf("[%s] close of a dead socket failed: %s", id, failure.getMessage()));
-        }
-    }
-
-    // --- sending ---
-
-    private void kickSender() {
-        WebSocketClientConnection target;
-        long token;
-        synchronized (this) {
-            if (state != ConnectionState.OPEN || flushing) {
-                return;
-            }
-            flushing = true;
-            target = socket;
-            token = socketToken;
-        }
-        flush(target, token);
-    }
-
-    private void flush(WebSocketClientConnection target, long token) {
-        List<OutboundMessage> batch = outbox.head(id, config.outbox().batchSize());
-        if (batch.isEmpty()) {
-            synchronized (this) {
-                flushing = false;
-            }
-            if (outbox.queued(id) > 0) {
-                kickSender();
-            }
-            return;
-        }
-        int size = batch.size();
-        AtomicInteger remaining = new AtomicInteger(size);
-        Throwable[] failures = new Throwable[size];
-        for (int i = 0; i < size; i++) {
-            int index = i;
-            OutboundMessage message = batch.get(i);
-            Uni<Void> write = message.binary()
-                    ? target.sendBinary(Buffer.buffer(message.payload()))
-                    : target.sendText(new String(message.payload(), StandardCharsets.UTF_8));
-            write.subscribe().with(
-                    ok -> {
-                        if (remaining.decrementAndGet() == 0) {
-                            batchWritten(target, token, batch, failures);
-                        }
-                    },
-                    failure -> {
-                        failures[index] = failure;
-                        if (remaining.decrementAndGet() == 0) {
-                            batchWritten(target, token, batch, failures);
-                        }
-                    });
-        }
-    }
-
-    private void batchWritten(WebSocketClientConnection target, long token, List<OutboundMessage> batch,
-            Throwable[] failures) {
-        int written = 0;
-        while (written < batch.size() && failures[written] == null) {
-            written++;
-        }
-        if (written > 0) {
-            outbox.markSent(id, batch.subList(0, written), clock.instant());
-            sent.addAndGet(written);
-        }
-        boolean goOn;
-        synchronized (this) {
-            goOn = written == batch.size() && token == socketToken && state == ConnectionState.OPEN;
-            if (!goOn) {
-                flushing = false;
-            }
-        }
-        if (written < batch.size()) {
-            socketLost(token, "write failed: " + FailureClassifier.describe(failures[written]), null, null, target);
-        }
-        if (goOn) {
-            // continue on the event loop rather than deeper in this stack
-            vertx.runOnContext(v -> flush(target, token));
-        } else {
-            // a newer socket may have opened while this loop ran; it found the loop busy
-            kickSender();
-        }
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

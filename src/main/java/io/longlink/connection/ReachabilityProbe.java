@@ -1,115 +1,96 @@
 package io.longlink.connection;
 
 import java.time.Duration;
-
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
- * While a connection is {@code OFFLINE}: every {@code interval}, resolve the upstream host and open a TCP
- * connection to its port with a short timeout (the smaller of the interval and the connect timeout), then close
- * it at once. No WebSocket handshake, no attempt counted. The network counts as back when the connect succeeds
- * or is {@linkplain FailureClassifier#isRefusal refused} (a refusal comes from the host, so the route
- * exists); the listener then reconnects. Any other failure is reported as still unreachable and the next probe
- * starts one {@code interval} after this one started, so a slow timeout does not stretch the period.
+ * While a connection is {@code OFFLINE}: every {@code interval}, run the upstream's cheap reachability check
+ * ({@link Upstream#probe()}: resolve the host and open a TCP connection, no handshake, no attempt counted). When
+ * it succeeds the network is back and the listener reconnects; any other outcome is reported as still
+ * unreachable, and the next check starts one {@code interval} after this one started, so a slow timeout does not
+ * stretch the period.
  *
- * <p>At most one probe runs at a time. {@link #start()} hands out a token that every listener call carries;
- * {@link #stop()} and a new {@code start()} make the results of earlier probes stale, and stale results are
- * dropped here. All mutable state is guarded by {@code this}; the listener is called outside the lock.
+ * <p>One probe serves one offline period: at most one check runs at a time, and once stopped (or once the
+ * network returned) it stays stopped, so a late result of an earlier period can never reach a later one. All
+ * mutable state is guarded by {@code this}; the listener is called outside the lock.
  */
 final class ReachabilityProbe {
 
     interface Listener {
-        /** The upstream's host answered the probe with this token: reconnect now. */
-        void networkReturned(long probeToken);
+        /** The upstream's host answered this probe: reconnect now. Called at most once. */
+        void networkReturned(ReachabilityProbe probe);
 
-        /** The probe with this token failed again; {@code failure} says how. */
-        void stillUnreachable(long probeToken, Throwable failure);
+        /** A check of this probe failed again; {@code failure} says how. */
+        void stillUnreachable(ReachabilityProbe probe, Throwable failure);
     }
 
     private final Timers timers;
-    private final String host;
-    private final int port;
     private final Duration interval;
+    private final Supplier<CompletionStage<Void>> check;
     private final Listener listener;
-    private final NetClient client;
 
-    /** Token of the running probe, or -1 when stopped. */
-    private long token = -1;
-    /** The timer of the next probe, or -1 while one is in flight or stopped. */
+    /** The timer of the next check, or -1 while one is in flight or stopped. */
     private long timer = -1;
-    /** The last token handed out. */
-    private long nextToken;
+    private boolean stopped;
 
-    ReachabilityProbe(Vertx vertx, Timers timers, String host, int port, Duration interval, Duration connectTimeout,
-            Listener listener) {
+    ReachabilityProbe(Timers timers, Duration interval, Supplier<CompletionStage<Void>> check, Listener listener) {
         this.timers = timers;
-        this.host = host;
-        this.port = port;
         this.interval = interval;
+        this.check = check;
         this.listener = listener;
-        int timeoutMillis = (int) Math.max(1, Math.min(interval.toMillis(), connectTimeout.toMillis()));
-        this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(timeoutMillis));
     }
 
-    /** Starts probing, the first probe one interval from now; returns the token the listener's calls carry. */
-    synchronized long start() {
-        stopLocked();
-        token = ++nextToken;
-        schedule(token, intervalMillis());
-        return token;
+    /** Starts probing, the first check one interval from now. */
+    synchronized ReachabilityProbe start() {
+        schedule(intervalMillis());
+        return this;
     }
 
     synchronized void stop() {
-        stopLocked();
+        stopped = true;
+        if (timer != -1) {
+            timers.cancel(timer);
+        }
+        timer = -1;
     }
 
     private long intervalMillis() {
         return Math.max(1, interval.toMillis());
     }
 
-    private void schedule(long probeToken, long delayMillis) {
-        timer = timers.schedule(Duration.ofMillis(Math.max(1, delayMillis)), () -> probe(probeToken));
+    private void schedule(long delayMillis) {
+        if (!stopped) {
+            timer = timers.schedule(Duration.ofMillis(Math.max(1, delayMillis)), this::probe);
+        }
     }
 
-    private void probe(long probeToken) {
+    private void probe() {
         synchronized (this) {
-            if (probeToken != token) {
+            if (stopped) {
                 return;
             }
             timer = -1;
         }
         long startedNanos = timers.nanoTime();
-        client.connect(port, host).onComplete(result -> {
-            if (result.succeeded()) {
-                result.result().close();
-            }
-            boolean reachable = result.succeeded() || FailureClassifier.isRefusal(result.cause());
+        check.get().whenComplete((ok, failure) -> {
+            boolean reachable = failure == null;
             synchronized (this) {
-                if (probeToken != token) {
+                if (stopped) {
                     return;
                 }
                 if (reachable) {
-                    stopLocked();
+                    stopped = true;
                 } else {
                     long elapsedMillis = (timers.nanoTime() - startedNanos) / 1_000_000;
-                    schedule(probeToken, intervalMillis() - elapsedMillis);
+                    schedule(intervalMillis() - elapsedMillis);
                 }
             }
             if (reachable) {
-                listener.networkReturned(probeToken);
+                listener.networkReturned(this);
             } else {
-                listener.stillUnreachable(probeToken, result.cause());
+                listener.stillUnreachable(this, failure);
             }
         });
-    }
-
-    private void stopLocked() {
-        if (timer != -1) {
-            timers.cancel(timer);
-        }
-        timer = -1;
-        token = -1;
     }
 }

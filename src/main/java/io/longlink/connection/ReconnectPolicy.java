@@ -1,8 +1,9 @@
 package io.longlink.connection;
 
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongConsumer;
 
 import jakarta.enterprise.util.TypeLiteral;
@@ -15,6 +16,10 @@ import io.smallrye.faulttolerance.api.TypedGuard;
  * attempt at once, then retries with {@link ReconnectBackoff} until one succeeds or {@code max-attempts}
  * attempts failed. A cycle ends early, uncounted, when it is superseded ({@link CycleCancelledException}) or
  * the network is gone ({@link NetworkUnreachableException}).
+ *
+ * <p>The guard decides whether and how often to retry; the delay itself is waited out by the connection on its
+ * injected timers (the guard is told a delay of 0 and {@code onDelay} hears the real one), so the whole cycle runs
+ * on fake time in tests.
  */
 final class ReconnectPolicy {
 
@@ -23,10 +28,13 @@ final class ReconnectPolicy {
 
     private final String connectionId;
     private final LonglinkConfig.Reconnect config;
+    /** The jitter's random source, in [0, 1). */
+    private final DoubleSupplier random;
 
-    ReconnectPolicy(String connectionId, LonglinkConfig.Reconnect config) {
+    ReconnectPolicy(String connectionId, LonglinkConfig.Reconnect config, DoubleSupplier random) {
         this.connectionId = connectionId;
         this.config = config;
+        this.random = random;
     }
 
     /** Attempts in one cycle, or -1 for no limit. */
@@ -34,7 +42,7 @@ final class ReconnectPolicy {
         return config.maxAttempts() < 0 ? -1 : Math.max(1, config.maxAttempts());
     }
 
-    /** A guard for one new cycle; {@code onDelay} hears each backoff delay just before it starts. */
+    /** A guard for one new cycle; {@code onDelay} hears each backoff delay, which the next attempt waits out. */
     TypedGuard<CompletionStage<Void>> newCycle(LongConsumer onDelay) {
         int maxRetries = maxAttempts() < 0 ? -1 : maxAttempts() - 1;
         return TypedGuard.create(ATTEMPT)
@@ -44,10 +52,16 @@ final class ReconnectPolicy {
                 .delay(0, ChronoUnit.MILLIS)
                 .jitter(0, ChronoUnit.MILLIS)
                 .maxDuration(0, ChronoUnit.MILLIS)
-                .abortOn(java.util.List.of(CycleCancelledException.class, NetworkUnreachableException.class))
+                .abortOn(List.of(CycleCancelledException.class, NetworkUnreachableException.class))
                 .withCustomBackoff()
-                .strategy(() -> new ReconnectBackoff(config.initialDelay(), config.maxDelay(), config.jitter(),
-                        () -> ThreadLocalRandom.current().nextDouble(), onDelay))
+                .strategy(() -> {
+                    ReconnectBackoff backoff = new ReconnectBackoff(config.initialDelay(), config.maxDelay(),
+                            config.jitter(), random, onDelay);
+                    return failure -> {
+                        backoff.nextDelayInMillis(failure);
+                        return 0;
+                    };
+                })
                 .done()
                 .done()
                 .build();

@@ -44,8 +44,8 @@ public class InMemoryOutboxStore implements OutboxStore {
     }
 
     @Override
-    public List<OutboundMessage> head(String connectionId, int max) {
-        return intake(connectionId).queue.head(max, clock.instant()).batch();
+    public CompletionStage<List<OutboundMessage>> head(String connectionId, int max) {
+        return CompletableFuture.completedFuture(intake(connectionId).queue.head(max, clock.instant()).batch());
     }
 
     @Override

@@ -23,8 +23,11 @@ public interface OutboxStore {
      */
     CompletionStage<OutboundMessage> enqueue(EnqueueRequest request);
 
-    /** Up to {@code max} messages at the head of the queue, oldest first; nothing is removed. */
-    List<OutboundMessage> head(String connectionId, int max);
+    /**
+     * Up to {@code max} messages at the head of the queue, oldest first; nothing is removed. A store that keeps
+     * payloads on disk reads them off the calling thread, hence the stage.
+     */
+    CompletionStage<List<OutboundMessage>> head(String connectionId, int max);
 
     /** The given messages, which are the head of the queue in order, were written to a socket at {@code at}. */
     void markSent(String connectionId, List<OutboundMessage> messages, Instant at);

@@ -121,13 +121,13 @@ public final class SqliteOutboxStore implements OutboxStore, AutoCloseable {
     }
 
     @Override
-    public List<OutboundMessage> head(String connectionId, int max) {
+    public CompletionStage<List<OutboundMessage>> head(String connectionId, int max) {
         Instant now = clock.instant();
         OutboxQueue.Head head = queue(connectionId).head(max, now);
         if (!head.expired().isEmpty()) {
             jobs.add(new Expired(connectionId, head.expired(), now));
         }
-        return head.batch();
+        return CompletableFuture.completedFuture(head.batch());
     }
 
     @Override

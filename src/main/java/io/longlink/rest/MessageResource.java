@@ -1,12 +1,5 @@
 package io.longlink.rest;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.Charset;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.IllegalCharsetNameException;
-import java.nio.charset.StandardCharsets;
-import java.nio.charset.UnsupportedCharsetException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -93,28 +86,15 @@ public class MessageResource {
                     Map.of("Retry-After", Long.toString(gate.retryAfter().toSeconds())));
         }
         ManagedConnection connection = registry.get(id);
-        MediaType type = parse(contentType);
-        boolean binary = isBinary(type, contentType);
-        byte[] payload = body == null ? new byte[0] : body;
-        if (payload.length == 0) {
-            throw ProblemException.badRequest("empty-body", "Empty body", "a message must have at least one byte");
-        }
-        long max = connection.config().outbox().maxMessageSize().asLongValue();
-        if (payload.length > max) {
-            throw new ProblemException(413, "message-too-large", "Message too large",
-                    "the body has " + payload.length + " bytes; this connection accepts at most " + max);
-        }
-        if (!binary) {
-            payload = toUtf8(payload, type, contentType);
-        }
+        MessageBody message = MessageBody.of(contentType, body,
+                connection.config().outbox().maxMessageSize().asLongValue());
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
-        EnqueueRequest request = new EnqueueRequest(id, binary, payload, key,
+        EnqueueRequest request = new EnqueueRequest(id, message.binary(), message.payload(), key,
                 connection.config().outbox().capacity(), timeToLive(expiresIn));
-        return Uni.createFrom().completionStage(() -> outbox.enqueue(request)).map(message -> {
-            connection.messageQueued();
+        return Uni.createFrom().completionStage(() -> connection.enqueue(request)).map(stored -> {
             MessageState state = key == null ? MessageState.QUEUED
-                    : outbox.find(id, message.id()).map(MessageStatus::state).orElse(MessageState.QUEUED);
-            String messageId = Long.toString(message.id());
+                    : outbox.find(id, stored.id()).map(MessageStatus::state).orElse(MessageState.QUEUED);
+            String messageId = Long.toString(stored.id());
             metrics.enqueued(id, System.nanoTime() - startedNanos);
             // a relative Location (RFC 9110) as a plain header: location(URI) would resolve it against the
             // request's forwarded host on every request
@@ -161,61 +141,5 @@ public class MessageResource {
     private static ProblemException unknownMessage(String id, String messageId) {
         return new ProblemException(404, "unknown-message", "Unknown message",
                 "connection " + id + " has no message '" + messageId + "'");
-    }
-
-    /** text/*, application/json and +json go as text frames, application/octet-stream as binary; else 415. */
-    private static boolean isBinary(MediaType type, String contentType) {
-        if (type.isCompatible(MediaType.APPLICATION_OCTET_STREAM_TYPE) && !type.isWildcardType()
-                && !type.isWildcardSubtype()) {
-            return true;
-        }
-        boolean text = "text".equalsIgnoreCase(type.getType()) && !type.isWildcardSubtype();
-        boolean json = "application".equalsIgnoreCase(type.getType())
-                && ("json".equalsIgnoreCase(type.getSubtype()) || type.getSubtype().toLowerCase().endsWith("+json"));
-        if (text || json) {
-            return false;
-        }
-        throw unsupported(contentType);
-    }
-
-    private static MediaType parse(String contentType) {
-        if (contentType == null || contentType.isBlank()) {
-            throw unsupported("none");
-        }
-        try {
-            return MediaType.valueOf(contentType);
-        } catch (IllegalArgumentException e) {
-            throw unsupported(contentType);
-        }
-    }
-
-    private static ProblemException unsupported(String contentType) {
-        return new ProblemException(415, "unsupported-media-type", "Unsupported media type",
-                "Content-Type " + contentType
-                        + " is not accepted; use text/*, application/json (text frame) or application/octet-stream (binary frame)",
-                Map.of());
-    }
-
-    /** The body as UTF-8, decoded strictly from its declared charset (UTF-8 when none is declared). */
-    private static byte[] toUtf8(byte[] body, MediaType type, String contentType) {
-        String name = type.getParameters().get(MediaType.CHARSET_PARAMETER);
-        Charset charset;
-        try {
-            charset = name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
-        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
-            throw unsupported(contentType);
-        }
-        String text;
-        try {
-            text = charset.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw ProblemException.badRequest("invalid-text", "Invalid text",
-                    "the body is not valid " + charset.name() + " text");
-        }
-        return charset.equals(StandardCharsets.UTF_8) ? body : text.getBytes(StandardCharsets.UTF_8);
     }
 }

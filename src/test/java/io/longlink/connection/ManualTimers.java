@@ -1,6 +1,10 @@
 package io.longlink.connection;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,6 +50,26 @@ final class ManualTimers implements Timers {
     @Override
     public synchronized long nanoTime() {
         return now;
+    }
+
+    /** A wall clock that starts at {@code start} and moves with this fake time. */
+    Clock clock(Instant start) {
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return start.plusNanos(nanoTime());
+            }
+        };
     }
 
     /** Moves fake time forward, running every timer that falls due, in order. */

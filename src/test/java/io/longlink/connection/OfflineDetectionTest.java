@@ -27,7 +27,7 @@ import io.restassured.path.json.JsonPath;
 @QuarkusTestResource(UpstreamResource.class)
 class OfflineDetectionTest {
 
-    private static final Duration STEADY = Duration.ofMillis(2500);
+    private static final Duration STEADY = Duration.ofMillis(1200);
 
     @Inject
     ConnectionRegistry registry;

@@ -54,11 +54,11 @@ class SqliteOutboxStoreTest {
         for (int i = 1; i <= 10; i++) {
             assertEquals(i, enqueue(store, "m" + i, null).id());
         }
-        store.markSent(ID, store.head(ID, 3), clock.instant());
+        store.markSent(ID, store.head(ID, 3).toCompletableFuture().join(), clock.instant());
         store.close();
 
         SqliteOutboxStore again = open(settings());
-        List<OutboundMessage> head = again.head(ID, 100);
+        List<OutboundMessage> head = again.head(ID, 100).toCompletableFuture().join();
         assertEquals(List.of("m4", "m5", "m6", "m7", "m8", "m9", "m10"), texts(head));
         assertEquals(List.of(4L, 5L, 6L, 7L, 8L, 9L, 10L), head.stream().map(OutboundMessage::id).toList());
         assertEquals(MessageState.SENT, again.find(ID, 2).orElseThrow().state());
@@ -71,7 +71,7 @@ class SqliteOutboxStoreTest {
         SqliteOutboxStore store = open(settings().withRetainSent(0));
         enqueue(store, "a", null);
         enqueue(store, "b", null);
-        store.markSent(ID, store.head(ID, 10), clock.instant());
+        store.markSent(ID, store.head(ID, 10).toCompletableFuture().join(), clock.instant());
         store.close();
 
         SqliteOutboxStore again = open(settings().withRetainSent(0));
@@ -105,7 +105,7 @@ class SqliteOutboxStoreTest {
 
         SqliteOutboxStore again = open(settings());
         assertEquals(first.id(), enqueue(again, "after restart", "key-1").id());
-        assertEquals(List.of("once", "twice"), texts(again.head(ID, 10)));
+        assertEquals(List.of("once", "twice"), texts(again.head(ID, 10).toCompletableFuture().join()));
     }
 
     @Test
@@ -122,7 +122,7 @@ class SqliteOutboxStoreTest {
         assertEquals(3, again.queued(ID));
         assertInstanceOf(OutboxFullException.class,
                 failure(again.enqueue(new EnqueueRequest(ID, false, bytes("over"), null, 3))));
-        assertEquals(List.of("m0", "m1", "m2"), texts(again.head(ID, 10)));
+        assertEquals(List.of("m0", "m1", "m2"), texts(again.head(ID, 10).toCompletableFuture().join()));
     }
 
     @Test
@@ -132,12 +132,12 @@ class SqliteOutboxStoreTest {
         enqueue(store, "on time", null);
         clock.advance(Duration.ofSeconds(11));
         assertEquals(MessageState.EXPIRED, store.find(ID, shortLived.id()).orElseThrow().state());
-        assertEquals(List.of("on time"), texts(store.head(ID, 10)));
+        assertEquals(List.of("on time"), texts(store.head(ID, 10).toCompletableFuture().join()));
         store.close();
 
         SqliteOutboxStore again = open(settings());
         assertEquals(MessageState.EXPIRED, again.find(ID, shortLived.id()).orElseThrow().state());
-        assertEquals(List.of("on time"), texts(again.head(ID, 10)));
+        assertEquals(List.of("on time"), texts(again.head(ID, 10).toCompletableFuture().join()));
     }
 
     @Test
@@ -166,9 +166,9 @@ class SqliteOutboxStoreTest {
         assertInstanceOf(OutboxUnavailableException.class, refused);
         assertFalse(store.writable());
         assertTrue(stored.size() > 5, "only " + stored.size() + " messages fit");
-        assertEquals(stored, store.head(ID, CAPACITY).stream().map(OutboundMessage::id).toList());
+        assertEquals(stored, store.head(ID, CAPACITY).toCompletableFuture().join().stream().map(OutboundMessage::id).toList());
 
-        store.markSent(ID, store.head(ID, CAPACITY), clock.instant());
+        store.markSent(ID, store.head(ID, CAPACITY).toCompletableFuture().join(), clock.instant());
         await().atMost(Duration.ofSeconds(10)).until(store::writable);
         store.close();
         SqliteOutboxStore again = open(small);
