@@ -29,6 +29,15 @@ public interface LonglinkConfig {
     /** What {@code /q/metrics} publishes beyond the counters and gauges. */
     Metrics metrics();
 
+    /** The state-change events of {@code GET /events}. */
+    Events events();
+
+    interface Events {
+        /** Newest events kept in memory for streams resuming with {@code Last-Event-ID}. */
+        @WithDefault("1000")
+        int retain();
+    }
+
     interface Shutdown {
         /**
          * Treat SIGTERM as a requested stop: the graceful shutdown runs and the process exits 0 (the JVM's own
@@ -138,8 +147,17 @@ public interface LonglinkConfig {
         @WithDefault("5s")
         Duration closeTimeout();
 
-        /** Headers sent with the handshake, e.g. {@code Authorization}. Never logged or shown. */
+        /**
+         * Headers sent with the handshake, e.g. {@code Authorization}; values are templates expanded at every
+         * attempt ({@code {{file:/path}}}, {@code {{env:NAME}}}, ...). Never logged or shown.
+         */
         Map<String, String> headers();
+
+        /**
+         * What every new socket does before it counts as OPEN and before any outbox message: steps in index
+         * order ({@code on-open[0]}, {@code on-open[1]}, ...), each sending a frame and/or waiting for a reply.
+         */
+        List<OnOpenStep> onOpen();
 
         /** Subprotocols offered in the handshake. */
         Optional<List<String>> subprotocols();
@@ -173,6 +191,32 @@ public interface LonglinkConfig {
         double jitter();
     }
 
+    interface OnOpenStep {
+        /** A text frame to send (a template, expanded when the step runs). */
+        Optional<String> text();
+
+        /** Instead of {@code text}: a binary frame, base64. */
+        Optional<String> binary();
+
+        /**
+         * A matcher ({@code json:<pointer>=<value>}, {@code regex:<Java regex>}, {@code text:<exact text>}): the
+         * next step waits until an inbound message matches it.
+         */
+        Optional<String> expect();
+
+        /** No match by then: the attempt failed (counted, backoff as usual). */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
+    /** How the heartbeat pings. */
+    enum HeartbeatMode {
+        /** WebSocket ping and pong frames. */
+        PING,
+        /** An application-level text ping ({@code heartbeat.text}) answered by a message matching {@code heartbeat.expect}. */
+        TEXT
+    }
+
     interface Heartbeat {
         /** Ping period while open. */
         @WithDefault("10s")
@@ -181,6 +225,20 @@ public interface LonglinkConfig {
         /** A ping not answered by a pong within this time means the socket is dead. */
         @WithDefault("10s")
         Duration timeout();
+
+        /** {@code ping}: protocol ping frames; {@code text}: send {@code heartbeat.text} as a text frame. */
+        @WithDefault("ping")
+        HeartbeatMode mode();
+
+        /** The application-level ping (a template; required with {@code mode=text}). */
+        Optional<String> text();
+
+        /** Matcher for the application-level pong (required with {@code mode=text}). */
+        Optional<String> expect();
+
+        /** Keep matched application-level pongs in the inbound log too. */
+        @WithDefault("false")
+        boolean keepPongs();
     }
 
     interface Offline {

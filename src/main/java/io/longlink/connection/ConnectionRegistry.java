@@ -16,6 +16,7 @@ import jakarta.enterprise.event.Observes;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.session.SessionPlan;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -36,8 +37,8 @@ public class ConnectionRegistry {
     private final Duration closeMargin;
 
     public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
-            ConnectionObserver observer) {
-        ConnectionEnvironment env = ConnectionEnvironment.of(vertx, clock, observer);
+            ConnectionObserver observer, EventLog events) {
+        ConnectionEnvironment env = ConnectionEnvironment.of(vertx, clock, observer, events);
         this.closeMargin = config.shutdown().closeMargin();
         Map<String, ManagedConnection> byId = new TreeMap<>();
         config.connections().forEach((id, c) -> {
@@ -48,7 +49,13 @@ public class ConnectionRegistry {
             if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme) || c.url().getHost() == null) {
                 throw new IllegalArgumentException("longlink.connections." + id + ".url must be a ws:// or wss:// URL");
             }
-            byId.put(id, new ManagedConnection(id, c, outbox, new InboundLog(c.inbound().retain(), clock),
+            SessionPlan plan;
+            try {
+                plan = SessionPlan.of(c);
+            } catch (SessionPlan.InvalidSettingException e) {
+                throw new IllegalArgumentException("longlink.connections." + id + "." + e.getMessage());
+            }
+            byId.put(id, new ManagedConnection(id, c, plan, outbox, new InboundLog(c.inbound().retain(), clock),
                     new WebSocketUpstream(vertx, c), env));
         });
         this.connections = Collections.unmodifiableMap(byId);

@@ -10,6 +10,8 @@ import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.OutboundMessage;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.session.NewestValues;
+import io.longlink.session.SessionPlan;
 import io.quarkus.logging.Log;
 
 /**
@@ -76,8 +78,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private Integer lastCloseCode;
     private String lastCloseReason;
 
-    ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, OutboxStore outbox, InboundLog inbox,
-            Upstream upstream, ConnectionEnvironment env) {
+    ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, OutboxStore outbox,
+            InboundLog inbox, Upstream upstream, ConnectionEnvironment env) {
         this.id = id;
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
@@ -85,7 +87,12 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         this.inbox = inbox;
         this.env = env;
         this.policy = new ReconnectPolicy(id, config.reconnect(), env.random());
-        this.sessions = new Session.Context(id, config, upstream, outbox, inbox, counters, env);
+        NewestValues newest = new NewestValues(plan.inboundPointers());
+        if (newest.tracking()) {
+            inbox.read(0, Integer.MAX_VALUE).stream().filter(m -> "text".equals(m.type()))
+                    .forEach(m -> newest.observe(m.data()));
+        }
+        this.sessions = new Session.Context(id, config, plan, upstream, outbox, inbox, newest, counters, env);
     }
 
     public String id() {
@@ -108,7 +115,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         synchronized (this) {
             desired = DesiredState.OPEN;
             if (!stopped && (phase instanceof Phase.Closed || phase instanceof Phase.Failed)) {
-                newCycle = beginCycleLocked();
+                newCycle = beginCycleLocked("open requested");
             }
         }
         if (newCycle >= 0) {
@@ -147,7 +154,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         Session open = null;
         synchronized (this) {
             if (phase instanceof Phase.Failed && desired == DesiredState.OPEN && !stopped) {
-                newCycle = beginCycleLocked();
+                newCycle = beginCycleLocked("message queued while failed");
             } else if (phase instanceof Phase.Open o) {
                 open = o.session();
             }
@@ -206,10 +213,23 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     // --- the reconnect cycle ---
 
     /** Enters CONNECTING with a fresh cycle and its first session (not started yet); returns the cycle. */
-    private long beginCycleLocked() {
+    private long beginCycleLocked(String reason) {
         attempt = 0;
-        phase = new Phase.Connecting(++cycle, new Session(sessions, this));
+        moveLocked(new Phase.Connecting(++cycle, newSessionLocked()), reason);
         return cycle;
+    }
+
+    private Session newSessionLocked() {
+        return new Session(sessions, generation + 1, this);
+    }
+
+    /** Every phase change goes through here: it publishes an event when the state changes. */
+    private void moveLocked(Phase next, String reason) {
+        ConnectionState previous = phase.state();
+        phase = next;
+        if (next.state() != previous) {
+            env.events().append(env.clock().instant(), id, next.state(), previous, generation, attempt, reason);
+        }
     }
 
     /** Whether {@code number} is the cycle the phase belongs to, and reconnecting is still wanted. */
@@ -228,7 +248,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     /** CONNECTING → RECONNECTING: the guard chose the delay before the next attempt. */
     private synchronized void backoffStarted(long number, long delayMillis) {
         if (isCurrentLocked(number)) {
-            phase = new Phase.Reconnecting(number, env.clock().instant().plusMillis(delayMillis), delayMillis);
+            moveLocked(new Phase.Reconnecting(number, env.clock().instant().plusMillis(delayMillis), delayMillis),
+                    "attempt " + attempt + " failed (" + lastError + "); next attempt in " + delayMillis + " ms");
         }
     }
 
@@ -265,8 +286,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             if (phase instanceof Phase.Connecting c && !c.session().started()) {
                 session = c.session();
             } else {
-                session = new Session(sessions, this);
-                phase = new Phase.Connecting(number, session);
+                session = newSessionLocked();
+                moveLocked(new Phase.Connecting(number, session), "attempt " + (attempt + 1));
             }
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
@@ -287,10 +308,10 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         synchronized (this) {
             current = phase instanceof Phase.Connecting c && c.session() == session && isCurrentLocked(number);
             if (current) {
-                phase = new Phase.Open(session);
                 generation++;
                 attempt = 0;
                 connectedAt = env.clock().instant();
+                moveLocked(new Phase.Open(session), "open (generation " + generation + ")");
             }
             gen = generation;
         }
@@ -351,9 +372,9 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             if (offline) {
                 probe = new ReachabilityProbe(env.timers(), config.offline().probeInterval(),
                         sessions.upstream()::probe, this);
-                phase = new Phase.Offline(probe);
+                moveLocked(new Phase.Offline(probe), "network unreachable (" + lastError + ")");
             } else {
-                phase = new Phase.Failed();
+                moveLocked(new Phase.Failed(), attempt + " attempts failed (" + lastError + ")");
             }
             failedAttempts = attempt;
         }
@@ -375,7 +396,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             if (!(phase instanceof Phase.Offline o && o.probe() == probe) || desired != DesiredState.OPEN || stopped) {
                 return;
             }
-            newCycle = beginCycleLocked();
+            newCycle = beginCycleLocked("network is back");
         }
         Log.infof("[%s] network is back: reconnecting", id);
         runCycle(newCycle);
@@ -401,7 +422,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             lastError = ending.reason();
             lastCloseCode = ending.closeCode();
             lastCloseReason = ending.closeReason();
-            newCycle = beginCycleLocked();
+            newCycle = beginCycleLocked("socket lost: " + ending.reason()
+                    + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")"));
         }
         Log.warnf("[%s] socket lost (%s%s): reconnecting", id, ending.reason(),
                 ending.closeCode() == null ? "" : ", close code " + ending.closeCode());
@@ -425,9 +447,9 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             attempt = 0;
             if (was instanceof Phase.Open) {
                 done = new CompletableFuture<>();
-                phase = new Phase.Closing(done);
+                moveLocked(new Phase.Closing(done), reason);
             } else {
-                phase = new Phase.Closed();
+                moveLocked(new Phase.Closed(), reason);
             }
         }
         if (was instanceof Phase.Connecting c) {
@@ -452,11 +474,11 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             if (!(phase instanceof Phase.Closing c && c.done() == done)) {
                 return;
             }
-            phase = new Phase.Closed();
             lastCloseCode = code;
             lastCloseReason = reason;
+            moveLocked(new Phase.Closed(), reason);
             if (desired == DesiredState.OPEN && !stopped) {
-                newCycle = beginCycleLocked();
+                newCycle = beginCycleLocked("open requested while closing");
             }
         }
         Log.infof("[%s] closed", id);

@@ -1,6 +1,8 @@
 package io.longlink.connection;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -9,6 +11,10 @@ import io.longlink.config.LonglinkConfig;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboundMessage;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.session.Matcher;
+import io.longlink.session.NewestValues;
+import io.longlink.session.SessionPlan;
+import io.longlink.session.Template;
 import io.quarkus.logging.Log;
 
 /**
@@ -17,17 +23,23 @@ import io.quarkus.logging.Log;
  * nothing of it can reach a later one, because the supervisor only listens to the session its phase holds.
  *
  * <pre>
- *  HANDSHAKING ── handshake ok ──► READY ── activate() ──► ACTIVE
- *       │                            │                        │
- *       └────────────── end(reason): any failure, close, abort ──► ENDED (once)
+ *  HANDSHAKING ── handshake ok ──► STEPS ── last on-open step done ──► READY ── activate() ──► ACTIVE
+ *       │                            │                                  │                        │
+ *       └──────────────────── end(reason): any failure, close, abort ───┴────────────────────────┴──► ENDED (once)
  * </pre>
  *
  * <ul>
- * <li>{@link #start()} completes when the session is READY, and fails with the reason when it ends before (connect
- * failure, handshake deadline, the socket dropped).</li>
+ * <li>{@link #start()} expands the handshake headers (templates, afresh at every attempt), connects, then runs the
+ * on-open steps of the {@link SessionPlan} in order: each sends its frame and, with {@code expect}, waits for a
+ * matching inbound message within its timeout. It completes when the session is READY, and fails with the reason
+ * when it ends before (a template that cannot be expanded, connect failure, handshake deadline, a step that timed
+ * out, the socket dropped); a failed step closes the socket with 1000.</li>
  * <li>{@link #activate()} starts the heartbeat and the flush loop; only then does an end count as a lost socket
  * for the supervisor ({@link Listener#sessionLost}, at most once). An end that the supervisor asked for
  * ({@link #close}, {@link #abort}) is never reported.</li>
+ * <li>Every inbound message goes to the inbound log, replies to steps included; with {@code heartbeat.mode=text}
+ * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
+ * {@code heartbeat.keep-pongs}.</li>
  * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, then marks exactly the
  * written prefix sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
  * at a time ({@code flushing}).</li>
@@ -42,8 +54,9 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     private static final int UNEXPECTED_CONDITION = 1011;
 
     /** What a session needs of its connection; one per connection, shared by its sessions. */
-    record Context(String id, LonglinkConfig.ConnectionConfig config, Upstream upstream, OutboxStore outbox,
-            InboundLog inbox, ConnectionCounters counters, ConnectionEnvironment env) {
+    record Context(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
+            OutboxStore outbox, InboundLog inbox, NewestValues newest, ConnectionCounters counters,
+            ConnectionEnvironment env) {
     }
 
     interface Listener {
@@ -56,11 +69,13 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     private enum Step {
-        HANDSHAKING, READY, ACTIVE, ENDED
+        HANDSHAKING, STEPS, READY, ACTIVE, ENDED
     }
 
     private final Context ctx;
     private final Listener listener;
+    /** The generation this socket will have once open, for {@code {{generation}}}. */
+    private final long generation;
     private final HeartbeatMonitor heartbeat;
     /** Completes when READY; fails when the session ends before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -75,9 +90,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     /** A flush loop is running. */
     private boolean flushing;
     private long handshakeTimer = -1;
+    /** The on-open step running, while STEPS. */
+    private int stepIndex = -1;
+    /** What the running step waits for, or null. */
+    private Matcher awaiting;
+    private long stepTimer = -1;
+    /** The expanded application-level ping, with {@code heartbeat.mode=text}. */
+    private String textPing;
 
-    Session(Context ctx, Listener listener) {
+    Session(Context ctx, long generation, Listener listener) {
         this.ctx = ctx;
+        this.generation = generation;
         this.listener = listener;
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
@@ -88,10 +111,21 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         long deadline = ctx.config().connectTimeout().toMillis();
         synchronized (this) {
             started = true;
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        try {
+            ctx.plan().headers().forEach((name, template) -> headers.put(name, template.expand(values())));
+            SessionPlan.TextHeartbeat hb = ctx.plan().textHeartbeat();
+            textPing = hb == null ? null : hb.text().expand(values());
+        } catch (Template.ExpansionException e) {
+            failBeforeReady(e);
+            return ready;
+        }
+        synchronized (this) {
             handshakeTimer = ctx.env().timers().schedule(ctx.config().connectTimeout(),
                     () -> failBeforeReady(new TimeoutException("no handshake within " + deadline + " ms")));
         }
-        ctx.upstream().connect(this).whenComplete((opened, failure) -> {
+        ctx.upstream().connect(headers, this).whenComplete((opened, failure) -> {
             if (failure != null) {
                 failBeforeReady(failure);
             } else {
@@ -173,7 +207,28 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
             return;
         }
         ctx.counters().received.incrementAndGet();
-        ctx.inbox().appendText(text);
+        SessionPlan.TextHeartbeat hb = ctx.plan().textHeartbeat();
+        boolean pong = hb != null && hb.expect().matches(text);
+        if (pong) {
+            heartbeat.pongReceived();
+        }
+        if (!pong || hb.keepPongs()) {
+            ctx.inbox().appendText(text);
+            if (ctx.newest().tracking()) {
+                ctx.newest().observe(text);
+            }
+        }
+        int matchedStep = -1;
+        synchronized (this) {
+            if (step == Step.STEPS && awaiting != null && awaiting.matches(text)) {
+                matchedStep = stepIndex;
+                awaiting = null;
+                ctx.env().timers().cancel(stepTimer);
+            }
+        }
+        if (matchedStep >= 0) {
+            runStep(matchedStep + 1);
+        }
     }
 
     @Override
@@ -187,7 +242,9 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
 
     @Override
     public void pongReceived() {
-        heartbeat.pongReceived();
+        if (ctx.plan().textHeartbeat() == null) {
+            heartbeat.pongReceived();
+        }
     }
 
     @Override
@@ -216,7 +273,105 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         synchronized (this) {
             target = socket;
         }
-        return target == null ? CompletableFuture.completedFuture(null) : target.ping();
+        if (target == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return textPing == null ? target.ping() : target.sendText(textPing);
+    }
+
+    private Template.Values values() {
+        return new Template.Values() {
+            @Override
+            public long generation() {
+                return generation;
+            }
+
+            @Override
+            public String env(String name) {
+                return ctx.env().variables().apply(name);
+            }
+
+            @Override
+            public String inbound(String pointer) {
+                return ctx.newest().get(pointer);
+            }
+        };
+    }
+
+    // --- the on-open steps ---
+
+    /** Runs on-open step {@code index}, or becomes READY after the last one. */
+    private void runStep(int index) {
+        List<SessionPlan.Step> steps = ctx.plan().steps();
+        if (index >= steps.size()) {
+            becomeReady();
+            return;
+        }
+        SessionPlan.Step plan = steps.get(index);
+        String text;
+        try {
+            text = plan.text() == null ? null : plan.text().expand(values());
+        } catch (Template.ExpansionException e) {
+            failSteps(plan.key() + ": " + e.getMessage());
+            return;
+        }
+        UpstreamSocket target;
+        synchronized (this) {
+            if (step != Step.STEPS) {
+                return;
+            }
+            target = socket;
+            stepIndex = index;
+            awaiting = plan.expect();
+            if (awaiting != null) {
+                stepTimer = ctx.env().timers().schedule(plan.timeout(), () -> stepTimedOut(plan));
+            }
+        }
+        CompletionStage<Void> sent = text != null ? target.sendText(text)
+                : plan.binary() != null ? target.sendBinary(plan.binary())
+                        : CompletableFuture.completedFuture(null);
+        sent.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                failSteps(plan.key() + ": could not be sent: " + FailureClassifier.describe(failure));
+            } else if (plan.expect() == null) {
+                runStep(index + 1);
+            }
+        });
+    }
+
+    private void stepTimedOut(SessionPlan.Step plan) {
+        synchronized (this) {
+            if (step != Step.STEPS || stepIndex != plan.index() || awaiting == null) {
+                return;
+            }
+        }
+        failSteps(plan.key() + ": no message matching " + plan.expect() + " within "
+                + DurationText.of(plan.timeout()));
+    }
+
+    private void becomeReady() {
+        synchronized (this) {
+            if (step != Step.STEPS) {
+                return;
+            }
+            step = Step.READY;
+        }
+        ready.complete(null);
+    }
+
+    /** An on-open step failed: the attempt fails with {@code reason} and the socket is closed with 1000. */
+    private void failSteps(String reason) {
+        Ended ended;
+        synchronized (this) {
+            if (step != Step.STEPS) {
+                return;
+            }
+        }
+        ready.completeExceptionally(new OnOpenFailedException(reason));
+        ended = end(new Ending(reason, null, null));
+        if (ended != null) {
+            closeQuietly(ended.socket(), NORMAL_CLOSURE, "on-open step failed");
+        }
     }
 
     // --- the one way a session ends ---
@@ -231,7 +386,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
             over = step == Step.ENDED;
             if (!over) {
                 socket = opened;
-                step = Step.READY;
+                step = Step.STEPS;
                 ctx.env().timers().cancel(handshakeTimer);
             }
         }
@@ -239,7 +394,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
             closeQuietly(opened, NORMAL_CLOSURE, "superseded");
             return;
         }
-        ready.complete(null);
+        runStep(0);
     }
 
     private void failBeforeReady(Throwable failure) {
@@ -269,7 +424,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         if (ended.before() == Step.ACTIVE) {
             listener.sessionLost(this, why);
         }
-        // HANDSHAKING: end() failed the start; READY: activate() will answer false and the supervisor asks ending()
+        // HANDSHAKING, STEPS: end() failed the start; READY: activate() will answer false and the supervisor asks ending()
     }
 
     /** What {@link #end} found: the socket to close (null when none) and the step the session was in. */
@@ -287,6 +442,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
                 return null;
             }
             ctx.env().timers().cancel(handshakeTimer);
+            ctx.env().timers().cancel(stepTimer);
             ended = new Ended(socket, step);
             step = Step.ENDED;
             ending = why;

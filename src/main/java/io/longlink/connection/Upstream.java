@@ -1,5 +1,6 @@
 package io.longlink.connection;
 
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -10,11 +11,11 @@ import java.util.concurrent.CompletionStage;
 interface Upstream {
 
     /**
-     * Opens one socket (TCP connect plus WebSocket handshake) whose frames and end are reported to
-     * {@code events}. The stage fails with the connect or handshake failure; it has no deadline of its own (the
-     * session keeps one).
+     * Opens one socket (TCP connect plus WebSocket handshake, sending {@code headers}) whose frames and end are
+     * reported to {@code events}. The stage fails with the connect or handshake failure; it has no deadline of its
+     * own (the session keeps one).
      */
-    CompletionStage<UpstreamSocket> connect(SocketEvents events);
+    CompletionStage<UpstreamSocket> connect(Map<String, String> headers, SocketEvents events);
 
     /**
      * Succeeds when the upstream's host answers at the network level (a TCP connection, or a refusal, which also

@@ -3,6 +3,7 @@ package io.longlink.connection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,7 +53,7 @@ final class WebSocketUpstream implements Upstream {
     }
 
     @Override
-    public CompletionStage<UpstreamSocket> connect(SocketEvents events) {
+    public CompletionStage<UpstreamSocket> connect(Map<String, String> headers, SocketEvents events) {
         int closingSeconds = (int) Math.max(1, (config.closeTimeout().toMillis() + 999) / 1000);
         int connectMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         int maxMessage = (int) Math.min(Integer.MAX_VALUE, config.inbound().maxMessageSize().asLongValue());
@@ -69,7 +70,7 @@ final class WebSocketUpstream implements Upstream {
                 .onPong((c, data) -> events.pongReceived())
                 .onClose((c, reason) -> events.closed(reason.getCode(), reason.getMessage()))
                 .onError((c, failure) -> events.failed(failure));
-        config.headers().forEach(connector::addHeader);
+        headers.forEach(connector::addHeader);
         config.subprotocols().ifPresent(list -> list.forEach(connector::addSubprotocol));
         try {
             return connector.connect().subscribeAsCompletionStage().thenApply(Socket::new);

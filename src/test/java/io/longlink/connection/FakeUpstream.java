@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,10 +20,12 @@ final class FakeUpstream implements Upstream {
 
     /** One connect call, waiting for the test's answer. */
     static final class Attempt {
+        final Map<String, String> headers;
         final SocketEvents events;
         final CompletableFuture<UpstreamSocket> result = new CompletableFuture<>();
 
-        Attempt(SocketEvents events) {
+        Attempt(Map<String, String> headers, SocketEvents events) {
+            this.headers = headers;
             this.events = events;
         }
 
@@ -110,8 +113,8 @@ final class FakeUpstream implements Upstream {
     final List<CompletableFuture<Void>> probes = new CopyOnWriteArrayList<>();
 
     @Override
-    public CompletionStage<UpstreamSocket> connect(SocketEvents events) {
-        Attempt attempt = new Attempt(events);
+    public CompletionStage<UpstreamSocket> connect(Map<String, String> headers, SocketEvents events) {
+        Attempt attempt = new Attempt(Map.copyOf(headers), events);
         attempts.add(attempt);
         return attempt.result;
     }

@@ -6,77 +6,36 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import org.junit.jupiter.api.Test;
 
-import io.longlink.config.LonglinkConfig;
 import io.longlink.connection.FakeUpstream.FakeSocket;
 import io.longlink.inbox.InboundLog;
-import io.longlink.outbox.EnqueueRequest;
-import io.longlink.outbox.InMemoryOutboxStore;
 import io.longlink.outbox.MessageState;
 import io.longlink.outbox.OutboxStore;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.quarkus.runtime.configuration.MemorySize;
-import io.quarkus.runtime.configuration.MemorySizeConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 
-/**
- * The whole lifecycle of one connection on fake time: a {@link FakeUpstream} answers every connect and probe as
- * the test says, {@link ManualTimers} moves time, and the real {@link ReconnectPolicy} (SmallRye Fault Tolerance)
- * decides the retries. Nothing here waits for real time.
- */
+/** The whole lifecycle of one connection on fake time ({@link ConnectionHarness}); nothing here waits for real time. */
 class ManagedConnectionTest {
 
-    private static final String ID = "feed";
-    private static final Instant START = Instant.parse("2026-12-01T10:00:00Z");
+    private static final String ID = ConnectionHarness.ID;
 
-    private final ManualTimers timers = new ManualTimers();
-    private final Clock clock = timers.clock(START);
-    private final FakeUpstream upstream = new FakeUpstream();
-    private final OutboxStore outbox = new InMemoryOutboxStore(clock, id -> 100, 100);
-    private final InboundLog inbox = new InboundLog(100, clock);
-    private final List<Long> roundTrips = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final Map<String, String> settings = new HashMap<>(Map.of(
-            "url", "ws://upstream.test:9000/feed",
-            "reconnect.initial-delay", "2s",
-            "reconnect.max-delay", "8s",
-            "reconnect.jitter", "0",
-            "reconnect.max-attempts", "4",
-            "heartbeat.interval", "10s",
-            "heartbeat.timeout", "3s",
-            "close-timeout", "5s",
-            "connect-timeout", "10s",
-            "offline.probe-interval", "1s"));
-
-    private ManagedConnection connection;
+    private final ConnectionHarness h = new ConnectionHarness();
+    private final ManualTimers timers = h.timers;
+    private final Clock clock = h.clock;
+    private final FakeUpstream upstream = h.upstream;
+    private final OutboxStore outbox = h.outbox;
+    private final InboundLog inbox = h.inbox;
+    private final List<Long> roundTrips = h.roundTrips;
+    private final Map<String, String> settings = h.settings;
 
     private ManagedConnection connection() {
-        if (connection == null) {
-            Map<String, String> properties = new HashMap<>();
-            settings.forEach((key, value) -> properties.put("longlink.connections." + ID + "." + key, value));
-            SmallRyeConfig config = new SmallRyeConfigBuilder()
-                    .withMapping(LonglinkConfig.class)
-                    .withConverter(MemorySize.class, 100, new MemorySizeConverter())
-                    .withConverter(Duration.class, 100, new DurationConverter())
-                    .withSources(new PropertiesConfigSource(properties, "test", 100))
-                    .build();
-            LonglinkConfig.ConnectionConfig c = config.getConfigMapping(LonglinkConfig.class).connections().get(ID);
-            ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,
-                    (id, nanos) -> roundTrips.add(nanos));
-            connection = new ManagedConnection(ID, c, outbox, inbox, upstream, env);
-        }
-        return connection;
+        return h.connection();
     }
 
     private ConnectionState state() {
@@ -91,8 +50,7 @@ class ManagedConnectionTest {
     }
 
     private void send(String text) {
-        connection().enqueue(new EnqueueRequest(ID, false, text.getBytes(StandardCharsets.UTF_8), null, 100))
-                .toCompletableFuture().join();
+        h.send(text);
     }
 
     @Test

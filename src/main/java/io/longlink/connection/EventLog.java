@@ -1,0 +1,86 @@
+package io.longlink.connection;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.longlink.config.LonglinkConfig;
+import io.vertx.core.Vertx;
+
+/**
+ * The state changes of every connection of this instance, numbered from 1, the newest
+ * {@code longlink.events.retain} kept in memory for streams that resume with {@code Last-Event-ID}. Appending is
+ * cheap and never calls out: listeners (SSE streams) are woken on the executor, so a connection may append while
+ * it holds its own lock and events of one connection keep its order.
+ *
+ * <p>All fields except {@code listeners} are guarded by {@code this}.
+ */
+@ApplicationScoped
+public class EventLog {
+
+    private final int retain;
+    private final Executor executor;
+    private final ArrayDeque<ConnectionEvent> events = new ArrayDeque<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private long lastSeq;
+
+    @Inject
+    public EventLog(LonglinkConfig config, Vertx vertx) {
+        this(config.events().retain(), task -> vertx.runOnContext(v -> task.run()));
+    }
+
+    EventLog(int retain, Executor executor) {
+        this.retain = retain;
+        this.executor = executor;
+    }
+
+    /** Records a state change and wakes the listeners. */
+    ConnectionEvent append(Instant at, String connection, ConnectionState state, ConnectionState previous,
+            long generation, int attempt, String reason) {
+        ConnectionEvent event;
+        synchronized (this) {
+            event = new ConnectionEvent(++lastSeq, at, connection, state, previous, generation, attempt, reason);
+            events.addLast(event);
+            while (events.size() > retain) {
+                events.removeFirst();
+            }
+        }
+        if (!listeners.isEmpty()) {
+            executor.execute(() -> listeners.forEach(Runnable::run));
+        }
+        return event;
+    }
+
+    /** Up to {@code limit} retained events after {@code after}, oldest first; only {@code connection}'s when not null. */
+    public synchronized List<ConnectionEvent> read(long after, int limit, String connection) {
+        List<ConnectionEvent> page = new ArrayList<>();
+        for (ConnectionEvent e : events) {
+            if (page.size() >= limit) {
+                break;
+            }
+            if (e.seq() > after && (connection == null || connection.equals(e.connection()))) {
+                page.add(e);
+            }
+        }
+        return page;
+    }
+
+    /** Seq of the newest event, 0 before the first. */
+    public synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    public void addListener(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Runnable listener) {
+        listeners.remove(listener);
+    }
+}

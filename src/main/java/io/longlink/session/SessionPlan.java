@@ -1,0 +1,137 @@
+package io.longlink.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.longlink.config.LonglinkConfig;
+
+/**
+ * What every socket of one connection does around its handshake, checked and compiled once from the
+ * configuration: the handshake headers (templates), the on-open steps, and the application-level heartbeat. A
+ * setting that cannot work is refused here with an {@link InvalidSettingException} naming its key, so a bad
+ * configuration stops the start instead of failing every attempt.
+ *
+ * @param headers handshake headers by name, as templates
+ * @param steps the on-open steps, in order
+ * @param textHeartbeat the application-level heartbeat, or null with {@code heartbeat.mode=ping}
+ */
+public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextHeartbeat textHeartbeat) {
+
+    /**
+     * One on-open step: a frame to send ({@code text} or {@code binary}, or neither), then, with {@code expect}, a
+     * wait of at most {@code timeout} for a matching inbound message.
+     */
+    public record Step(int index, Template text, byte[] binary, Matcher expect, Duration timeout) {
+        /** The step's key, {@code on-open[i]}, as errors and {@code lastError} name it. */
+        public String key() {
+            return "on-open[" + index + "]";
+        }
+    }
+
+    /** {@code heartbeat.mode=text}: send {@code text}, the pong is the next message matching {@code expect}. */
+    public record TextHeartbeat(Template text, Matcher expect, boolean keepPongs) {
+    }
+
+    /** A setting of a connection that cannot work; {@code key} is relative to the connection, e.g. {@code on-open[1].expect}. */
+    public static final class InvalidSettingException extends IllegalArgumentException {
+        private final String key;
+
+        public InvalidSettingException(String key, String detail) {
+            super(key + ": " + detail);
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public String detail() {
+            return getMessage().substring(key.length() + 2);
+        }
+    }
+
+    /** Checks and compiles a connection's settings. */
+    public static SessionPlan of(LonglinkConfig.ConnectionConfig config) {
+        Map<String, Template> headers = new LinkedHashMap<>();
+        config.headers().forEach((name, value) -> headers.put(name, template("headers." + name, value)));
+        List<Step> steps = new ArrayList<>();
+        List<LonglinkConfig.OnOpenStep> configured = config.onOpen();
+        for (int i = 0; i < configured.size(); i++) {
+            steps.add(step(i, configured.get(i)));
+        }
+        return new SessionPlan(Map.copyOf(headers), List.copyOf(steps), heartbeat(config.heartbeat()));
+    }
+
+    private static Step step(int index, LonglinkConfig.OnOpenStep c) {
+        String key = "on-open[" + index + "]";
+        if (c.text().isPresent() && c.binary().isPresent()) {
+            throw new InvalidSettingException(key, "a step sends either text or binary, not both");
+        }
+        if (c.text().isEmpty() && c.binary().isEmpty() && c.expect().isEmpty()) {
+            throw new InvalidSettingException(key, "a step needs text, binary or expect");
+        }
+        byte[] binary = null;
+        if (c.binary().isPresent()) {
+            try {
+                binary = Base64.getDecoder().decode(c.binary().get().trim());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(key + ".binary", "not valid base64: " + e.getMessage());
+            }
+        }
+        if (c.timeout().isNegative() || c.timeout().isZero()) {
+            throw new InvalidSettingException(key + ".timeout", "must be positive");
+        }
+        return new Step(index, c.text().map(t -> template(key + ".text", t)).orElse(null), binary,
+                c.expect().map(e -> matcher(key + ".expect", e)).orElse(null), c.timeout());
+    }
+
+    private static TextHeartbeat heartbeat(LonglinkConfig.Heartbeat c) {
+        if (c.mode() == LonglinkConfig.HeartbeatMode.PING) {
+            return null;
+        }
+        Optional<String> text = c.text();
+        Optional<String> expect = c.expect();
+        if (text.isEmpty()) {
+            throw new InvalidSettingException("heartbeat.text", "required with heartbeat.mode=text");
+        }
+        if (expect.isEmpty()) {
+            throw new InvalidSettingException("heartbeat.expect", "required with heartbeat.mode=text");
+        }
+        return new TextHeartbeat(template("heartbeat.text", text.get()), matcher("heartbeat.expect", expect.get()),
+                c.keepPongs());
+    }
+
+    private static Template template(String key, String text) {
+        try {
+            return Template.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(key, e.getMessage());
+        }
+    }
+
+    private static Matcher matcher(String key, String spec) {
+        try {
+            return Matcher.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(key, e.getMessage());
+        }
+    }
+
+    /** Every JSON pointer an {@code {{inbound:...}}} placeholder of this plan reads. */
+    public Set<String> inboundPointers() {
+        Set<String> pointers = new LinkedHashSet<>();
+        headers.values().forEach(t -> pointers.addAll(t.inboundPointers()));
+        steps.stream().filter(s -> s.text() != null).forEach(s -> pointers.addAll(s.text().inboundPointers()));
+        if (textHeartbeat != null) {
+            pointers.addAll(textHeartbeat.text().inboundPointers());
+        }
+        return pointers;
+    }
+}

@@ -1,0 +1,94 @@
+package io.longlink.connection;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.longlink.config.LonglinkConfig;
+import io.longlink.inbox.InboundLog;
+import io.longlink.outbox.EnqueueRequest;
+import io.longlink.outbox.InMemoryOutboxStore;
+import io.longlink.outbox.OutboxStore;
+import io.longlink.session.SessionPlan;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/**
+ * One {@link ManagedConnection} on fake time for unit tests: a {@link FakeUpstream} answers every connect and
+ * probe as the test says, {@link ManualTimers} moves time, the real {@link ReconnectPolicy} (SmallRye Fault
+ * Tolerance) decides the retries, and the settings are real configuration (change {@link #settings} before the
+ * first {@link #connection()}).
+ */
+final class ConnectionHarness {
+
+    static final String ID = "feed";
+    static final Instant START = Instant.parse("2026-12-01T10:00:00Z");
+
+    final ManualTimers timers = new ManualTimers();
+    final Clock clock = timers.clock(START);
+    final FakeUpstream upstream = new FakeUpstream();
+    final OutboxStore outbox = new InMemoryOutboxStore(clock, id -> 100, 100);
+    final InboundLog inbox = new InboundLog(100, clock);
+    final List<Long> roundTrips = new CopyOnWriteArrayList<>();
+    final Map<String, String> variables = new HashMap<>();
+    final EventLog events = new EventLog(100, Runnable::run);
+    final Map<String, String> settings = new HashMap<>(Map.of(
+            "url", "ws://upstream.test:9000/feed",
+            "reconnect.initial-delay", "2s",
+            "reconnect.max-delay", "8s",
+            "reconnect.jitter", "0",
+            "reconnect.max-attempts", "4",
+            "heartbeat.interval", "10s",
+            "heartbeat.timeout", "3s",
+            "close-timeout", "5s",
+            "connect-timeout", "10s",
+            "offline.probe-interval", "1s"));
+
+    private ManagedConnection connection;
+
+    /** The connection's settings as the application would read them; {@link IllegalArgumentException} if invalid. */
+    LonglinkConfig.ConnectionConfig config() {
+        Map<String, String> properties = new HashMap<>();
+        settings.forEach((key, value) -> properties.put("longlink.connections." + ID + "." + key, value));
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(LonglinkConfig.class)
+                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(properties, "test", 100))
+                .build();
+        return config.getConfigMapping(LonglinkConfig.class).connections().get(ID);
+    }
+
+    ManagedConnection connection() {
+        if (connection == null) {
+            LonglinkConfig.ConnectionConfig c = config();
+            ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,
+                    variables::get, (id, nanos) -> roundTrips.add(nanos), events);
+            connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox, upstream, env);
+        }
+        return connection;
+    }
+
+    ConnectionState state() {
+        return connection().state();
+    }
+
+    void send(String text) {
+        connection().enqueue(new EnqueueRequest(ID, false, text.getBytes(StandardCharsets.UTF_8), null, 100))
+                .toCompletableFuture().join();
+    }
+
+    /** The states of the published events, oldest first. */
+    List<String> eventStates() {
+        return events.read(0, 1000, null).stream().map(e -> e.state().name()).toList();
+    }
+}
