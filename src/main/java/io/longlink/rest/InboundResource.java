@@ -57,8 +57,8 @@ public class InboundResource {
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public Page read(@RestPath String id, @RestQuery String after, @RestQuery String limit) {
         InboundLog log = registry.get(id).inbox();
-        long from = parse("after", after, 0, 0, Long.MAX_VALUE);
-        int size = (int) parse("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
+        long from = Cursors.parse("after", after);
+        int size = (int) Cursors.parse("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         List<InboundMessage> messages = log.read(from, size);
         long next = messages.isEmpty() ? from : messages.get(messages.size() - 1).seq();
         return new Page(messages, next);
@@ -75,23 +75,7 @@ public class InboundResource {
     public void stream(@RestPath String id, @RestHeader("Last-Event-ID") String lastEventId,
             @Context SseEventSink sink, @Context Sse sse) {
         InboundLog log = registry.get(id).inbox();
-        long from = parse("Last-Event-ID", lastEventId, 0, 0, Long.MAX_VALUE);
+        long from = Cursors.parse("Last-Event-ID", lastEventId);
         new InboundStream(log, sink, sse, json, from).start();
-    }
-
-    private static long parse(String name, String value, long fallback, long min, long max) {
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(value.trim());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ProblemException.badRequest("bad-cursor", "Bad cursor",
-                name + " must be a whole number from " + min + " to " + max + ", not '" + value + "'");
     }
 }

@@ -18,7 +18,8 @@ import io.vertx.core.Vertx;
  * <ul>
  * <li>{@link #main()}: up once a test touches it; paths {@code /alpha}, {@code /beta}, {@code /frozen}, {@code /tiny},
  * {@code /manual}, {@code /secret}, {@code /vault} (outbox of 5, opened by hand).</li>
- * <li>{@link #flaky()}: killed and restarted by tests; path {@code /volatile}.</li>
+ * <li>{@link #flaky()}: killed and restarted by tests; paths {@code /volatile} and {@code /feed} (a
+ * login-and-subscribe upstream, {@link FeedProtocol}, for the on-open steps, templates and the text heartbeat).</li>
  * <li>{@link #late()}: not started at first; path {@code /doomed} fails until a test starts it.</li>
  * <li>no server: connection {@code unresolvable} points at a name that never resolves ({@code .invalid}).</li>
  * </ul>
@@ -115,10 +116,42 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         connection(config, "unresolvable", "ws://upstream.longlink.invalid:9/feed");
         config.put("longlink.connections.unresolvable.auto-open", "false");
 
+        connection(config, "feed", url(FLAKY_PORT, "/feed"));
+        String feed = "longlink.connections.feed.";
+        String token = "{{file:" + tokenFile() + "}}";
+        config.put(feed + "auto-open", "false");
+        config.put(feed + "headers.Authorization", "Bearer " + token);
+        config.put(feed + "on-open[0].text", "{\"op\":\"login\",\"token\":\"" + token + "\"}");
+        config.put(feed + "on-open[0].expect", "json:/event=login");
+        config.put(feed + "on-open[0].timeout", "1s");
+        config.put(feed + "on-open[1].text",
+                "{\"op\":\"subscribe\",\"channel\":\"trades\",\"after\":\"{{inbound:/offset}}\",\"gen\":{{generation}}}");
+        config.put(feed + "on-open[1].expect", "json:/event=subscribed");
+        config.put(feed + "heartbeat.mode", "text");
+        config.put(feed + "heartbeat.text", "ping");
+        config.put(feed + "heartbeat.expect", "text:pong");
+        config.put(feed + "heartbeat.interval", "300ms");
+        config.put(feed + "heartbeat.timeout", "600ms");
+
         connection(config, "vault", url(MAIN_PORT, "/vault"));
         config.put("longlink.connections.vault.auto-open", "false");
         config.put("longlink.connections.vault.outbox.capacity", "5");
         return config;
+    }
+
+    /** The token file the {@code feed} connection reads at every attempt; tests rewrite it. */
+    public static synchronized Path tokenFile() {
+        String key = "upstream-test.token-file";
+        if (System.getProperty(key) == null) {
+            Path file = freshStore().resolveSibling("feed-token");
+            try {
+                Files.writeString(file, "t0\n");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            System.setProperty(key, file.toString());
+        }
+        return Path.of(System.getProperty(key));
     }
 
     /** A store file in a new directory under {@code target/test-stores}. */

@@ -36,6 +36,8 @@ public final class UpstreamServer implements AutoCloseable {
         final List<Socket> sockets = new CopyOnWriteArrayList<>();
         volatile boolean frozen;
         volatile int rejectStatus;
+        /** When set, the path speaks this login-and-subscribe protocol. */
+        volatile FeedProtocol feed;
 
         public List<String> texts() {
             List<String> texts = new ArrayList<>();
@@ -110,8 +112,13 @@ public final class UpstreamServer implements AutoCloseable {
             request.toWebSocket().onSuccess(ws -> {
                 Socket socket = new Socket(ws, connection);
                 state.sockets.add(socket);
-                ws.textMessageHandler(text -> state.frames.add(new Frame(false, text.getBytes(
-                        java.nio.charset.StandardCharsets.UTF_8))));
+                ws.textMessageHandler(text -> {
+                    state.frames.add(new Frame(false, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    FeedProtocol feed = state.feed;
+                    if (feed != null) {
+                        feed.received(ws, text);
+                    }
+                });
                 ws.binaryMessageHandler(buffer -> state.frames.add(new Frame(true, buffer.getBytes())));
                 ws.closeHandler(v -> {
                     Short code = ws.closeStatusCode();
@@ -158,6 +165,15 @@ public final class UpstreamServer implements AutoCloseable {
         PathState state = path(path);
         state.frozen = false;
         state.sockets.forEach(socket -> vertx.runOnContext(v -> socket.ws().resume()));
+    }
+
+    /** Makes the path speak the login-and-subscribe protocol from now on; returns it for the test to steer. */
+    public FeedProtocol speakFeedProtocol(String path) {
+        PathState state = path(path);
+        if (state.feed == null) {
+            state.feed = new FeedProtocol();
+        }
+        return state.feed;
     }
 
     /** Answers the path's handshakes with this HTTP status instead of upgrading (0 to upgrade again). */
