@@ -24,7 +24,9 @@ import io.vertx.core.Vertx;
  * </ul>
  *
  * <p>Every application started with this resource gets a fresh SQLite store under {@code target/test-stores},
- * so tests run on the production default store and never see messages of an earlier run.
+ * so tests run on the production default store and never see messages of an earlier run. Authentication is off
+ * (the packaged {@code *IT} apps run the prod profile, where it is on); init arguments (a test profile's
+ * {@code TestResourceEntry}) override any of these settings, which is how the auth tests turn it on.
  */
 public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
@@ -39,6 +41,9 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
     private static UpstreamServer main;
     private static UpstreamServer flaky;
     private static UpstreamServer late;
+
+    /** Settings that replace the defaults of {@link #start()}. */
+    private Map<String, String> overrides = Map.of();
 
     public static UpstreamServer main() {
         servers();
@@ -78,10 +83,16 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
     }
 
     @Override
+    public void init(Map<String, String> initArgs) {
+        overrides = Map.copyOf(initArgs);
+    }
+
+    @Override
     public Map<String, String> start() {
         ports();
         Map<String, String> config = new HashMap<>();
         config.put("longlink.store.path", freshStore().toString());
+        config.put("longlink.auth.enabled", "false");
         connection(config, "alpha", url(MAIN_PORT, "/alpha"));
         connection(config, "beta", url(MAIN_PORT, "/beta"));
 
@@ -118,6 +129,7 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         connection(config, "vault", url(MAIN_PORT, "/vault"));
         config.put("longlink.connections.vault.auto-open", "false");
         config.put("longlink.connections.vault.outbox.capacity", "5");
+        config.putAll(overrides);
         return config;
     }
 
