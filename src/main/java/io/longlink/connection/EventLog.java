@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -57,14 +58,14 @@ public class EventLog {
         return event;
     }
 
-    /** Up to {@code limit} retained events after {@code after}, oldest first; only {@code connection}'s when not null. */
-    public synchronized List<ConnectionEvent> read(long after, int limit, String connection) {
+    /** Up to {@code limit} retained events after {@code after}, oldest first, of the connections {@code shown} accepts. */
+    public synchronized List<ConnectionEvent> read(long after, int limit, Predicate<String> shown) {
         List<ConnectionEvent> page = new ArrayList<>();
         for (ConnectionEvent e : events) {
             if (page.size() >= limit) {
                 break;
             }
-            if (e.seq() > after && (connection == null || connection.equals(e.connection()))) {
+            if (e.seq() > after && shown.test(e.connection())) {
                 page.add(e);
             }
         }

@@ -1,5 +1,7 @@
 package io.longlink.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -16,6 +18,8 @@ import org.jboss.resteasy.reactive.RestHeader;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.EventLog;
+import io.longlink.security.ConnectionAccess;
+import io.longlink.security.Roles;
 import io.smallrye.common.annotation.NonBlocking;
 
 /**
@@ -26,10 +30,14 @@ import io.smallrye.common.annotation.NonBlocking;
 @Path("/events")
 @NonBlocking
 @Tag(name = "Events")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
 public class AllEventsResource {
 
     private final EventLog events;
     private final ObjectMapper json;
+    @Inject
+    ConnectionAccess access;
 
     public AllEventsResource(EventLog events, ObjectMapper json) {
         this.events = events;
@@ -41,7 +49,9 @@ public class AllEventsResource {
     @Operation(summary = "Stream every connection's state changes (Server-Sent Events)")
     @APIResponse(responseCode = "200", ref = "EventStream")
     @APIResponse(responseCode = "400", ref = "BadCursor")
+    @RolesAllowed(Roles.VIEWER)
     public void all(@RestHeader("Last-Event-ID") String lastEventId, @Context SseEventSink sink, @Context Sse sse) {
-        new EventStream(events, null, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId)).start();
+        new EventStream(events, access.scope()::allows, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId))
+                .start();
     }
 }

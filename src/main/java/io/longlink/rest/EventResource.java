@@ -1,5 +1,7 @@
 package io.longlink.rest;
 
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -18,6 +20,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.EventLog;
+import io.longlink.security.ConnectionAccess;
+import io.longlink.security.Roles;
 import io.smallrye.common.annotation.NonBlocking;
 
 /**
@@ -28,11 +32,15 @@ import io.smallrye.common.annotation.NonBlocking;
 @Path("/connections/{id}/events")
 @NonBlocking
 @Tag(name = "Events")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
 public class EventResource {
 
     private final ConnectionRegistry registry;
     private final EventLog events;
     private final ObjectMapper json;
+    @Inject
+    ConnectionAccess access;
 
     public EventResource(ConnectionRegistry registry, EventLog events, ObjectMapper json) {
         this.registry = registry;
@@ -46,9 +54,11 @@ public class EventResource {
     @APIResponse(responseCode = "200", ref = "EventStream")
     @APIResponse(responseCode = "400", ref = "BadCursor")
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
+    @RolesAllowed(Roles.VIEWER)
     public void one(@RestPath String id, @RestHeader("Last-Event-ID") String lastEventId,
             @Context SseEventSink sink, @Context Sse sse) {
+        access.check(id);
         registry.get(id);
-        new EventStream(events, id, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId)).start();
+        new EventStream(events, id::equals, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId)).start();
     }
 }

@@ -2,6 +2,7 @@ package io.longlink.rest;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
@@ -13,7 +14,7 @@ import io.longlink.connection.ConnectionEvent;
 import io.longlink.connection.EventLog;
 
 /**
- * One SSE subscriber of the state-change events, of all connections or of one ({@code connection} not null).
+ * One SSE subscriber of the state-change events of the connections {@code shown} accepts.
  * Like the inbound stream it keeps its own cursor and sends what lies beyond it whenever the log grows, one drain
  * at a time, and unsubscribes itself once the client has gone. Each event is {@code event: state}, {@code id:} its
  * seq.
@@ -24,7 +25,8 @@ final class EventStream implements Runnable {
     private static final int PAGE = 256;
 
     private final EventLog log;
-    private final String connection;
+    /** Which connections' events this subscriber sees (its own connection, or what its caller may see). */
+    private final Predicate<String> shown;
     private final SseEventSink sink;
     private final Sse sse;
     private final ObjectMapper json;
@@ -32,9 +34,9 @@ final class EventStream implements Runnable {
     /** Seq of the last event sent; touched only inside a drain. */
     private long cursor;
 
-    EventStream(EventLog log, String connection, SseEventSink sink, Sse sse, ObjectMapper json, long after) {
+    EventStream(EventLog log, Predicate<String> shown, SseEventSink sink, Sse sse, ObjectMapper json, long after) {
         this.log = log;
-        this.connection = connection;
+        this.shown = shown;
         this.sink = sink;
         this.sse = sse;
         this.json = json;
@@ -57,7 +59,7 @@ final class EventStream implements Runnable {
                 return;
             }
             List<ConnectionEvent> page;
-            while (!(page = log.read(cursor, PAGE, connection)).isEmpty()) {
+            while (!(page = log.read(cursor, PAGE, shown)).isEmpty()) {
                 for (ConnectionEvent event : page) {
                     send(event);
                     cursor = event.seq();

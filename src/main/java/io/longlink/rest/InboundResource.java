@@ -2,6 +2,8 @@ package io.longlink.rest;
 
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -22,6 +24,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
+import io.longlink.security.ConnectionAccess;
+import io.longlink.security.Roles;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 
@@ -29,6 +33,8 @@ import io.smallrye.common.annotation.NonBlocking;
 @Path("/connections/{id}/inbound")
 @NonBlocking
 @Tag(name = "Inbound")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
 public class InboundResource {
 
     /** Page size when the caller gives none. */
@@ -38,6 +44,8 @@ public class InboundResource {
 
     private final ConnectionRegistry registry;
     private final ObjectMapper json;
+    @Inject
+    ConnectionAccess access;
 
     public InboundResource(ConnectionRegistry registry, ObjectMapper json) {
         this.registry = registry;
@@ -50,12 +58,14 @@ public class InboundResource {
     }
 
     @GET
+    @RolesAllowed(Roles.CONSUMER)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Read inbound messages by cursor")
     @APIResponse(responseCode = "200", ref = "InboundPage")
     @APIResponse(responseCode = "400", ref = "BadCursor")
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public Page read(@RestPath String id, @RestQuery String after, @RestQuery String limit) {
+        access.check(id);
         InboundLog log = registry.get(id).inbox();
         long from = Cursors.parse("after", after);
         int size = (int) Cursors.parse("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
@@ -67,6 +77,7 @@ public class InboundResource {
     /** One event per inbound message, {@code id:} its seq; resumes after {@code Last-Event-ID}. */
     @GET
     @Path("/stream")
+    @RolesAllowed(Roles.CONSUMER)
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Stream inbound messages (Server-Sent Events)")
     @APIResponse(responseCode = "200", ref = "InboundStream")
@@ -74,6 +85,7 @@ public class InboundResource {
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public void stream(@RestPath String id, @RestHeader("Last-Event-ID") String lastEventId,
             @Context SseEventSink sink, @Context Sse sse) {
+        access.check(id);
         InboundLog log = registry.get(id).inbox();
         long from = Cursors.parse("Last-Event-ID", lastEventId);
         new InboundStream(log, sink, sse, json, from).start();

@@ -3,6 +3,8 @@ package io.longlink.rest;
 import java.time.Duration;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -27,6 +29,8 @@ import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.MessageState;
 import io.longlink.outbox.MessageStatus;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.security.ConnectionAccess;
+import io.longlink.security.Roles;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.common.annotation.NonBlocking;
@@ -45,12 +49,16 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 @NonBlocking
 @Tag(name = "Messages")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
 public class MessageResource {
 
     private final ConnectionRegistry registry;
     private final OutboxStore outbox;
     private final IntakeGate gate;
     private final ConnectionMetrics metrics;
+    @Inject
+    ConnectionAccess access;
 
     public MessageResource(ConnectionRegistry registry, OutboxStore outbox, IntakeGate gate,
             ConnectionMetrics metrics) {
@@ -66,6 +74,7 @@ public class MessageResource {
     }
 
     @POST
+    @RolesAllowed(Roles.PRODUCER)
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Enqueue a message", description = "Stores the message and answers at once, whatever the "
             + "connection's state; it is sent as one frame, in order, once the connection is open.")
@@ -79,6 +88,7 @@ public class MessageResource {
     public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
             @RestHeader("Idempotency-Key") String idempotencyKey, @RestHeader("X-Expires-In") String expiresIn,
             byte[] body) {
+        access.check(id);
         long startedNanos = System.nanoTime();
         if (!gate.accepting()) {
             throw new ProblemException(503, "shutting-down", "Shutting down",
@@ -106,10 +116,12 @@ public class MessageResource {
 
     @GET
     @Path("/{messageId}")
+    @RolesAllowed(Roles.PRODUCER)
     @Operation(summary = "Read a message's state")
     @APIResponse(responseCode = "200", ref = "MessageStatus")
     @APIResponse(responseCode = "404", ref = "UnknownMessage")
     public MessageStatus get(@RestPath String id, @RestPath String messageId) {
+        access.check(id);
         registry.get(id);
         long number;
         try {

@@ -11,4 +11,16 @@ public record Problem(String type, String title, int status, String detail, Stri
 
     /** Where problem type URIs live; each type is this plus a short slug. */
     static final String TYPE_BASE = "https://longlink.dev/problems/";
+
+    /** No credentials, or credentials that do not verify; says how to authenticate, never what was sent. */
+    public static Problem unauthorized(String instance) {
+        return new Problem(TYPE_BASE + "unauthorized", "Unauthorized", 401,
+                "send a valid API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>', or a valid bearer JWT",
+                instance);
+    }
+
+    /** A known caller whose roles or connection patterns do not allow the request. */
+    public static Problem forbidden(String detail, String instance) {
+        return new Problem(TYPE_BASE + "forbidden", "Forbidden", 403, detail, instance);
+    }
 }

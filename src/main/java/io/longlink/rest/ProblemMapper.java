@@ -3,6 +3,7 @@ package io.longlink.rest;
 import java.util.Map;
 
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
@@ -16,6 +17,9 @@ import io.longlink.config.LonglinkConfig;
 import io.longlink.outbox.OutboxFullException;
 import io.longlink.outbox.OutboxUnavailableException;
 import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 
 /**
  * The one place where failures become {@code application/problem+json}: a stable {@code type}, a human
@@ -58,6 +62,24 @@ public class ProblemMapper {
                 Map.of("Retry-After", Long.toString(seconds)));
     }
 
+    /** Anonymous at a secured endpoint ({@code @RolesAllowed}); replaces Quarkus' empty-bodied 401. */
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e, UriInfo uri) {
+        return unauthorized(uri);
+    }
+
+    /** Credentials that did not verify, when Quarkus hands the failure to the REST layer. */
+    @ServerExceptionMapper
+    public Response authenticationFailed(AuthenticationFailedException e, UriInfo uri) {
+        return unauthorized(uri);
+    }
+
+    /** A known caller without the role the endpoint needs; connection patterns answer through ProblemException. */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, UriInfo uri) {
+        return write(Problem.forbidden("this caller's roles do not allow this request", path(uri)), Map.of());
+    }
+
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
@@ -84,17 +106,27 @@ public class ProblemMapper {
         };
     }
 
+    private Response unauthorized(UriInfo uri) {
+        return write(Problem.unauthorized(path(uri)), Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer"));
+    }
+
+    private static String path(UriInfo uri) {
+        return uri == null ? null : uri.getPath();
+    }
+
     private Response build(int status, String slug, String title, String detail, UriInfo uri,
             Map<String, String> headers) {
-        Problem problem = new Problem(Problem.TYPE_BASE + slug, title, status, detail,
-                uri == null ? null : uri.getPath());
+        return write(new Problem(Problem.TYPE_BASE + slug, title, status, detail, path(uri)), headers);
+    }
+
+    private Response write(Problem problem, Map<String, String> headers) {
         String body;
         try {
             body = json.writeValueAsString(problem);
         } catch (JsonProcessingException e) {
             body = "{\"type\":\"" + Problem.TYPE_BASE + "internal-error\",\"title\":\"Internal error\",\"status\":500}";
         }
-        Response.ResponseBuilder response = Response.status(status).type(PROBLEM_JSON).entity(body);
+        Response.ResponseBuilder response = Response.status(problem.status()).type(PROBLEM_JSON).entity(body);
         headers.forEach(response::header);
         return response.build();
     }

@@ -89,6 +89,6 @@ final class ConnectionHarness {
 
     /** The states of the published events, oldest first. */
     List<String> eventStates() {
-        return events.read(0, 1000, null).stream().map(e -> e.state().name()).toList();
+        return events.read(0, 1000, id -> true).stream().map(e -> e.state().name()).toList();
     }
 }

@@ -173,7 +173,7 @@ class SessionTest {
         h.connection().close().toCompletableFuture().join();
         assertEquals(List.of("CONNECTING", "OPEN", "CONNECTING", "RECONNECTING", "CONNECTING", "OPEN", "CLOSING",
                 "CLOSED"), h.eventStates());
-        List<ConnectionEvent> events = h.events.read(0, 100, null);
+        List<ConnectionEvent> events = h.events.read(0, 100, id -> true);
         assertEquals("open requested", events.get(0).reason());
         assertEquals("open (generation 1)", events.get(1).reason());
         assertEquals("socket lost: closed by upstream (close code 1011)", events.get(2).reason());
@@ -184,8 +184,8 @@ class SessionTest {
         for (int i = 1; i < events.size(); i++) {
             assertEquals(events.get(i - 1).seq() + 1, events.get(i).seq());
         }
-        assertEquals(List.of(), h.events.read(events.get(events.size() - 1).seq(), 10, null));
-        assertEquals(List.of(), h.events.read(0, 10, "another"));
+        assertEquals(List.of(), h.events.read(events.get(events.size() - 1).seq(), 10, id -> true));
+        assertEquals(List.of(), h.events.read(0, 10, "another"::equals));
     }
 
     @Test

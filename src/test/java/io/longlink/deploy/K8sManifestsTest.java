@@ -1,6 +1,7 @@
 package io.longlink.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,6 +104,22 @@ class K8sManifestsTest {
                 assertTrue(secret.getStringData().containsKey(fromSecret.getValueFrom().getSecretKeyRef().getKey()));
             }
         });
+
+        // the packaged app refuses to start without credentials: an API key whose hash comes from the Secret
+        List<EnvVar> keyHashes = app.getEnv().stream()
+                .filter(e -> e.getName().matches("LONGLINK_AUTH_API_KEYS_[A-Z0-9]+_SHA256")).toList();
+        assertFalse(keyHashes.isEmpty(), "an API key hash is configured");
+        for (EnvVar hash : keyHashes) {
+            assertEquals(secret.getMetadata().getName(), hash.getValueFrom().getSecretKeyRef().getName(),
+                    hash.getName() + " comes from the Secret");
+            String value = secret.getStringData().get(hash.getValueFrom().getSecretKeyRef().getKey());
+            assertTrue(value != null && value.matches("[0-9a-f]{64}"), hash.getName() + " is a hex SHA-256");
+            String name = hash.getName().replaceAll("^LONGLINK_AUTH_API_KEYS_(.+)_SHA256$", "$1").toLowerCase();
+            assertTrue(properties.getProperty("longlink.auth.api-keys." + name + ".roles", "").matches(
+                    "\\s*(viewer|producer|consumer|operator|admin)(\\s*,\\s*(viewer|producer|consumer|operator|admin))*\\s*"),
+                    "the ConfigMap gives API key " + name + " its roles");
+        }
+        assertFalse(properties.containsKey("longlink.auth.enabled"), "auth keeps its prod default: on");
     }
 
     private List<HasMetadata> load() throws IOException {

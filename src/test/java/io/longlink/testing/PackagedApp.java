@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * {@code native.image.path} names one that exists) run as a child process, the way a container runs it: its own
  * JVM, the prod profile, configuration as system properties, output captured to a file under
  * {@code target/it-logs}. {@link #terminate()} sends SIGTERM, as Kubernetes does; {@link #kill()} sends SIGKILL,
- * as a crash or the OOM killer would.
+ * as a crash or the OOM killer would. Authentication ({@code longlink.auth.enabled}) is off unless {@code config}
+ * sets it: these runs are about delivery and lifecycle; {@code AuthIT} is about authentication.
  */
 public final class PackagedApp implements AutoCloseable {
 
@@ -38,6 +39,19 @@ public final class PackagedApp implements AutoCloseable {
      * readiness: a test may start it with a store that cannot be written, which keeps it unready).
      */
     public static PackagedApp start(String name, Map<String, String> config) throws IOException {
+        PackagedApp app = launch(name, config);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!app.process.isAlive()) {
+                throw new IllegalStateException("the application exited with " + app.process.exitValue() + ":\n"
+                        + app.output());
+            }
+            return app.httpStatus("/q/health/started") == 200;
+        });
+        return app;
+    }
+
+    /** Starts the application on a free port with {@code config} and returns at once, for a start that must fail. */
+    public static PackagedApp launch(String name, Map<String, String> config) throws IOException {
         int port = UpstreamResource.freePort();
         List<String> command = new ArrayList<>();
         Path nativeBinary = Path.of(System.getProperty("native.image.path", "target/none"));
@@ -48,6 +62,9 @@ public final class PackagedApp implements AutoCloseable {
             command.add(ProcessHandle.current().info().command().orElse("java"));
         }
         command.add("-Dquarkus.http.port=" + port);
+        if (!config.containsKey("longlink.auth.enabled")) {
+            command.add("-Dlonglink.auth.enabled=false");
+        }
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
         if (!nativeImage) {
             command.add("-jar");
@@ -56,15 +73,7 @@ public final class PackagedApp implements AutoCloseable {
         Path logs = Files.createDirectories(Path.of("target", "it-logs"));
         Path log = logs.resolve(name + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        PackagedApp app = new PackagedApp(process, log, port);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the application exited with " + process.exitValue() + ":\n"
-                        + app.output());
-            }
-            return app.httpStatus("/q/health/started") == 200;
-        });
-        return app;
+        return new PackagedApp(process, log, port);
     }
 
     public int port() {

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.restassured.RestAssured;
@@ -29,8 +30,14 @@ public final class SseClient implements AutoCloseable {
 
     /** Opens {@code path} of the app under test, resuming after {@code lastEventId} when not null. */
     public static SseClient open(String path, String lastEventId) throws Exception {
+        return open(path, lastEventId, Map.of());
+    }
+
+    /** The same with extra request headers (an API key). */
+    public static SseClient open(String path, String lastEventId, Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
                 .header("Accept", "text/event-stream");
+        headers.forEach(request::header);
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }

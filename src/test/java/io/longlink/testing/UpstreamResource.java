@@ -25,7 +25,9 @@ import io.vertx.core.Vertx;
  * </ul>
  *
  * <p>Every application started with this resource gets a fresh SQLite store under {@code target/test-stores},
- * so tests run on the production default store and never see messages of an earlier run.
+ * so tests run on the production default store and never see messages of an earlier run. Authentication is off
+ * (the packaged {@code *IT} apps run the prod profile, where it is on); init arguments (a test profile's
+ * {@code TestResourceEntry}) override any of these settings, which is how the auth tests turn it on.
  */
 public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
@@ -35,11 +37,16 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
     private static final String MAIN_PORT = "upstream-test.main-port";
     private static final String FLAKY_PORT = "upstream-test.flaky-port";
     private static final String LATE_PORT = "upstream-test.late-port";
+    private static final String CONSOLE_PORT = "upstream-test.console-port";
 
     private static Vertx vertx;
     private static UpstreamServer main;
     private static UpstreamServer flaky;
     private static UpstreamServer late;
+    private static UpstreamServer console;
+
+    /** Settings that replace the defaults of {@link #start()}. */
+    private Map<String, String> overrides = Map.of();
 
     public static UpstreamServer main() {
         servers();
@@ -56,6 +63,12 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         return late;
     }
 
+    /** The console test's own upstream (path {@code /console}), killed and restarted by it. */
+    public static UpstreamServer console() {
+        servers();
+        return console;
+    }
+
     private static synchronized void servers() {
         if (vertx == null) {
             ports();
@@ -63,11 +76,12 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
             main = new UpstreamServer(vertx, Integer.getInteger(MAIN_PORT)).start();
             flaky = new UpstreamServer(vertx, Integer.getInteger(FLAKY_PORT)).start();
             late = new UpstreamServer(vertx, Integer.getInteger(LATE_PORT));
+            console = new UpstreamServer(vertx, Integer.getInteger(CONSOLE_PORT)).start();
         }
     }
 
     private static synchronized void ports() {
-        for (String key : new String[] { MAIN_PORT, FLAKY_PORT, LATE_PORT }) {
+        for (String key : new String[] { MAIN_PORT, FLAKY_PORT, LATE_PORT, CONSOLE_PORT }) {
             if (System.getProperty(key) == null) {
                 System.setProperty(key, Integer.toString(freePort()));
             }
@@ -79,10 +93,16 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
     }
 
     @Override
+    public void init(Map<String, String> initArgs) {
+        overrides = Map.copyOf(initArgs);
+    }
+
+    @Override
     public Map<String, String> start() {
         ports();
         Map<String, String> config = new HashMap<>();
         config.put("longlink.store.path", freshStore().toString());
+        config.put("longlink.auth.enabled", "false");
         connection(config, "alpha", url(MAIN_PORT, "/alpha"));
         connection(config, "beta", url(MAIN_PORT, "/beta"));
 
@@ -133,9 +153,13 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         config.put(feed + "heartbeat.interval", "300ms");
         config.put(feed + "heartbeat.timeout", "600ms");
 
+        connection(config, "console", url(CONSOLE_PORT, "/console"));
+        config.put("longlink.connections.console.auto-open", "false");
+
         connection(config, "vault", url(MAIN_PORT, "/vault"));
         config.put("longlink.connections.vault.auto-open", "false");
         config.put("longlink.connections.vault.outbox.capacity", "5");
+        config.putAll(overrides);
         return config;
     }
 
