@@ -119,12 +119,15 @@ async function loadRoles() {
 
 // --- the table ---
 
+// a cell holds one wrapper, so that on a phone (one card per connection) the label and the value stay side by side
 function cell(tr, label, content) {
   const td = document.createElement('td');
   td.dataset.label = label;
-  if (content instanceof Node) td.append(content); else td.textContent = content;
+  const value = document.createElement('span');
+  if (content instanceof Node) value.append(content); else value.textContent = content;
+  td.append(value);
   tr.append(td);
-  return td;
+  return value;
 }
 
 function button(text, label, action) {
@@ -164,7 +167,7 @@ function render(status) {
   const badge = document.createElement('span');
   badge.className = 'state state-' + status.state;
   badge.textContent = status.state;
-  cell(tr, 'State', badge).dataset.state = status.state;
+  cell(tr, 'State', badge);
   cell(tr, 'Desired', status.desired);
   cell(tr, 'Generation', String(status.generation));
   cell(tr, 'Attempt', status.attempt + (status.nextAttemptAt ? ' · next ' + when(status.nextAttemptAt) : ''));
@@ -173,7 +176,7 @@ function render(status) {
   cell(tr, 'Received', `${status.received} `).append(rate(row.rates.received));
   cell(tr, 'Round trip', status.rttMillis == null ? '—' : status.rttMillis + ' ms');
   const actions = cell(tr, 'Actions', '');
-  actions.className = 'actions';
+  actions.parentElement.className = 'actions';
   if (may('operator')) {
     actions.append(button('Open', 'Open connection ' + status.id, () => act(status.id, 'open')));
     actions.append(button('Close', 'Close connection ' + status.id, () => act(status.id, 'close')));
