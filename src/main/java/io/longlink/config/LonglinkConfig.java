@@ -32,6 +32,24 @@ public interface LonglinkConfig {
     /** The state-change events of {@code GET /events}. */
     Events events();
 
+    /** Which upstreams connections created over HTTP may reach. */
+    Upstreams upstreams();
+
+    interface Upstreams {
+        /**
+         * Glob patterns of host names (or addresses) a runtime connection may reach even when they resolve to a
+         * private address, e.g. {@code *.internal.example.com}; empty by default.
+         */
+        Optional<List<String>> allowedHosts();
+
+        /**
+         * Refuse runtime connections to hosts that resolve to a loopback, link-local, private (RFC 1918, fc00::/7)
+         * or unspecified address unless they match {@code allowed-hosts}; checked at PUT and at every connect.
+         */
+        @WithDefault("true")
+        boolean denyPrivate();
+    }
+
     interface Events {
         /** Newest events kept in memory for streams resuming with {@code Last-Event-ID}. */
         @WithDefault("1000")

@@ -9,4 +9,12 @@ public interface ConnectionObserver {
 
     /** A heartbeat ping of connection {@code connectionId} was answered by a pong after {@code roundTripNanos}. */
     void heartbeatAnswered(String connectionId, long roundTripNanos);
+
+    /** A connection was created at run time. */
+    default void connectionAdded(ManagedConnection connection) {
+    }
+
+    /** A connection was removed at run time. */
+    default void connectionRemoved(String connectionId) {
+    }
 }

@@ -3,17 +3,23 @@ package io.longlink.connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Collections;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.longlink.config.ConnectionSettings;
+import io.longlink.config.ConnectionSpec;
 import io.longlink.config.LonglinkConfig;
+import io.longlink.connection.ConnectionChangeRefusedException.Reason;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
@@ -23,8 +29,13 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 
 /**
- * Holds one {@link ManagedConnection} per configured id, built and validated at start-up; opens those with
- * {@code auto-open} and closes every socket with 1001 on shutdown.
+ * Holds every {@link ManagedConnection}: those from configuration, built and checked at start-up, and those created
+ * over HTTP ({@code PUT /connections/{id}}), whose specs are kept in the {@link ConnectionSpecStore} and come back at
+ * start. Both kinds go through {@link #definition}, so they accept and refuse exactly the same settings; runtime
+ * connections are also held to the {@link UpstreamPolicy}. Opens those with {@code auto-open} and closes every socket
+ * with 1001 on shutdown.
+ *
+ * <p>Changes of the set (put, delete) are serialized by {@code this}; reads use the concurrent map.
  */
 @ApplicationScoped
 public class ConnectionRegistry {
@@ -32,37 +43,90 @@ public class ConnectionRegistry {
     /** What a connection id must look like. */
     public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-    private final Map<String, ManagedConnection> connections;
+    private final Map<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
+    /** Ids that come from configuration: read-only over HTTP. */
+    private final Set<String> configured;
     /** How much longer than the longest close timeout shutdown waits for the sockets' close timers. */
     private final Duration closeMargin;
+    private final OutboxStore outbox;
+    private final ConnectionSpecStore specs;
+    private final UpstreamPolicy upstreams;
+    private final ConnectionObserver observer;
+    private final ConnectionEnvironment env;
+    private final Vertx vertx;
+    private final Clock clock;
+
+    /** A runtime connection was created ({@code created}) or replaced; {@code etag} tags its spec. */
+    public record Change(boolean created, String etag, ConnectionStatus status) {
+    }
 
     public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
-            ConnectionObserver observer, EventLog events) {
-        ConnectionEnvironment env = ConnectionEnvironment.of(vertx, clock, observer, events);
+            ConnectionObserver observer, EventLog events, ConnectionSpecStore specs) {
+        this.env = ConnectionEnvironment.of(vertx, clock, observer, events);
         this.closeMargin = config.shutdown().closeMargin();
-        Map<String, ManagedConnection> byId = new TreeMap<>();
+        this.outbox = outbox;
+        this.specs = specs;
+        this.upstreams = new UpstreamPolicy(config.upstreams());
+        this.observer = observer;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.configured = Set.copyOf(config.connections().keySet());
         config.connections().forEach((id, c) -> {
-            if (!ID.matcher(id).matches()) {
-                throw new IllegalArgumentException("connection id '" + id + "' does not match " + ID.pattern());
-            }
-            String scheme = c.url().getScheme();
-            if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme) || c.url().getHost() == null) {
-                throw new IllegalArgumentException("longlink.connections." + id + ".url must be a ws:// or wss:// URL");
-            }
             SessionPlan plan;
             try {
-                plan = SessionPlan.of(c);
-            } catch (SessionPlan.InvalidSettingException e) {
-                throw new IllegalArgumentException("longlink.connections." + id + "." + e.getMessage());
+                plan = definition(id, c);
+            } catch (ConnectionSettings.InvalidSettingsException e) {
+                throw new IllegalArgumentException(e.problems().stream()
+                        .map(p -> "longlink.connections." + id + "." + p.key() + ": " + p.detail())
+                        .reduce((a, b) -> a + "; " + b).orElse(e.getMessage()));
             }
-            byId.put(id, new ManagedConnection(id, c, plan, outbox, new InboundLog(c.inbound().retain(), clock),
-                    new WebSocketUpstream(vertx, c), env));
+            connections.put(id, build(id, c, plan, null));
         });
-        this.connections = Collections.unmodifiableMap(byId);
+        specs.load().forEach((id, spec) -> {
+            if (configured.contains(id)) {
+                Log.warnf("[%s] a stored runtime spec is shadowed by the configuration; the configuration wins", id);
+                return;
+            }
+            try {
+                LonglinkConfig.ConnectionConfig c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
+                connections.put(id, build(id, c, definition(id, c), upstreams));
+            } catch (IllegalArgumentException e) {
+                Log.errorf("[%s] the stored spec cannot be used and is ignored: %s", id, e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, and the session
+     * plan (steps, matchers, templates, heartbeat). Returns the plan.
+     */
+    static SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c) {
+        if (!ID.matcher(id).matches()) {
+            throw new ConnectionSettings.InvalidSettingsException(List.of(new ConnectionSettings.Problem("",
+                    "connection id '" + id + "' does not match " + ID.pattern())));
+        }
+        String scheme = c.url().getScheme();
+        if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme) || c.url().getHost() == null) {
+            throw new ConnectionSettings.InvalidSettingsException(
+                    List.of(new ConnectionSettings.Problem("url", "must be a ws:// or wss:// URL with a host")));
+        }
+        try {
+            return SessionPlan.of(c);
+        } catch (SessionPlan.InvalidSettingException e) {
+            throw new ConnectionSettings.InvalidSettingsException(
+                    List.of(new ConnectionSettings.Problem(e.key(), e.detail())));
+        }
+    }
+
+    private ManagedConnection build(String id, LonglinkConfig.ConnectionConfig c, SessionPlan plan,
+            UpstreamPolicy policy) {
+        return new ManagedConnection(id, c, plan, outbox, new InboundLog(c.inbound().retain(), clock),
+                new WebSocketUpstream(vertx, c, policy), env);
     }
 
     void onStart(@Observes StartupEvent event) {
-        Log.infof("%d connection(s) configured: %s", connections.size(), connections.keySet());
+        Log.infof("%d connection(s): %s (%d from configuration)", connections.size(), connections.keySet(),
+                configured.size());
         connections.values().stream().filter(c -> c.config().autoOpen()).forEach(ManagedConnection::open);
     }
 
@@ -79,7 +143,7 @@ public class ConnectionRegistry {
         }
     }
 
-    /** The connection with this id; {@link UnknownConnectionException} when none is configured. */
+    /** The connection with this id; {@link UnknownConnectionException} when there is none. */
     public ManagedConnection get(String id) {
         ManagedConnection connection = connections.get(id);
         if (connection == null) {
@@ -91,5 +155,99 @@ public class ConnectionRegistry {
     /** All connections, ordered by id. */
     public Collection<ManagedConnection> all() {
         return connections.values();
+    }
+
+    /** Whether the connection comes from configuration (and is read-only over HTTP). */
+    public boolean isConfigured(String id) {
+        return configured.contains(id);
+    }
+
+    /** The stored spec of a runtime connection; {@link UnknownConnectionException} or 409 for a configured one. */
+    public JsonNode spec(String id) {
+        get(id);
+        if (configured.contains(id)) {
+            throw new ConnectionChangeRefusedException(Reason.CONFIGURED_CONNECTION,
+                    "connection " + id + " comes from the configuration; it has no spec over HTTP");
+        }
+        JsonNode spec = specs.load().get(id);
+        if (spec == null) {
+            throw new UnknownConnectionException(id);
+        }
+        return spec;
+    }
+
+    /**
+     * Creates or replaces a runtime connection. Everything is checked before anything changes; the spec is stored
+     * durably before the connection exists or changes. Blocks (DNS, file): call it off the event loop.
+     *
+     * @param ifMatch the {@code If-Match} header, or null
+     */
+    public synchronized Change put(String id, JsonNode spec, String ifMatch) {
+        if (configured.contains(id)) {
+            throw new ConnectionChangeRefusedException(Reason.CONFIGURED_CONNECTION,
+                    "connection " + id + " comes from the configuration and is not changed over HTTP");
+        }
+        ManagedConnection existing = connections.get(id);
+        String current = existing == null ? null : ConnectionSpec.etag(specs.load().get(id));
+        if (ifMatch != null && !ifMatch.isBlank()
+                && (current == null || !("*".equals(ifMatch.trim()) || ifMatch.trim().equals(current)))) {
+            throw new ConnectionChangeRefusedException(Reason.PRECONDITION_FAILED, current == null
+                    ? "connection " + id + " does not exist, so If-Match cannot match"
+                    : "If-Match " + ifMatch + " does not match the current spec " + current);
+        }
+        LonglinkConfig.ConnectionConfig c;
+        SessionPlan plan;
+        try {
+            c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
+            plan = definition(id, c);
+        } catch (ConnectionSettings.InvalidSettingsException e) {
+            throw new ConnectionChangeRefusedException(Reason.INVALID_SPEC,
+                    "the spec of connection " + id + " has " + e.problems().size() + " bad setting(s)", e.problems());
+        }
+        try {
+            upstreams.check(c.url());
+        } catch (UpstreamNotAllowedException e) {
+            throw new ConnectionChangeRefusedException(Reason.UPSTREAM_NOT_ALLOWED, e.getMessage());
+        }
+        specs.save(id, spec);
+        String etag = ConnectionSpec.etag(spec);
+        if (existing != null) {
+            existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams));
+            Log.infof("[%s] spec replaced", id);
+            return new Change(false, etag, existing.status());
+        }
+        ManagedConnection created = build(id, c, plan, upstreams);
+        connections.put(id, created);
+        observer.connectionAdded(created);
+        Log.infof("[%s] created over HTTP", id);
+        if (c.autoOpen()) {
+            created.open();
+        }
+        return new Change(true, etag, created.status());
+    }
+
+    /**
+     * Removes a runtime connection: close frame 1000, then it is gone, spec included. With messages queued it is
+     * refused unless {@code discard}, which drops them. Blocks (file): call it off the event loop.
+     */
+    public synchronized CompletableFuture<Void> delete(String id, boolean discard) {
+        ManagedConnection connection = get(id);
+        if (configured.contains(id)) {
+            throw new ConnectionChangeRefusedException(Reason.CONFIGURED_CONNECTION,
+                    "connection " + id + " comes from the configuration and is not removed over HTTP");
+        }
+        int queued = connection.queued();
+        if (queued > 0 && !discard) {
+            throw new ConnectionChangeRefusedException(Reason.OUTBOX_NOT_EMPTY, "connection " + id + " has " + queued
+                    + " message(s) queued; send them first or delete with ?discard=true to drop them");
+        }
+        specs.delete(id);
+        connections.remove(id);
+        observer.connectionRemoved(id);
+        if (discard) {
+            outbox.discard(id);
+        }
+        Log.infof("[%s] removed over HTTP%s", id, queued > 0 ? " (" + queued + " queued message(s) dropped)" : "");
+        return connection.retire().toCompletableFuture();
     }
 }

@@ -53,14 +53,16 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private static final int GOING_AWAY = 1001;
 
     private final String id;
-    private final LonglinkConfig.ConnectionConfig config;
-    private final String redactedUrl;
     private final OutboxStore outbox;
     private final InboundLog inbox;
     private final ConnectionEnvironment env;
-    private final ReconnectPolicy policy;
     private final ConnectionCounters counters = new ConnectionCounters();
-    private final Session.Context sessions;
+    /** The settings; replaced as a whole by {@link #reconfigure}. */
+    private volatile LonglinkConfig.ConnectionConfig config;
+    private volatile String redactedUrl;
+    private volatile ReconnectPolicy policy;
+    /** What the next session is made of; replaced with the settings. */
+    private volatile Session.Context sessions;
 
     private Phase phase = new Phase.Closed();
     private DesiredState desired = DesiredState.CLOSED;
@@ -81,18 +83,61 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, OutboxStore outbox,
             InboundLog inbox, Upstream upstream, ConnectionEnvironment env) {
         this.id = id;
-        this.config = config;
-        this.redactedUrl = UrlRedactor.redact(config.url());
         this.outbox = outbox;
         this.inbox = inbox;
         this.env = env;
-        this.policy = new ReconnectPolicy(id, config.reconnect(), env.random());
+        apply(config, plan, upstream);
+    }
+
+    private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream) {
         NewestValues newest = new NewestValues(plan.inboundPointers());
         if (newest.tracking()) {
             inbox.read(0, Integer.MAX_VALUE).stream().filter(m -> "text".equals(m.type()))
                     .forEach(m -> newest.observe(m.data()));
         }
+        this.config = config;
+        this.redactedUrl = UrlRedactor.redact(config.url());
+        this.policy = new ReconnectPolicy(id, config.reconnect(), env.random());
         this.sessions = new Session.Context(id, config, plan, upstream, outbox, inbox, newest, counters, env);
+    }
+
+    /**
+     * New settings (a runtime connection's spec was replaced): the next socket uses them. A connection that is open
+     * or trying to be closes its socket with 1000 and reconnects with the new settings at once; the outbox, the
+     * inbound log, the counters and what the operator wants are kept.
+     */
+    public void reconfigure(LonglinkConfig.ConnectionConfig newConfig, SessionPlan plan, Upstream upstream) {
+        Phase was;
+        long newCycle = -1;
+        synchronized (this) {
+            apply(newConfig, plan, upstream);
+            was = phase;
+            boolean active = was instanceof Phase.Open || was instanceof Phase.Connecting
+                    || was instanceof Phase.Reconnecting || was instanceof Phase.Offline;
+            if (active && desired == DesiredState.OPEN && !stopped) {
+                newCycle = beginCycleLocked("settings replaced");
+            }
+        }
+        if (newCycle < 0) {
+            return;
+        }
+        Log.infof("[%s] settings replaced: reconnecting", id);
+        if (was instanceof Phase.Open o) {
+            o.session().close(NORMAL_CLOSURE, "settings replaced");
+        } else if (was instanceof Phase.Connecting c) {
+            c.session().abort();
+        } else if (was instanceof Phase.Offline o) {
+            o.probe().stop();
+        }
+        runCycle(newCycle);
+    }
+
+    /** The connection is being removed: close frame 1000 and nothing restarts it, whatever {@code desired} says. */
+    public CompletionStage<Void> retire() {
+        synchronized (this) {
+            stopped = true;
+        }
+        return closeWith(NORMAL_CLOSURE, "connection removed", DesiredState.CLOSED);
     }
 
     public String id() {

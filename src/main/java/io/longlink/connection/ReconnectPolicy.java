@@ -52,7 +52,8 @@ final class ReconnectPolicy {
                 .delay(0, ChronoUnit.MILLIS)
                 .jitter(0, ChronoUnit.MILLIS)
                 .maxDuration(0, ChronoUnit.MILLIS)
-                .abortOn(List.of(CycleCancelledException.class, NetworkUnreachableException.class))
+                .abortOn(List.of(CycleCancelledException.class, NetworkUnreachableException.class,
+                        UpstreamNotAllowedException.class))
                 .withCustomBackoff()
                 .strategy(() -> {
                     ReconnectBackoff backoff = new ReconnectBackoff(config.initialDelay(), config.maxDelay(),

@@ -4,7 +4,7 @@ import java.net.URI;
 import java.util.regex.Pattern;
 
 /** Renders an upstream URL for status and logs without its secrets. */
-final class UrlRedactor {
+public final class UrlRedactor {
 
     /** Query parameter names whose values are treated as secrets. */
     private static final Pattern SECRET_NAME = Pattern.compile(
@@ -14,7 +14,7 @@ final class UrlRedactor {
     private UrlRedactor() {
     }
 
-    static String redact(URI url) {
+    public static String redact(URI url) {
         StringBuilder out = new StringBuilder().append(url.getScheme()).append("://");
         if (url.getRawUserInfo() != null) {
             out.append(HIDDEN).append('@');

@@ -37,9 +37,14 @@ final class WebSocketUpstream implements Upstream {
     private final String host;
     private final int port;
     private final NetClient probeClient;
+    private final Vertx vertx;
+    /** Checked before every connect of a runtime connection; null for configured ones. */
+    private final UpstreamPolicy policy;
 
-    WebSocketUpstream(Vertx vertx, LonglinkConfig.ConnectionConfig config) {
+    WebSocketUpstream(Vertx vertx, LonglinkConfig.ConnectionConfig config, UpstreamPolicy policy) {
         this.config = config;
+        this.vertx = vertx;
+        this.policy = policy;
         URI url = config.url();
         this.baseUri = URI.create(url.getScheme() + "://" + url.getRawAuthority()
                 + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()));
@@ -54,6 +59,17 @@ final class WebSocketUpstream implements Upstream {
 
     @Override
     public CompletionStage<UpstreamSocket> connect(Map<String, String> headers, SocketEvents events) {
+        if (policy == null) {
+            return open(headers, events);
+        }
+        // resolving blocks: check on a worker, then connect (the name is resolved again by the connect itself)
+        return vertx.executeBlocking(() -> {
+            policy.check(config.url());
+            return null;
+        }, false).toCompletionStage().thenCompose(ok -> open(headers, events));
+    }
+
+    private CompletionStage<UpstreamSocket> open(Map<String, String> headers, SocketEvents events) {
         int closingSeconds = (int) Math.max(1, (config.closeTimeout().toMillis() + 999) / 1000);
         int connectMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         int maxMessage = (int) Math.min(Integer.MAX_VALUE, config.inbound().maxMessageSize().asLongValue());

@@ -39,7 +39,8 @@ import io.quarkus.runtime.StartupEvent;
  * </ul>
  *
  * <p>Gauges and counters read the connection when scraped; nothing is counted twice. Meters exist only for
- * configured connection ids, so a request naming an unknown id never creates a series.
+ * existing connections (configured, or created at run time until removed), so a request naming an unknown id never
+ * creates a series.
  */
 @ApplicationScoped
 public class ConnectionMetrics implements ConnectionObserver {
@@ -58,6 +59,19 @@ public class ConnectionMetrics implements ConnectionObserver {
 
     void register(@Observes StartupEvent event, ConnectionRegistry registry) {
         registry.all().forEach(this::register);
+    }
+
+    @Override
+    public void connectionAdded(ManagedConnection connection) {
+        register(connection);
+    }
+
+    @Override
+    public void connectionRemoved(String connectionId) {
+        roundTrips.remove(connectionId);
+        enqueues.remove(connectionId);
+        meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
+                .forEach(meters::remove);
     }
 
     private void register(ManagedConnection c) {

@@ -63,6 +63,11 @@ public class InMemoryOutboxStore implements OutboxStore {
         return intake(connectionId).queue.size();
     }
 
+    @Override
+    public void discard(String connectionId) {
+        intakes.remove(connectionId);
+    }
+
     private Intake intake(String connectionId) {
         return intakes.computeIfAbsent(connectionId,
                 id -> new Intake(new OutboxQueue(id, retainSent.applyAsInt(id)), idempotencyKeys));

@@ -38,6 +38,9 @@ public interface OutboxStore {
     /** Messages waiting to be sent. */
     int queued(String connectionId);
 
+    /** The connection is removed with its queue: its messages, states and keys are dropped. */
+    void discard(String connectionId);
+
     /** Whether an enqueue can be stored now (readiness reports it); a memory store always can. */
     default boolean writable() {
         return true;

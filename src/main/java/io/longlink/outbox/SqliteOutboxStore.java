@@ -149,6 +149,12 @@ public final class SqliteOutboxStore implements OutboxStore, AutoCloseable {
     }
 
     @Override
+    public void discard(String connectionId) {
+        queues.remove(connectionId);
+        jobs.add(new Discard(connectionId));
+    }
+
+    @Override
     public boolean writable() {
         return writable && !closed;
     }
@@ -237,6 +243,8 @@ public final class SqliteOutboxStore implements OutboxStore, AutoCloseable {
                     tx.sent(s);
                 } else if (job instanceof Expired x) {
                     tx.expired(x);
+                } else if (job instanceof Discard d) {
+                    tx.discard(d);
                 }
             }
             tx.finish();
@@ -474,7 +482,10 @@ public final class SqliteOutboxStore implements OutboxStore, AutoCloseable {
     // --- jobs and transactions ---
 
     /** Work for the writer thread. */
-    private sealed interface Job permits Enqueue, Sent, Expired, Stop {
+    private sealed interface Job permits Enqueue, Sent, Expired, Discard, Stop {
+    }
+
+    private record Discard(String connectionId) implements Job {
     }
 
     private record Enqueue(EnqueueRequest request, Instant at, CompletableFuture<OutboundMessage> result,
@@ -521,6 +532,8 @@ public final class SqliteOutboxStore implements OutboxStore, AutoCloseable {
         final PreparedStatement saveSequence;
         final PreparedStatement pruneKeys;
         final PreparedStatement probe;
+        final PreparedStatement dropMessages;
+        final PreparedStatement dropKeys;
         final PreparedStatement begin;
         final PreparedStatement commit;
         final PreparedStatement rollback;
@@ -550,6 +563,8 @@ public final class SqliteOutboxStore implements OutboxStore, AutoCloseable {
                     AND message_id <= (SELECT message_id FROM idempotency_key WHERE connection = ?1
                                        ORDER BY message_id DESC LIMIT 1 OFFSET ?3)""");
             probe = c.prepareStatement("INSERT OR REPLACE INTO store_check (name, at) VALUES ('writable', ?)");
+            dropMessages = c.prepareStatement("DELETE FROM message WHERE connection = ?");
+            dropKeys = c.prepareStatement("DELETE FROM idempotency_key WHERE connection = ?");
         }
     }
 
@@ -642,6 +657,14 @@ public final class SqliteOutboxStore implements OutboxStore, AutoCloseable {
                 sql.forget.setString(1, job.connectionId());
                 sql.forget.setLong(2, job.forgetUpTo());
                 sql.forget.executeUpdate();
+            }
+        }
+
+        void discard(Discard job) throws SQLException {
+            // the id sequence stays: a connection created again under this id never reuses a message id
+            for (PreparedStatement drop : List.of(sql.dropMessages, sql.dropKeys)) {
+                drop.setString(1, job.connectionId());
+                drop.executeUpdate();
             }
         }
 

@@ -1,5 +1,7 @@
 package io.longlink.rest;
 
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -7,7 +9,16 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /** An RFC 9457 problem document, the body of every error this service answers. */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(String type, String title, int status, String detail, String instance) {
+public record Problem(String type, String title, int status, String detail, String instance, List<FieldError> errors) {
+
+    /** One bad field of a request body: where (a JSON Pointer into the body) and why. */
+    @RegisterForReflection
+    public record FieldError(String pointer, String detail) {
+    }
+
+    public Problem(String type, String title, int status, String detail, String instance) {
+        this(type, title, status, detail, instance, null);
+    }
 
     /** Where problem type URIs live; each type is this plus a short slug. */
     static final String TYPE_BASE = "https://longlink.dev/problems/";

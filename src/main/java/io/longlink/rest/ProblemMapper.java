@@ -1,5 +1,6 @@
 package io.longlink.rest;
 
+import java.util.List;
 import java.util.Map;
 
 import jakarta.ws.rs.WebApplicationException;
@@ -12,6 +13,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.longlink.config.ConnectionSpec;
+import io.longlink.connection.ConnectionChangeRefusedException;
 import io.longlink.connection.UnknownConnectionException;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.outbox.OutboxFullException;
@@ -47,6 +50,16 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response unknownConnection(UnknownConnectionException e, UriInfo uri) {
         return build(404, "unknown-connection", "Unknown connection", e.getMessage(), uri, Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response changeRefused(ConnectionChangeRefusedException e, UriInfo uri) {
+        ConnectionChangeRefusedException.Reason r = e.reason();
+        List<Problem.FieldError> errors = e.problems().isEmpty() ? null
+                : e.problems().stream().map(p -> new Problem.FieldError(ConnectionSpec.pointer(p.key()), p.detail()))
+                        .toList();
+        return write(new Problem(Problem.TYPE_BASE + r.slug, r.title, r.status, e.getMessage(), path(uri), errors),
+                Map.of());
     }
 
     @ServerExceptionMapper

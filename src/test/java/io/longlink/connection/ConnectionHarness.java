@@ -2,25 +2,19 @@ package io.longlink.connection;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.longlink.config.ConnectionSettings;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.InMemoryOutboxStore;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.quarkus.runtime.configuration.MemorySize;
-import io.quarkus.runtime.configuration.MemorySizeConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 
 /**
  * One {@link ManagedConnection} on fake time for unit tests: a {@link FakeUpstream} answers every connect and
@@ -57,15 +51,7 @@ final class ConnectionHarness {
 
     /** The connection's settings as the application would read them; {@link IllegalArgumentException} if invalid. */
     LonglinkConfig.ConnectionConfig config() {
-        Map<String, String> properties = new HashMap<>();
-        settings.forEach((key, value) -> properties.put("longlink.connections." + ID + "." + key, value));
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withMapping(LonglinkConfig.class)
-                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(properties, "test", 100))
-                .build();
-        return config.getConfigMapping(LonglinkConfig.class).connections().get(ID);
+        return ConnectionSettings.read(ID, settings);
     }
 
     ManagedConnection connection() {

@@ -103,6 +103,8 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("longlink.store.path", freshStore().toString());
         config.put("longlink.auth.enabled", "false");
+        // runtime connections of the tests reach the test upstreams by this address; everything private else is refused
+        config.put("longlink.upstreams.allowed-hosts", "127.0.0.1");
         connection(config, "alpha", url(MAIN_PORT, "/alpha"));
         connection(config, "beta", url(MAIN_PORT, "/beta"));
 

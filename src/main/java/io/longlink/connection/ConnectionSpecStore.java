@@ -1,0 +1,126 @@
+package io.longlink.connection;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.longlink.config.LonglinkConfig;
+
+/**
+ * Where the specs of connections created over HTTP are kept, so they are back after a restart. With the SQLite
+ * store they are JSON files beside the store file ({@code <store dir>/connections/<id>.json}, each written to a
+ * temporary file, fsynced and moved into place, so a crash leaves the old spec or the new one, never half of one);
+ * with the memory store they live as long as the process.
+ */
+public interface ConnectionSpecStore {
+
+    /** Every stored spec by connection id. */
+    Map<String, JsonNode> load();
+
+    /** Stores (or replaces) a spec durably before returning. */
+    void save(String id, JsonNode spec);
+
+    void delete(String id);
+
+    /** Chooses the kind from {@code longlink.store.kind}. */
+    class Producer {
+        @Produces
+        @Singleton
+        ConnectionSpecStore specs(LonglinkConfig config, ObjectMapper json) {
+            if (config.store().kind() == LonglinkConfig.StoreKind.MEMORY) {
+                return new InMemory();
+            }
+            Path dir = Path.of(config.store().path()).toAbsolutePath().getParent();
+            return new JsonFiles(dir == null ? Path.of("connections") : dir.resolve("connections"), json);
+        }
+    }
+
+    /** Specs in process memory. */
+    final class InMemory implements ConnectionSpecStore {
+        private final Map<String, JsonNode> specs = new ConcurrentHashMap<>();
+
+        @Override
+        public Map<String, JsonNode> load() {
+            return new TreeMap<>(specs);
+        }
+
+        @Override
+        public void save(String id, JsonNode spec) {
+            specs.put(id, spec.deepCopy());
+        }
+
+        @Override
+        public void delete(String id) {
+            specs.remove(id);
+        }
+    }
+
+    /** One JSON file per spec. */
+    final class JsonFiles implements ConnectionSpecStore {
+        private final Path dir;
+        private final ObjectMapper json;
+
+        JsonFiles(Path dir, ObjectMapper json) {
+            this.dir = dir;
+            this.json = json;
+        }
+
+        @Override
+        public Map<String, JsonNode> load() {
+            Map<String, JsonNode> specs = new TreeMap<>();
+            if (!Files.isDirectory(dir)) {
+                return specs;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    String name = file.getFileName().toString();
+                    if (name.endsWith(".json")) {
+                        specs.put(name.substring(0, name.length() - ".json".length()), json.readTree(file.toFile()));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the connection specs in " + dir, e);
+            }
+            return specs;
+        }
+
+        @Override
+        public void save(String id, JsonNode spec) {
+            try {
+                Files.createDirectories(dir);
+                Path temporary = dir.resolve(id + ".json.tmp");
+                Files.write(temporary, json.writeValueAsBytes(spec));
+                try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                Files.move(temporary, dir.resolve(id + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot store the spec of connection " + id, e);
+            }
+        }
+
+        @Override
+        public void delete(String id) {
+            try {
+                Files.deleteIfExists(dir.resolve(id + ".json"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete the spec of connection " + id, e);
+            }
+        }
+    }
+}
