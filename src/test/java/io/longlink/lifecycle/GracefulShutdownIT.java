@@ -21,7 +21,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.longlink.config.LonglinkConfig;
 import io.longlink.testing.PackagedApp;
 import io.longlink.testing.UpstreamResource;
 import io.longlink.testing.UpstreamServer;
@@ -98,24 +97,9 @@ class GracefulShutdownIT {
 
         try (PackagedApp again = PackagedApp.start("shutdown-second-run", config)) {
             for (String id : parkedIds) {
-                if (durableStore()) {
-                    api(again).get("/connections/parked/messages/{m}", id).then().statusCode(200)
-                            .body("state", is("QUEUED"));
-                } else {
-                    // the in-memory store forgets everything with the process: this is what "memory" means
-                    api(again).get("/connections/parked/messages/{m}", id).then().statusCode(404);
-                }
+                api(again).get("/connections/parked/messages/{m}", id).then().statusCode(200)
+                        .body("state", is("QUEUED"));
             }
-        }
-    }
-
-    /** Whether this build has a durable store to configure (the {@code longlink.store} settings). */
-    private static boolean durableStore() {
-        try {
-            LonglinkConfig.class.getMethod("store");
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
         }
     }
 
@@ -128,10 +112,8 @@ class GracefulShutdownIT {
         config.put("longlink.connections.parked.auto-open", "false");
         config.put("quarkus.shutdown.delay", SHUTDOWN_DELAY.toMillis() + "ms");
         config.put("quarkus.shutdown.timeout", SHUTDOWN_TIMEOUT.toSeconds() + "s");
-        if (durableStore()) {
-            config.put("longlink.store.kind", "sqlite");
-            config.put("longlink.store.path", data.resolve("longlink.db").toString());
-        }
+        config.put("longlink.store.kind", "sqlite");
+        config.put("longlink.store.path", data.resolve("longlink.db").toString());
         return config;
     }
 
