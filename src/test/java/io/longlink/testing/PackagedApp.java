@@ -76,6 +76,11 @@ public final class PackagedApp implements AutoCloseable {
         return new PackagedApp(process, log, port);
     }
 
+    /** The operating-system process id (for CPU measurements). */
+    public long pid() {
+        return process.pid();
+    }
+
     public int port() {
         return port;
     }

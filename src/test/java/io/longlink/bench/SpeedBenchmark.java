@@ -1,0 +1,316 @@
+package io.longlink.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.longlink.testing.PackagedApp;
+import io.longlink.testing.UpstreamResource;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+
+/**
+ * Enqueue-and-deliver throughput beside a bare Quarkus REST POST, in one run on one machine (not a test). It starts
+ * its own WebSocket sink (counts every frame), a bare Quarkus app generated into {@code target/bench-bare} (only
+ * {@code quarkus-rest-jackson}, one event-loop {@code POST} answering 202 with a small JSON body, same Quarkus
+ * version), and the packaged longlink three times (memory store, SQLite {@code sync=normal}, {@code sync=full}),
+ * each with a connection open to the sink. {@code wrk} (Debian package) loads them with 100-byte
+ * {@code text/plain} POSTs at 64 connections, and with batches of 100 such messages at 16 connections; the targets
+ * alternate rep by rep and the table shows medians, p99, the ratio to the bare POST, CPU per message of the
+ * server process, and what the sink received against what was acknowledged.
+ *
+ * <pre>
+ * sudo apt-get install -y wrk
+ * ./mvnw -o package -DskipTests
+ * ./mvnw -o -q org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.longlink.bench.SpeedBenchmark
+ * </pre>
+ *
+ * System properties: {@code bench.seconds} (per run, default 10), {@code bench.reps} (default 3),
+ * {@code bench.warmup} (seconds per target before the first rep, default 5).
+ */
+public final class SpeedBenchmark {
+
+    private static final Path WORK = Path.of("target", "bench");
+    private static final String BODY = "x".repeat(100);
+    private static final int BATCH = 100;
+    private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern P99 = Pattern.compile("\\n\\s+99%\\s+([0-9.]+)(us|ms|s)");
+    private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
+    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final Pattern ERRORS = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+
+    private SpeedBenchmark() {
+    }
+
+    /** One server under load: where to POST single messages and batches, and its process for CPU. */
+    private record Target(String name, String singleUrl, String batchUrl, long pid, String statusUrl) {
+    }
+
+    /** One wrk run. */
+    private record Run(double requestsPerSecond, double p99Millis, long requests, long failed, long cpuTicks,
+            long sinkFrames, long backlog) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = Integer.getInteger("bench.seconds", 10);
+        int reps = Integer.getInteger("bench.reps", 3);
+        int warmup = Integer.getInteger("bench.warmup", 5);
+        Files.createDirectories(WORK);
+        Files.writeString(WORK.resolve("single.lua"), "wrk.method=\"POST\"\nwrk.body=\"" + BODY
+                + "\"\nwrk.headers[\"Content-Type\"]=\"text/plain\"\n");
+        StringBuilder batch = new StringBuilder("[");
+        for (int i = 0; i < BATCH; i++) {
+            batch.append(i == 0 ? "" : ",").append("{\"text\":\"").append(BODY).append("\"}");
+        }
+        Files.writeString(WORK.resolve("batch.lua"), "wrk.method=\"POST\"\nwrk.body='" + batch.append(']')
+                + "'\nwrk.headers[\"Content-Type\"]=\"application/json\"\n");
+
+        Vertx vertx = Vertx.vertx();
+        AtomicLong sink = new AtomicLong();
+        HttpServer server = vertx.createHttpServer().webSocketHandler(ws -> {
+            ws.textMessageHandler(t -> sink.incrementAndGet());
+            ws.binaryMessageHandler(b -> sink.incrementAndGet());
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+        String sinkUrl = "ws://127.0.0.1:" + server.actualPort() + "/sink";
+
+        List<AutoCloseable> running = new ArrayList<>();
+        Map<String, Target> targets = new LinkedHashMap<>();
+        try {
+            Process bare = BareApp.start();
+            running.add(bare::destroyForcibly);
+            targets.put("bare Quarkus REST POST", new Target("bare", BareApp.url("/noop"), null, bare.pid(), null));
+            for (String mode : List.of("memory", "normal", "full")) {
+                PackagedApp app = PackagedApp.start("speed-" + mode, config(mode, sinkUrl));
+                running.add(app);
+                String base = "http://127.0.0.1:" + app.port() + "/connections/bench";
+                targets.put("longlink " + (mode.equals("memory") ? "memory store" : "SQLite sync=" + mode),
+                        new Target(mode, base + "/messages", base + "/messages:batch", app.pid(), base));
+            }
+            for (Target t : targets.values()) {
+                wrk(t.singleUrl(), "single.lua", 64, warmup);
+            }
+            Map<String, List<Run>> singles = new LinkedHashMap<>();
+            Map<String, List<Run>> batches = new LinkedHashMap<>();
+            for (int rep = 0; rep < reps; rep++) {
+                List<String> order = new ArrayList<>(targets.keySet());
+                java.util.Collections.rotate(order, rep);
+                for (String name : order) {
+                    Target t = targets.get(name);
+                    singles.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(t, t.singleUrl(), "single.lua",
+                            64, seconds, sink, 1));
+                    if (t.batchUrl() != null) {
+                        batches.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(t, t.batchUrl(),
+                                "batch.lua", 16, seconds, sink, BATCH));
+                    }
+                }
+            }
+            print(singles, batches, reps, seconds);
+        } finally {
+            for (AutoCloseable c : running) {
+                c.close();
+            }
+            vertx.close();
+        }
+    }
+
+    private static Map<String, String> config(String mode, String sinkUrl) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("longlink.store.kind", mode.equals("memory") ? "memory" : "sqlite");
+        config.put("longlink.store.sync", mode.equals("full") ? "full" : "normal");
+        config.put("longlink.store.path", UpstreamResource.freshStore().toString());
+        config.put("longlink.connections.bench.url", sinkUrl);
+        config.put("longlink.connections.bench.outbox.capacity", "100000000");
+        config.put("longlink.connections.bench.outbox.retain-sent", "1000");
+        config.put("longlink.upstreams.allowed-hosts", "127.0.0.1");
+        config.put("quarkus.log.console.level", "WARN");
+        return config;
+    }
+
+    private static Run measure(Target t, String url, String script, int connections, int seconds, AtomicLong sink,
+            int perRequest) throws Exception {
+        long sinkBefore = sink.get();
+        long cpuBefore = cpuTicks(t.pid());
+        String out = wrk(url, script, connections, seconds);
+        long cpu = cpuTicks(t.pid()) - cpuBefore;
+        long requests = group(TOTAL, out);
+        long failed = group(NON_2XX, out) + socketErrors(out);
+        long acknowledged = (requests - failed) * perRequest;
+        long backlog = t.statusUrl() == null ? 0 : queued(t.statusUrl());
+        if (t.statusUrl() != null) {
+            // delivery must keep up: wait (bounded) until the sink has what was acknowledged
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sink.get() - sinkBefore < acknowledged && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        }
+        Matcher rate = RATE.matcher(out);
+        Matcher p99 = P99.matcher(out);
+        if (!rate.find() || !p99.find()) {
+            throw new IllegalStateException("unexpected wrk output:\n" + out);
+        }
+        double p99Millis = Double.parseDouble(p99.group(1))
+                * switch (p99.group(2)) { case "us" -> 0.001; case "s" -> 1000.0; default -> 1.0; };
+        return new Run(Double.parseDouble(rate.group(1)) * perRequest, p99Millis, acknowledged, failed, cpu,
+                t.statusUrl() == null ? -1 : sink.get() - sinkBefore, backlog);
+    }
+
+    private static long socketErrors(String out) {
+        Matcher m = ERRORS.matcher(out);
+        if (!m.find()) {
+            return 0;
+        }
+        return Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) + Long.parseLong(m.group(3))
+                + Long.parseLong(m.group(4));
+    }
+
+    private static long group(Pattern p, String out) {
+        Matcher m = p.matcher(out);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static String wrk(String url, String script, int connections, int seconds) throws Exception {
+        Process wrk = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                "-s", WORK.resolve(script).toString(), url).redirectErrorStream(true).start();
+        String out = new String(wrk.getInputStream().readAllBytes());
+        if (!wrk.waitFor(seconds + 30L, TimeUnit.SECONDS) || wrk.exitValue() != 0) {
+            throw new IllegalStateException("wrk failed:\n" + out);
+        }
+        return out;
+    }
+
+    /** User plus system CPU of a process, in clock ticks (1/100 s on Linux). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static long queued(String statusUrl) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(statusUrl)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("\"queued\":(\\d+)").matcher(body);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static void print(Map<String, List<Run>> singles, Map<String, List<Run>> batches, int reps, int seconds) {
+        double bare = median(singles.values().iterator().next(), Run::requestsPerSecond);
+        double bareP99 = median(singles.values().iterator().next(), Run::p99Millis);
+        System.out.printf("%nSingle messages: wrk -t2 -c64, 100-byte text/plain, medians of %d x %d s%n", reps, seconds);
+        System.out.printf("| %-26s | %9s | %8s | %6s | %8s | %10s | %12s | %12s | %8s |%n", "target", "req/s",
+                "p99 ms", "x bare", "p99 x", "CPU us/msg", "acknowledged", "sink", "backlog");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        singles.forEach((name, runs) -> row(name, runs, bare, bareP99));
+        System.out.printf("%nBatches of %d messages: wrk -t2 -c16, medians of %d x %d s (messages/s)%n", BATCH, reps,
+                seconds);
+        System.out.printf("| %-26s | %9s | %8s | %6s | %8s | %10s | %12s | %12s | %8s |%n", "target", "msg/s",
+                "p99 ms", "", "", "CPU us/msg", "acknowledged", "sink", "backlog");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        batches.forEach((name, runs) -> row(name, runs, Double.NaN, Double.NaN));
+    }
+
+    private static void row(String name, List<Run> runs, double bare, double bareP99) {
+        double rate = median(runs, Run::requestsPerSecond);
+        double p99 = median(runs, Run::p99Millis);
+        long acknowledged = runs.stream().mapToLong(Run::requests).sum();
+        long sink = runs.stream().mapToLong(Run::sinkFrames).sum();
+        double cpuMicros = runs.stream().mapToLong(Run::cpuTicks).sum() * 10_000.0 / Math.max(1, acknowledged);
+        System.out.printf("| %-26s | %9.0f | %8.2f | %6s | %8s | %10.1f | %12d | %12s | %8d |%n", name, rate, p99,
+                Double.isNaN(bare) ? "" : String.format("%.2f", rate / bare),
+                Double.isNaN(bareP99) ? "" : String.format("%.2f", p99 / bareP99), cpuMicros, acknowledged,
+                sink < 0 ? "-" : Long.toString(sink), runs.stream().mapToLong(Run::backlog).max().orElse(0));
+    }
+
+    private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> value) {
+        double[] values = runs.stream().mapToDouble(value).sorted().toArray();
+        return values[values.length / 2];
+    }
+
+    /** The bare Quarkus app the targets are measured against, generated and built into {@code target/bench-bare}. */
+    static final class BareApp {
+        private static final Path DIR = Path.of("target", "bench-bare");
+        private static int port;
+
+        static Process start() throws Exception {
+            Files.createDirectories(DIR.resolve("src/main/java/bench"));
+            Files.createDirectories(DIR.resolve("src/main/resources"));
+            Files.writeString(DIR.resolve("pom.xml"), """
+                    <project xmlns="http://maven.apache.org/POM/4.0.0">
+                      <modelVersion>4.0.0</modelVersion>
+                      <groupId>bench</groupId><artifactId>bare</artifactId><version>1</version>
+                      <properties>
+                        <maven.compiler.release>17</maven.compiler.release>
+                        <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+                      </properties>
+                      <dependencyManagement><dependencies><dependency>
+                        <groupId>io.quarkus</groupId><artifactId>quarkus-bom</artifactId><version>3.33.2</version>
+                        <type>pom</type><scope>import</scope>
+                      </dependency></dependencies></dependencyManagement>
+                      <dependencies><dependency>
+                        <groupId>io.quarkus</groupId><artifactId>quarkus-rest-jackson</artifactId>
+                      </dependency></dependencies>
+                      <build><plugins><plugin>
+                        <groupId>io.quarkus</groupId><artifactId>quarkus-maven-plugin</artifactId><version>3.33.2</version>
+                        <extensions>true</extensions>
+                        <executions><execution><goals><goal>build</goal></goals></execution></executions>
+                      </plugin><plugin>
+                        <artifactId>maven-compiler-plugin</artifactId><version>3.14.0</version>
+                      </plugin></plugins></build>
+                    </project>
+                    """);
+            Files.writeString(DIR.resolve("src/main/java/bench/Noop.java"), """
+                    package bench;
+
+                    import jakarta.ws.rs.POST;
+                    import jakarta.ws.rs.Path;
+                    import jakarta.ws.rs.core.Response;
+                    import io.smallrye.mutiny.Uni;
+
+                    @Path("/noop")
+                    public class Noop {
+                        public record Accepted(String id, String state) {
+                        }
+
+                        @POST
+                        public Uni<Response> post(byte[] body) {
+                            return Uni.createFrom().item(Response.accepted(new Accepted("1", "QUEUED")).build());
+                        }
+                    }
+                    """);
+            Files.writeString(DIR.resolve("src/main/resources/application.properties"), "quarkus.log.level=WARN\n");
+            Process build = new ProcessBuilder(Path.of("mvnw").toAbsolutePath().toString(), "-q", "-o", "-f",
+                    DIR.resolve("pom.xml").toString(), "package", "-DskipTests").inheritIO().start();
+            if (!build.waitFor(10, TimeUnit.MINUTES) || build.exitValue() != 0) {
+                throw new IllegalStateException("the bare app did not build");
+            }
+            port = UpstreamResource.freePort();
+            Process app = new ProcessBuilder("java", "-Dquarkus.http.port=" + port, "-jar",
+                    DIR.resolve("target/quarkus-app/quarkus-run.jar").toString())
+                    .redirectErrorStream(true).redirectOutput(WORK.resolve("bare.log").toFile()).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    return app;
+                } catch (IOException e) {
+                    TimeUnit.MILLISECONDS.sleep(100);
+                }
+            }
+            app.destroyForcibly();
+            throw new IllegalStateException("the bare app did not start");
+        }
+
+        static String url(String path) {
+            return "http://127.0.0.1:" + port + path;
+        }
+    }
+}
