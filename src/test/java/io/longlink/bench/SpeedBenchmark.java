@@ -36,7 +36,8 @@ import io.vertx.core.http.HttpServer;
  * </pre>
  *
  * System properties: {@code bench.seconds} (per run, default 10), {@code bench.reps} (default 3),
- * {@code bench.warmup} (seconds per target before the first rep, default 5).
+ * {@code bench.warmup} (seconds per target before the first rep, default 5), {@code bench.batch} ({@code false}
+ * skips the batch runs).
  */
 public final class SpeedBenchmark {
 
@@ -108,7 +109,7 @@ public final class SpeedBenchmark {
                     Target t = targets.get(name);
                     singles.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(t, t.singleUrl(), "single.lua",
                             64, seconds, sink, 1));
-                    if (t.batchUrl() != null) {
+                    if (t.batchUrl() != null && Boolean.parseBoolean(System.getProperty("bench.batch", "true"))) {
                         batches.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(t, t.batchUrl(),
                                 "batch.lua", 16, seconds, sink, BATCH));
                     }
