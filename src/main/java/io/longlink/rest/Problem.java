@@ -9,7 +9,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /** An RFC 9457 problem document, the body of every error this service answers. */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(String type, String title, int status, String detail, String instance, List<FieldError> errors) {
+public record Problem(String type, String title, int status, String detail, String instance, List<FieldError> errors,
+        Integer index) {
 
     /** One bad field of a request body: where (a JSON Pointer into the body) and why. */
     @RegisterForReflection
@@ -17,7 +18,7 @@ public record Problem(String type, String title, int status, String detail, Stri
     }
 
     public Problem(String type, String title, int status, String detail, String instance) {
-        this(type, title, status, detail, instance, null);
+        this(type, title, status, detail, instance, null, null);
     }
 
     /** Where problem type URIs live; each type is this plus a short slug. */

@@ -12,13 +12,21 @@ public class ProblemException extends RuntimeException {
     private final String slug;
     private final String title;
     private final Map<String, String> headers;
+    private final Integer index;
 
     public ProblemException(int status, String slug, String title, String detail) {
         this(status, slug, title, detail, Map.of());
     }
 
     public ProblemException(int status, String slug, String title, String detail, Map<String, String> headers) {
+        this(status, slug, title, detail, headers, null);
+    }
+
+    /** With {@code index}: the position of the bad element in a batch. */
+    public ProblemException(int status, String slug, String title, String detail, Map<String, String> headers,
+            Integer index) {
         super(detail, null, false, false);
+        this.index = index;
         this.status = status;
         this.slug = slug;
         this.title = title;
@@ -39,6 +47,10 @@ public class ProblemException extends RuntimeException {
 
     public Map<String, String> headers() {
         return headers;
+    }
+
+    public Integer index() {
+        return index;
     }
 
     static ProblemException badRequest(String slug, String title, String detail) {

@@ -44,7 +44,8 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
-        return build(e.status(), e.slug(), e.title(), e.getMessage(), uri, e.headers());
+        return write(new Problem(Problem.TYPE_BASE + e.slug(), e.title(), e.status(), e.getMessage(), path(uri), null,
+                e.index()), e.headers());
     }
 
     @ServerExceptionMapper
@@ -58,8 +59,8 @@ public class ProblemMapper {
         List<Problem.FieldError> errors = e.problems().isEmpty() ? null
                 : e.problems().stream().map(p -> new Problem.FieldError(ConnectionSpec.pointer(p.key()), p.detail()))
                         .toList();
-        return write(new Problem(Problem.TYPE_BASE + r.slug, r.title, r.status, e.getMessage(), path(uri), errors),
-                Map.of());
+        return write(new Problem(Problem.TYPE_BASE + r.slug, r.title, r.status, e.getMessage(), path(uri), errors,
+                null), Map.of());
     }
 
     @ServerExceptionMapper
