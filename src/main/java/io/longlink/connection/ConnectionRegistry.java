@@ -14,10 +14,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.longlink.config.LonglinkConfig;
+import io.longlink.credentials.OidcTokenEndpoint;
+import io.longlink.credentials.TokenEndpoint;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
 import io.quarkus.logging.Log;
+import io.quarkus.oidc.client.OidcClients;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -37,7 +41,7 @@ public class ConnectionRegistry {
     private final Duration closeMargin;
 
     public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
-            ConnectionObserver observer, EventLog events) {
+            ConnectionObserver observer, EventLog events, OidcClients oidcClients, TlsConfigurationRegistry tls) {
         ConnectionEnvironment env = ConnectionEnvironment.of(vertx, clock, observer, events);
         this.closeMargin = config.shutdown().closeMargin();
         Map<String, ManagedConnection> byId = new TreeMap<>();
@@ -52,13 +56,34 @@ public class ConnectionRegistry {
             SessionPlan plan;
             try {
                 plan = SessionPlan.of(c);
+                checkTransport(c, tls);
             } catch (SessionPlan.InvalidSettingException e) {
                 throw new IllegalArgumentException("longlink.connections." + id + "." + e.getMessage());
             }
+            TokenEndpoint tokens = plan.oauth2() == null ? null
+                    : new OidcTokenEndpoint(oidcClients, id, c.auth().oauth2().tokenUrl().get(), c.connectTimeout(),
+                            c.tlsConfigurationName(), c.proxy().url());
             byId.put(id, new ManagedConnection(id, c, plan, outbox, new InboundLog(c.inbound().retain(), clock),
-                    new WebSocketUpstream(vertx, c), env));
+                    new WebSocketUpstream(vertx, c), tokens, env));
         });
         this.connections = Collections.unmodifiableMap(byId);
+    }
+
+    /** The TLS configuration must exist in the registry and the proxy URL must be usable, or the start stops. */
+    private static void checkTransport(LonglinkConfig.ConnectionConfig c, TlsConfigurationRegistry tls) {
+        c.tlsConfigurationName().ifPresent(name -> {
+            if (tls.get(name).isEmpty()) {
+                throw new SessionPlan.InvalidSettingException("tls-configuration-name",
+                        "no TLS configuration '" + name + "' in the TLS registry (quarkus.tls." + name + ".*)");
+            }
+        });
+        c.proxy().url().ifPresent(url -> {
+            try {
+                WebSocketUpstream.proxyOptions(url);
+            } catch (IllegalArgumentException e) {
+                throw new SessionPlan.InvalidSettingException("proxy.url", e.getMessage());
+            }
+        });
     }
 
     void onStart(@Observes StartupEvent event) {
