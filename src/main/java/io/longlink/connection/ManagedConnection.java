@@ -406,6 +406,9 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         }
         switch (decision.action()) {
             case FAIL:
+                if (decision.unauthorized() && tokens != null) {
+                    tokens.refresh(); // the next open starts with a new token, not the one just rejected
+                }
                 return new FatalRejectionException(decision.error(), failure);
             case REFRESH:
                 refreshCredentials();

@@ -17,7 +17,7 @@ import io.quarkus.oidc.client.Tokens;
 /**
  * A token endpoint reached with {@code quarkus-oidc-client}: one client per connection, created at run time with
  * {@link OidcClients#newClient} (discovery off, the configured {@code token-url} as the token path, client id and
- * secret sent with HTTP Basic, no retries of its own: the reconnect cycle is the retry). The client is made again
+ * secret sent with HTTP Basic, retries of its own at the least it accepts: the reconnect cycle is the retry). The client is made again
  * when the expanded client id, secret or scope changed (a rotated secret file), and the old one closed.
  *
  * <p>The token endpoint is reached through the connection's TLS configuration, and through its proxy when that is
@@ -75,7 +75,9 @@ public final class OidcTokenEndpoint implements TokenEndpoint {
                 .authServerUrl(tokenUrl.getScheme() + "://" + tokenUrl.getRawAuthority())
                 .discoveryEnabled(false)
                 .tokenPath(tokenUrl.toString())
-                .connectionRetryCount(0)
+                // 1 is the least the OIDC client accepts (0 fails every request: Mutiny's atMost(0)); it retries
+                // only a refused connection, once; everything else is the reconnect cycle's to retry
+                .connectionRetryCount(1)
                 .connectionTimeout(timeout)
                 .clientId(credentials.clientId())
                 .credentials().secret(credentials.clientSecret()).end();
