@@ -122,28 +122,29 @@ class CredentialsTest {
     void aFatalStatusFailsAtOnce() {
         UpstreamServer main = UpstreamResource.main();
         main.rejectHandshakes("/forbidden", 403);
-        open("forbidden");
-        awaitState("forbidden", "FAILED");
-        assertEquals("handshake rejected with HTTP status 403", status("forbidden").getString("lastError"));
-        await().during(Duration.ofSeconds(1)).atMost(PATIENCE)
-                .until(() -> main.path("/forbidden").handshakes.size() == 1);
+        assertFailedAfterOneHandshake("forbidden", "handshake rejected with HTTP status 403");
         main.rejectHandshakes("/forbidden", 0);
-        close("forbidden");
     }
 
     @Test
     void aFatalCloseCodeFailsAtOnce() {
         UpstreamServer main = UpstreamResource.main();
         main.closeOnOpen("/picky", 1003);
-        open("picky");
-        awaitState("picky", "FAILED");
-        JsonPath failed = status("picky");
-        assertEquals("closed by upstream with close code 1003", failed.getString("lastError"));
+        JsonPath failed = assertFailedAfterOneHandshake("picky", "closed by upstream with close code 1003");
         assertEquals(1003, failed.getInt("lastCloseCode"));
-        await().during(Duration.ofSeconds(1)).atMost(PATIENCE)
-                .until(() -> main.path("/picky").handshakes.size() == 1);
         main.closeOnOpen("/picky", 0);
-        close("picky");
+    }
+
+    /** Opens {@code id} (path {@code /id}), which ends FAILED with {@code lastError} and stays there; closes it. */
+    private static JsonPath assertFailedAfterOneHandshake(String id, String lastError) {
+        open(id);
+        awaitState(id, "FAILED");
+        JsonPath failed = status(id);
+        assertEquals(lastError, failed.getString("lastError"));
+        await().during(Duration.ofSeconds(1)).atMost(PATIENCE)
+                .until(() -> UpstreamResource.main().path("/" + id).handshakes.size() == 1);
+        close(id);
+        return failed;
     }
 
     @Test
