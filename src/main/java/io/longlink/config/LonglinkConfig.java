@@ -180,6 +180,19 @@ public interface LonglinkConfig {
         /** Subprotocols offered in the handshake. */
         Optional<List<String>> subprotocols();
 
+        /** Credentials obtained before a handshake, besides the {@code headers} templates. */
+        Auth auth();
+
+        /**
+         * A Quarkus TLS registry entry ({@code quarkus.tls.<name>.trust-store.*}, {@code .key-store.*}) for a
+         * {@code wss://} upstream: a custom CA to trust, a client certificate to present (mTLS). Without it the JVM's
+         * default trust is used. Host names are verified either way.
+         */
+        Optional<String> tlsConfigurationName();
+
+        /** The egress proxy the handshake and the offline probe go through. */
+        Proxy proxy();
+
         Reconnect reconnect();
 
         Heartbeat heartbeat();
@@ -189,6 +202,44 @@ public interface LonglinkConfig {
         Outbox outbox();
 
         Inbound inbound();
+    }
+
+    interface Auth {
+        /** OAuth2 client credentials: a bearer token fetched from a token endpoint. */
+        OAuth2 oauth2();
+    }
+
+    interface OAuth2 {
+        /**
+         * The token endpoint. When set, a token is fetched (grant {@code client_credentials}, client id and secret
+         * sent with HTTP Basic) before a handshake when none is held or it expires within {@code expiry-margin}, and
+         * again after the upstream rejected it (HTTP 401, close code 1008).
+         */
+        Optional<URI> tokenUrl();
+
+        /** The client id (a template, e.g. {@code {{env:FEED_CLIENT_ID}}}); required with {@code token-url}. */
+        Optional<String> clientId();
+
+        /** The client secret (a template, e.g. {@code {{file:/var/run/secrets/feed}}}); never logged or shown. */
+        Optional<String> clientSecret();
+
+        /** Scopes asked for, space separated (a template). */
+        Optional<String> scope();
+
+        /** Send the token as this query parameter of the upstream URL instead of {@code Authorization: Bearer}. */
+        Optional<String> queryParam();
+
+        /** A held token that expires within this margin is replaced before the next handshake. */
+        @WithDefault("30s")
+        Duration expiryMargin();
+    }
+
+    interface Proxy {
+        /**
+         * {@code http://[user:pass@]host:port} (HTTP CONNECT, with basic credentials when given) or
+         * {@code socks5://[user:pass@]host:port}; the credentials are never shown or logged.
+         */
+        Optional<URI> url();
     }
 
     interface Reconnect {
@@ -207,6 +258,14 @@ public interface LonglinkConfig {
         /** Fraction (0 to 1) of each delay that is randomised, so many clients do not retry in step. */
         @WithDefault("0.5")
         double jitter();
+
+        /** Handshake HTTP statuses that end the cycle at once: {@code FAILED}, no further attempt. */
+        @WithDefault("400,403,404,410")
+        List<Integer> fatalStatuses();
+
+        /** Close codes from the upstream that end the cycle at once: {@code FAILED}, no further attempt. */
+        @WithDefault("1002,1003,1007,1009,1010")
+        List<Integer> fatalCloseCodes();
     }
 
     interface OnOpenStep {

@@ -20,10 +20,14 @@ import io.longlink.config.ConnectionSettings;
 import io.longlink.config.ConnectionSpec;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.connection.ConnectionChangeRefusedException.Reason;
+import io.longlink.credentials.OidcTokenEndpoint;
+import io.longlink.credentials.TokenEndpoint;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
 import io.quarkus.logging.Log;
+import io.quarkus.oidc.client.OidcClients;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -55,14 +59,19 @@ public class ConnectionRegistry {
     private final ConnectionEnvironment env;
     private final Vertx vertx;
     private final Clock clock;
+    private final OidcClients oidcClients;
+    private final TlsConfigurationRegistry tls;
 
     /** A runtime connection was created ({@code created}) or replaced; {@code etag} tags its spec. */
     public record Change(boolean created, String etag, ConnectionStatus status) {
     }
 
     public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
-            ConnectionObserver observer, EventLog events, ConnectionSpecStore specs) {
+            ConnectionObserver observer, EventLog events, ConnectionSpecStore specs, OidcClients oidcClients,
+            TlsConfigurationRegistry tls) {
         this.env = ConnectionEnvironment.of(vertx, clock, observer, events);
+        this.oidcClients = oidcClients;
+        this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();
         this.outbox = outbox;
         this.specs = specs;
@@ -97,10 +106,10 @@ public class ConnectionRegistry {
     }
 
     /**
-     * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, and the session
-     * plan (steps, matchers, templates, heartbeat). Returns the plan.
+     * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, the session
+     * plan (steps, matchers, templates, heartbeat, credentials), the TLS configuration and the proxy. Returns the plan.
      */
-    static SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c) {
+    SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c) {
         if (!ID.matcher(id).matches()) {
             throw new ConnectionSettings.InvalidSettingsException(List.of(new ConnectionSettings.Problem("",
                     "connection id '" + id + "' does not match " + ID.pattern())));
@@ -111,7 +120,9 @@ public class ConnectionRegistry {
                     List.of(new ConnectionSettings.Problem("url", "must be a ws:// or wss:// URL with a host")));
         }
         try {
-            return SessionPlan.of(c);
+            SessionPlan plan = SessionPlan.of(c);
+            checkTransport(c, tls);
+            return plan;
         } catch (SessionPlan.InvalidSettingException e) {
             throw new ConnectionSettings.InvalidSettingsException(
                     List.of(new ConnectionSettings.Problem(e.key(), e.detail())));
@@ -121,7 +132,31 @@ public class ConnectionRegistry {
     private ManagedConnection build(String id, LonglinkConfig.ConnectionConfig c, SessionPlan plan,
             UpstreamPolicy policy) {
         return new ManagedConnection(id, c, plan, outbox, new InboundLog(c.inbound().retain(), clock),
-                new WebSocketUpstream(vertx, c, policy), env);
+                new WebSocketUpstream(vertx, c, policy), tokens(id, c, plan), env);
+    }
+
+    /** Where a connection with OAuth2 client credentials gets its tokens; null without. */
+    private TokenEndpoint tokens(String id, LonglinkConfig.ConnectionConfig c, SessionPlan plan) {
+        return plan.oauth2() == null ? null
+                : new OidcTokenEndpoint(oidcClients, id, c.auth().oauth2().tokenUrl().get(), c.connectTimeout(),
+                        c.tlsConfigurationName(), c.proxy().url());
+    }
+
+    /** The TLS configuration must exist in the registry and the proxy URL must be usable, or the start stops. */
+    private static void checkTransport(LonglinkConfig.ConnectionConfig c, TlsConfigurationRegistry tls) {
+        c.tlsConfigurationName().ifPresent(name -> {
+            if (tls.get(name).isEmpty()) {
+                throw new SessionPlan.InvalidSettingException("tls-configuration-name",
+                        "no TLS configuration '" + name + "' in the TLS registry (quarkus.tls." + name + ".*)");
+            }
+        });
+        c.proxy().url().ifPresent(url -> {
+            try {
+                WebSocketUpstream.proxyOptions(url);
+            } catch (IllegalArgumentException e) {
+                throw new SessionPlan.InvalidSettingException("proxy.url", e.getMessage());
+            }
+        });
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -212,7 +247,7 @@ public class ConnectionRegistry {
         specs.save(id, spec);
         String etag = ConnectionSpec.etag(spec);
         if (existing != null) {
-            existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams));
+            existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams), tokens(id, c, plan));
             Log.infof("[%s] spec replaced", id);
             return new Change(false, etag, existing.status());
         }

@@ -2,10 +2,15 @@ package io.longlink.connection;
 
 import java.time.Instant;
 
-/** A consistent snapshot of one connection, as the control plane shows it. */
+/**
+ * A consistent snapshot of one connection, as the control plane shows it. {@code url} and {@code proxy} are shown
+ * without credentials; nothing here ever holds a header value, token, secret or password.
+ */
 public record ConnectionStatus(
         String id,
         String url,
+        /* the egress proxy ({@code proxy.url}, credentials as ***), or null when connecting directly */
+        String proxy,
         ConnectionState state,
         DesiredState desired,
         long generation,

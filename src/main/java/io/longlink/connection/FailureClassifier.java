@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import javax.net.ssl.SSLException;
+
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.proxy.ProxyConnectException;
 import io.netty.resolver.dns.DnsNameResolverException;
 import io.vertx.core.http.UpgradeRejectedException;
 
@@ -82,6 +85,30 @@ final class FailureClassifier {
                         && contains(t, "refused"));
     }
 
+    /**
+     * What the upstream answered, for the {@link RejectionPolicy}: the handshake's HTTP status and its
+     * {@code Retry-After} header (Vert.x keeps the rejected response's headers on the
+     * {@link UpgradeRejectedException}, and WebSockets Next passes that exception through), else the close code the
+     * session ended with ({@code closeCode}, null when none).
+     */
+    static RejectionPolicy.Rejection rejection(Throwable failure, Integer closeCode) {
+        for (Throwable t : causes(failure)) {
+            if (t instanceof UpgradeRejectedException rejected) {
+                return RejectionPolicy.Rejection.status(rejected.getStatus(),
+                        rejected.getHeaders() == null ? null : rejected.getHeaders().get("Retry-After"));
+            }
+        }
+        return RejectionPolicy.Rejection.closeCode(closeCode);
+    }
+
+    /**
+     * A proxy answered the connect with an error of its own (it could not reach the upstream, or refused the
+     * credentials): the route to the proxy exists.
+     */
+    static boolean isProxyAnswer(Throwable failure) {
+        return causes(failure).stream().anyMatch(t -> t instanceof ProxyConnectException && contains(t, "status:"));
+    }
+
     /** A short human description, without class names. */
     static String describe(Throwable failure) {
         for (Throwable t : causes(failure)) {
@@ -90,6 +117,12 @@ final class FailureClassifier {
             }
             if (t instanceof UnknownHostException) {
                 return "unknown host: " + messageOf(t);
+            }
+            if (t instanceof ProxyConnectException) {
+                return "proxy: " + messageOf(t);
+            }
+            if (t instanceof SSLException) {
+                return "tls: " + tlsReason(t);
             }
         }
         List<Throwable> chain = causes(failure);
@@ -111,6 +144,26 @@ final class FailureClassifier {
             chain.add(t);
         }
         return chain;
+    }
+
+    /** The innermost message of a TLS failure, without the class names the JDK puts in front of it. */
+    private static String tlsReason(Throwable ssl) {
+        List<Throwable> chain = causes(ssl);
+        String message = null;
+        for (int i = chain.size() - 1; i >= 0 && message == null; i--) {
+            String m = chain.get(i).getMessage();
+            if (m != null && !m.isBlank()) {
+                message = m;
+            }
+        }
+        if (message == null) {
+            return "handshake failed";
+        }
+        int colon = message.lastIndexOf(": ");
+        // "PKIX path building failed: sun.security...SunCertPathBuilderException: unable to find ..." keeps the end
+        return colon >= 0 && message.substring(0, colon).matches(".*[a-z]+\\.[a-z]+\\.[A-Za-z.]*Exception.*")
+                ? message.substring(colon + 2)
+                : message;
     }
 
     private static boolean contains(Throwable t, String text) {

@@ -6,6 +6,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 import io.longlink.config.LonglinkConfig;
+import io.longlink.credentials.OAuth2Tokens;
+import io.longlink.credentials.TokenEndpoint;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.OutboundMessage;
@@ -40,6 +42,11 @@ import io.quarkus.logging.Log;
  * goes on with backoff; a network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE},
  * where only a {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with {@code attempt} reset.
  * Being offline therefore never leads to {@code FAILED}.</li>
+ * <li>When the upstream itself said no (a handshake status, a close code), the {@link RejectionPolicy} decides once
+ * per failed attempt or lost socket: refresh the credentials and retry at once (401, 1008; a second one in a row
+ * fails), fail at once (fatal statuses and close codes), or back off no earlier than the upstream asked
+ * ({@code Retry-After}, 1013). Its decision travels with the failure through the guard: a fatal one aborts the
+ * cycle ({@link FatalRejectionException}), the others reach {@link #backoffStarted}, which chooses the delay.</li>
  * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
  * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
@@ -57,10 +64,15 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private final InboundLog inbox;
     private final ConnectionEnvironment env;
     private final ConnectionCounters counters = new ConnectionCounters();
-    /** The settings; replaced as a whole by {@link #reconfigure}. */
+    /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
     private volatile String redactedUrl;
+    /** {@code proxy.url} without its credentials, or null. */
+    private volatile String redactedProxy;
     private volatile ReconnectPolicy policy;
+    private volatile RejectionPolicy rejections;
+    /** Null without {@code auth.oauth2.token-url}. */
+    private volatile OAuth2Tokens tokens;
     /** What the next session is made of; replaced with the settings. */
     private volatile Session.Context sessions;
 
@@ -79,17 +91,24 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private String lastError;
     private Integer lastCloseCode;
     private String lastCloseReason;
+    /** The upstream's last answer was an authorization rejection (401, 1008): another one in a row fails. */
+    private boolean unauthorized;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, OutboxStore outbox,
-            InboundLog inbox, Upstream upstream, ConnectionEnvironment env) {
+            InboundLog inbox, Upstream upstream, TokenEndpoint tokenEndpoint, ConnectionEnvironment env) {
         this.id = id;
         this.outbox = outbox;
         this.inbox = inbox;
         this.env = env;
-        apply(config, plan, upstream);
+        apply(config, plan, upstream, tokenEndpoint);
     }
 
-    private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream) {
+    private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
+            TokenEndpoint tokenEndpoint) {
+        SessionPlan.OAuth2 oauth2 = plan.oauth2();
+        OAuth2Tokens tokens = oauth2 == null || tokenEndpoint == null ? null
+                : new OAuth2Tokens(id, oauth2.clientId(), oauth2.clientSecret(), oauth2.scope(),
+                        config.auth().oauth2().expiryMargin(), tokenEndpoint, env.clock());
         NewestValues newest = new NewestValues(plan.inboundPointers());
         if (newest.tracking()) {
             inbox.read(0, Integer.MAX_VALUE).stream().filter(m -> "text".equals(m.type()))
@@ -97,8 +116,12 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         }
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
+        this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
         this.policy = new ReconnectPolicy(id, config.reconnect(), env.random());
-        this.sessions = new Session.Context(id, config, plan, upstream, outbox, inbox, newest, counters, env);
+        this.rejections = RejectionPolicy.of(config.reconnect());
+        this.tokens = tokens;
+        this.sessions = new Session.Context(id, config, plan, upstream, tokens, outbox, inbox, newest, counters,
+                env);
     }
 
     /**
@@ -106,11 +129,13 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
      * or trying to be closes its socket with 1000 and reconnects with the new settings at once; the outbox, the
      * inbound log, the counters and what the operator wants are kept.
      */
-    public void reconfigure(LonglinkConfig.ConnectionConfig newConfig, SessionPlan plan, Upstream upstream) {
+    public void reconfigure(LonglinkConfig.ConnectionConfig newConfig, SessionPlan plan, Upstream upstream,
+            TokenEndpoint tokenEndpoint) {
         Phase was;
         long newCycle = -1;
         synchronized (this) {
-            apply(newConfig, plan, upstream);
+            apply(newConfig, plan, upstream, tokenEndpoint);
+            unauthorized = false;
             was = phase;
             boolean active = was instanceof Phase.Open || was instanceof Phase.Connecting
                     || was instanceof Phase.Reconnecting || was instanceof Phase.Offline;
@@ -160,6 +185,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         synchronized (this) {
             desired = DesiredState.OPEN;
             if (!stopped && (phase instanceof Phase.Closed || phase instanceof Phase.Failed)) {
+                unauthorized = false;
                 newCycle = beginCycleLocked("open requested");
             }
         }
@@ -199,6 +225,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         Session open = null;
         synchronized (this) {
             if (phase instanceof Phase.Failed && desired == DesiredState.OPEN && !stopped) {
+                unauthorized = false;
                 newCycle = beginCycleLocked("message queued while failed");
             } else if (phase instanceof Phase.Open o) {
                 open = o.session();
@@ -219,7 +246,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
             Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
-            return new ConnectionStatus(id, redactedUrl, phase.state(), desired, generation, attempt, nextAttemptAt,
+            return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation, attempt, nextAttemptAt,
                     connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis());
         }
@@ -285,14 +312,20 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     }
 
     private void runCycle(long number) {
-        policy.newCycle(delay -> backoffStarted(number, delay))
+        policy.newCycle((failure, delay) -> backoffStarted(number, failure, delay))
                 .get(() -> attempt(number))
                 .whenComplete((ok, failure) -> cycleEnded(number, failure));
     }
 
-    /** CONNECTING → RECONNECTING: the guard chose the delay before the next attempt. */
-    private synchronized void backoffStarted(long number, long delayMillis) {
+    /**
+     * CONNECTING → RECONNECTING: the guard chose the backoff delay before the next attempt; the rejection policy's
+     * decision, when the failure carries one, raises it ({@code Retry-After}, 1013) or drops it (a refresh).
+     */
+    private synchronized void backoffStarted(long number, Throwable failure, long backoffMillis) {
         if (isCurrentLocked(number)) {
+            long delayMillis = unwrap(failure) instanceof RejectedAttemptException rejected
+                    ? RejectionPolicy.delayMillis(rejected.decision(), backoffMillis, env.clock().instant())
+                    : backoffMillis;
             moveLocked(new Phase.Reconnecting(number, env.clock().instant().plusMillis(delayMillis), delayMillis),
                     "attempt " + attempt + " failed (" + lastError + "); next attempt in " + delayMillis + " ms");
         }
@@ -355,6 +388,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             if (current) {
                 generation++;
                 attempt = 0;
+                unauthorized = false;
                 connectedAt = env.clock().instant();
                 moveLocked(new Phase.Open(session), "open (generation " + generation + ")");
             }
@@ -372,18 +406,31 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         }
     }
 
-    /** CONNECTING: the attempt failed; counted unless the network is gone. The guard decides what follows. */
+    /**
+     * CONNECTING: the attempt failed; counted unless the network is gone. The rejection policy reads what the
+     * upstream answered; the guard decides what follows.
+     */
     private void attemptFailed(long number, Session session, Throwable failure, CompletableFuture<Void> result) {
         boolean offline = FailureClassifier.isNetworkUnreachable(failure);
         String description = FailureClassifier.describe(failure);
+        Session.Ending ending = session.ending();
+        RejectionPolicy.Rejection rejection = FailureClassifier.rejection(failure,
+                ending == null ? null : ending.closeCode());
         boolean current;
         int failedAttempts;
+        RejectionPolicy.Decision decision = RejectionPolicy.USUAL;
         synchronized (this) {
             current = phase instanceof Phase.Connecting c && c.session() == session && isCurrentLocked(number);
             if (current) {
-                lastError = description;
                 if (!offline) {
                     attempt++;
+                    decision = rejections.decide(rejection, unauthorized, env.clock().instant());
+                    unauthorized = decision.unauthorized();
+                }
+                lastError = decision.error() != null ? decision.error() : description;
+                if (ending != null && ending.closeCode() != null) {
+                    lastCloseCode = ending.closeCode();
+                    lastCloseReason = ending.closeReason();
                 }
             }
             failedAttempts = attempt;
@@ -398,7 +445,34 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             Log.debugf("[%s] attempt %d failed: %s", id, failedAttempts, description);
             counters.failedAttempts.incrementAndGet();
         }
-        result.completeExceptionally(offline ? new NetworkUnreachableException(failure) : failure);
+        result.completeExceptionally(outcome(decision, offline, failure));
+    }
+
+    /** What the guard sees of a failed attempt: it aborts on a fatal rejection or a network gone, retries otherwise. */
+    private Throwable outcome(RejectionPolicy.Decision decision, boolean offline, Throwable failure) {
+        if (offline) {
+            return new NetworkUnreachableException(failure);
+        }
+        switch (decision.action()) {
+            case FAIL:
+                if (decision.unauthorized() && tokens != null) {
+                    tokens.refresh(); // the next open starts with a new token, not the one just rejected
+                }
+                return new FatalRejectionException(decision.error(), failure);
+            case REFRESH:
+                refreshCredentials();
+                return new RejectedAttemptException(decision, failure);
+            default:
+                return decision == RejectionPolicy.USUAL ? failure : new RejectedAttemptException(decision, failure);
+        }
+    }
+
+    /** The upstream rejected the credentials: header files are re-read at every attempt anyway; a new token is due. */
+    private void refreshCredentials() {
+        if (tokens != null) {
+            tokens.refresh();
+        }
+        Log.infof("[%s] credentials rejected by the upstream: refreshing them and retrying at once", id);
     }
 
     /** CONNECTING → FAILED (attempts exhausted) or OFFLINE (network gone); a cancelled cycle changes nothing. */
@@ -418,6 +492,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
                 probe = new ReachabilityProbe(env.timers(), config.offline().probeInterval(),
                         sessions.upstream()::probe, this);
                 moveLocked(new Phase.Offline(probe), "network unreachable (" + lastError + ")");
+            } else if (failure instanceof FatalRejectionException) {
+                moveLocked(new Phase.Failed(), "rejected by the upstream: " + lastError);
             } else {
                 moveLocked(new Phase.Failed(), attempt + " attempts failed (" + lastError + ")");
             }
@@ -428,6 +504,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
                     config.offline().probeInterval().toMillis());
             counters.offlinePeriods.incrementAndGet();
             probe.start();
+        } else if (failure instanceof FatalRejectionException) {
+            Log.warnf("[%s] failed: %s; no further attempt until opened again", id, failure.getMessage());
         } else {
             Log.warnf("[%s] failed after %d attempts: %s", id, failedAttempts, FailureClassifier.describe(failure));
         }
@@ -456,23 +534,49 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         }
     }
 
-    /** OPEN → CONNECTING: the open session's socket is over; a cycle starts whose first attempt is at once. */
+    /**
+     * OPEN → CONNECTING: the open session's socket is over; a cycle starts whose first attempt is at once, unless the
+     * rejection policy says otherwise for the upstream's close code: FAILED at once (a fatal code), new credentials
+     * first (1008), or RECONNECTING for at least {@code initial-delay} (1013).
+     */
     @Override
     public void sessionLost(Session session, Session.Ending ending) {
-        long newCycle;
+        long newCycle = -1;
+        RejectionPolicy.Decision decision;
+        String because = "socket lost: " + ending.reason()
+                + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")");
         synchronized (this) {
             if (!(phase instanceof Phase.Open o && o.session() == session)) {
                 return;
             }
-            lastError = ending.reason();
+            Instant now = env.clock().instant();
+            decision = rejections.decide(RejectionPolicy.Rejection.closeCode(ending.closeCode()), unauthorized, now);
+            unauthorized = decision.unauthorized();
+            lastError = decision.error() != null ? decision.error() : ending.reason();
             lastCloseCode = ending.closeCode();
             lastCloseReason = ending.closeReason();
-            newCycle = beginCycleLocked("socket lost: " + ending.reason()
-                    + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")"));
+            if (decision.action() == RejectionPolicy.Action.FAIL) {
+                attempt = 0;
+                moveLocked(new Phase.Failed(), because + ": " + lastError);
+            } else if (decision.notBefore() != null) {
+                attempt = 0;
+                long delayMillis = RejectionPolicy.delayMillis(decision, 0, now);
+                moveLocked(new Phase.Reconnecting(++cycle, now.plusMillis(delayMillis), delayMillis), because
+                        + "; next attempt in " + delayMillis + " ms");
+                newCycle = cycle;
+            } else {
+                newCycle = beginCycleLocked(because);
+            }
         }
-        Log.warnf("[%s] socket lost (%s%s): reconnecting", id, ending.reason(),
-                ending.closeCode() == null ? "" : ", close code " + ending.closeCode());
-        runCycle(newCycle);
+        Log.warnf("[%s] socket lost (%s%s): %s", id, ending.reason(),
+                ending.closeCode() == null ? "" : ", close code " + ending.closeCode(),
+                newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
+        if (decision.action() == RejectionPolicy.Action.REFRESH) {
+            refreshCredentials();
+        }
+        if (newCycle >= 0) {
+            runCycle(newCycle);
+        }
     }
 
     // --- closing ---

@@ -4,7 +4,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.DoubleSupplier;
-import java.util.function.LongConsumer;
 
 import jakarta.enterprise.util.TypeLiteral;
 
@@ -18,13 +17,19 @@ import io.smallrye.faulttolerance.api.TypedGuard;
  * the network is gone ({@link NetworkUnreachableException}).
  *
  * <p>The guard decides whether and how often to retry; the delay itself is waited out by the connection on its
- * injected timers (the guard is told a delay of 0 and {@code onDelay} hears the real one), so the whole cycle runs
- * on fake time in tests.
+ * injected timers (the guard is told a delay of 0 and {@code onDelay} hears the backoff's delay together with the
+ * failure, so the connection can raise it as the {@link RejectionPolicy} says), so the whole cycle runs on fake
+ * time in tests.
  */
 final class ReconnectPolicy {
 
     private static final TypeLiteral<CompletionStage<Void>> ATTEMPT = new TypeLiteral<>() {
     };
+
+    /** Hears the backoff's delay before each retry, with the failure that led to it. */
+    interface DelayListener {
+        void delayChosen(Throwable failure, long delayMillis);
+    }
 
     private final String connectionId;
     private final LonglinkConfig.Reconnect config;
@@ -43,7 +48,7 @@ final class ReconnectPolicy {
     }
 
     /** A guard for one new cycle; {@code onDelay} hears each backoff delay, which the next attempt waits out. */
-    TypedGuard<CompletionStage<Void>> newCycle(LongConsumer onDelay) {
+    TypedGuard<CompletionStage<Void>> newCycle(DelayListener onDelay) {
         int maxRetries = maxAttempts() < 0 ? -1 : maxAttempts() - 1;
         return TypedGuard.create(ATTEMPT)
                 .withDescription("reconnect " + connectionId)
@@ -53,13 +58,14 @@ final class ReconnectPolicy {
                 .jitter(0, ChronoUnit.MILLIS)
                 .maxDuration(0, ChronoUnit.MILLIS)
                 .abortOn(List.of(CycleCancelledException.class, NetworkUnreachableException.class,
-                        UpstreamNotAllowedException.class))
+                        UpstreamNotAllowedException.class, FatalRejectionException.class))
                 .withCustomBackoff()
                 .strategy(() -> {
                     ReconnectBackoff backoff = new ReconnectBackoff(config.initialDelay(), config.maxDelay(),
-                            config.jitter(), random, onDelay);
+                            config.jitter(), random, delay -> {
+                            });
                     return failure -> {
-                        backoff.nextDelayInMillis(failure);
+                        onDelay.delayChosen(failure, backoff.nextDelayInMillis(failure));
                         return 0;
                     };
                 })

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
 import io.longlink.config.LonglinkConfig;
+import io.longlink.credentials.OAuth2Tokens;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboundMessage;
 import io.longlink.outbox.OutboxStore;
@@ -29,7 +30,8 @@ import io.quarkus.logging.Log;
  * </pre>
  *
  * <ul>
- * <li>{@link #start()} expands the handshake headers (templates, afresh at every attempt), connects, then runs the
+ * <li>{@link #start()} expands the handshake headers (templates, afresh at every attempt), gets the OAuth2 token
+ * when the connection has one (the held one, or a new one), connects, then runs the
  * on-open steps of the {@link SessionPlan} in order: each sends its frame and, with {@code expect}, waits for a
  * matching inbound message within its timeout. It completes when the session is READY, and fails with the reason
  * when it ends before (a template that cannot be expanded, connect failure, handshake deadline, a step that timed
@@ -55,8 +57,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
 
     /** What a session needs of its connection; one per connection, shared by its sessions. */
     record Context(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
-            OutboxStore outbox, InboundLog inbox, NewestValues newest, ConnectionCounters counters,
-            ConnectionEnvironment env) {
+            OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest,
+            ConnectionCounters counters, ConnectionEnvironment env) {
     }
 
     interface Listener {
@@ -125,14 +127,46 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
             handshakeTimer = ctx.env().timers().schedule(ctx.config().connectTimeout(),
                     () -> failBeforeReady(new TimeoutException("no handshake within " + deadline + " ms")));
         }
-        ctx.upstream().connect(headers, this).whenComplete((opened, failure) -> {
+        CompletionStage<String> token = ctx.tokens() == null ? CompletableFuture.completedFuture(null)
+                : ctx.tokens().current(values());
+        token.whenComplete((bearer, failure) -> {
+            if (failure != null) {
+                failBeforeReady(failure);
+            } else {
+                connect(handshake(headers, bearer));
+            }
+        });
+        return ready;
+    }
+
+    /** The handshake's headers and query parameters, with the OAuth2 token where the configuration puts it. */
+    private Handshake handshake(Map<String, String> headers, String bearer) {
+        Map<String, String> query = new LinkedHashMap<>();
+        if (bearer != null) {
+            java.util.Optional<String> param = ctx.config().auth().oauth2().queryParam();
+            if (param.isPresent()) {
+                query.put(param.get(), bearer);
+            } else {
+                headers.keySet().removeIf(name -> name.equalsIgnoreCase("Authorization"));
+                headers.put("Authorization", "Bearer " + bearer);
+            }
+        }
+        return new Handshake(headers, query);
+    }
+
+    private void connect(Handshake handshake) {
+        synchronized (this) {
+            if (step != Step.HANDSHAKING) {
+                return;
+            }
+        }
+        ctx.upstream().connect(handshake, this).whenComplete((opened, failure) -> {
             if (failure != null) {
                 failBeforeReady(failure);
             } else {
                 handshakeDone(opened);
             }
         });
-        return ready;
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.longlink.connection;
 
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -11,15 +10,16 @@ import java.util.concurrent.CompletionStage;
 interface Upstream {
 
     /**
-     * Opens one socket (TCP connect plus WebSocket handshake, sending {@code headers}) whose frames and end are
-     * reported to {@code events}. The stage fails with the connect or handshake failure; it has no deadline of its
-     * own (the session keeps one).
+     * Opens one socket (TCP connect, through the proxy when one is configured, plus WebSocket handshake, sending the
+     * {@code handshake}'s headers and query parameters) whose frames and end are reported to {@code events}. The
+     * stage fails with the connect or handshake failure; it has no deadline of its own (the session keeps one).
      */
-    CompletionStage<UpstreamSocket> connect(Map<String, String> headers, SocketEvents events);
+    CompletionStage<UpstreamSocket> connect(Handshake handshake, SocketEvents events);
 
     /**
      * Succeeds when the upstream's host answers at the network level (a TCP connection, or a refusal, which also
-     * proves the route exists); fails with the reason otherwise.
+     * proves the route exists); with a proxy, when the proxy answers (its route is the one the handshake takes);
+     * fails with the reason otherwise.
      */
     CompletionStage<Void> probe();
 }

@@ -2,6 +2,8 @@ package io.longlink.connection;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,11 +20,20 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
 
 /**
  * A real upstream reached with the Quarkus WebSockets Next client. Connectors are single-use, so every
  * {@link #connect} builds a fresh {@link BasicWebSocketConnector}. The URL's path is sent exactly as configured
- * (the connector would turn an empty path into {@code /} and append {@code /} to {@code baseUri}'s path).
+ * (the connector would turn an empty path into {@code /} and append {@code /} to {@code baseUri}'s path); query
+ * parameters of the attempt (an OAuth2 token) are appended to the configured query.
+ *
+ * <p>{@code tls-configuration-name} is handed to the connector, which resolves it in the Quarkus TLS registry
+ * (trust store, key store for mTLS; host names verified). {@code proxy.url} becomes Vert.x {@link ProxyOptions} on
+ * the connector's client options (HTTP CONNECT or SOCKS5) and on the offline probe's {@link NetClient}, so the probe
+ * tests the route the handshake takes: it succeeds when the proxy answers, whether or not the proxy then reaches
+ * the upstream (the attempt that follows tells that).
  */
 final class WebSocketUpstream implements Upstream {
 
@@ -40,6 +51,8 @@ final class WebSocketUpstream implements Upstream {
     private final Vertx vertx;
     /** Checked before every connect of a runtime connection; null for configured ones. */
     private final UpstreamPolicy policy;
+    /** Null without {@code proxy.url}. */
+    private final ProxyOptions proxy;
 
     WebSocketUpstream(Vertx vertx, LonglinkConfig.ConnectionConfig config, UpstreamPolicy policy) {
         this.config = config;
@@ -54,45 +67,91 @@ final class WebSocketUpstream implements Upstream {
                 : url.getHost();
         int probeTimeoutMillis = (int) Math.max(1,
                 Math.min(config.offline().probeInterval().toMillis(), config.connectTimeout().toMillis()));
-        this.probeClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(probeTimeoutMillis));
+        this.proxy = config.proxy().url().map(WebSocketUpstream::proxyOptions).orElse(null);
+        this.probeClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(probeTimeoutMillis)
+                .setProxyOptions(proxy));
+    }
+
+    /** {@code http://[user:pass@]host:port} or {@code socks5://...} as Vert.x proxy options. */
+    static ProxyOptions proxyOptions(URI url) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        ProxyType type = switch (scheme) {
+            case "http" -> ProxyType.HTTP;
+            case "socks5" -> ProxyType.SOCKS5;
+            default -> throw new IllegalArgumentException("must be an http:// or socks5:// URL");
+        };
+        if (url.getHost() == null) {
+            throw new IllegalArgumentException("must name a host");
+        }
+        ProxyOptions options = new ProxyOptions().setType(type).setHost(url.getHost())
+                .setPort(url.getPort() >= 0 ? url.getPort() : type == ProxyType.HTTP ? 3128 : 1080);
+        if (url.getRawUserInfo() != null) {
+            String[] user = url.getRawUserInfo().split(":", 2);
+            options.setUsername(decode(user[0]));
+            if (user.length > 1) {
+                options.setPassword(decode(user[1]));
+            }
+        }
+        return options;
+    }
+
+    private static String decode(String part) {
+        return URLDecoder.decode(part.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     @Override
-    public CompletionStage<UpstreamSocket> connect(Map<String, String> headers, SocketEvents events) {
+    public CompletionStage<UpstreamSocket> connect(Handshake handshake, SocketEvents events) {
         if (policy == null) {
-            return open(headers, events);
+            return open(handshake, events);
         }
         // resolving blocks: check on a worker, then connect (the name is resolved again by the connect itself)
         return vertx.executeBlocking(() -> {
             policy.check(config.url());
             return null;
-        }, false).toCompletionStage().thenCompose(ok -> open(headers, events));
+        }, false).toCompletionStage().thenCompose(ok -> open(handshake, events));
     }
 
-    private CompletionStage<UpstreamSocket> open(Map<String, String> headers, SocketEvents events) {
+    private CompletionStage<UpstreamSocket> open(Handshake handshake, SocketEvents events) {
         int closingSeconds = (int) Math.max(1, (config.closeTimeout().toMillis() + 999) / 1000);
         int connectMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         int maxMessage = (int) Math.min(Integer.MAX_VALUE, config.inbound().maxMessageSize().asLongValue());
         BasicWebSocketConnector connector = BasicWebSocketConnector.create()
-                .baseUri(baseUri)
+                .baseUri(withQuery(handshake.queryParameters()))
                 .path(path)
                 .executionModel(BasicWebSocketConnector.ExecutionModel.NON_BLOCKING)
                 .customizeOptions((connectOptions, clientOptions) -> clientOptions
                         .setConnectTimeout(connectMillis)
                         .setClosingTimeout(closingSeconds)
-                        .setMaxMessageSize(maxMessage))
+                        .setMaxMessageSize(maxMessage)
+                        .setProxyOptions(proxy == null ? null : new ProxyOptions(proxy)))
                 .onTextMessage((c, text) -> events.textReceived(text))
                 .onBinaryMessage((c, bytes) -> events.binaryReceived(bytes.getBytes()))
                 .onPong((c, data) -> events.pongReceived())
                 .onClose((c, reason) -> events.closed(reason.getCode(), reason.getMessage()))
                 .onError((c, failure) -> events.failed(failure));
-        headers.forEach(connector::addHeader);
+        handshake.headers().forEach(connector::addHeader);
         config.subprotocols().ifPresent(list -> list.forEach(connector::addSubprotocol));
+        config.tlsConfigurationName().ifPresent(connector::tlsConfigurationName);
         try {
             return connector.connect().subscribeAsCompletionStage().thenApply(Socket::new);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** The base URI with {@code extra} appended to its query, values URL-encoded. */
+    private URI withQuery(Map<String, String> extra) {
+        if (extra.isEmpty()) {
+            return baseUri;
+        }
+        StringBuilder uri = new StringBuilder(baseUri.toString());
+        char separator = baseUri.getRawQuery() == null ? '?' : '&';
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            uri.append(separator).append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+            separator = '&';
+        }
+        return URI.create(uri.toString());
     }
 
     @Override
@@ -102,7 +161,8 @@ final class WebSocketUpstream implements Upstream {
             if (outcome.succeeded()) {
                 outcome.result().close();
                 result.complete(null);
-            } else if (FailureClassifier.isRefusal(outcome.cause())) {
+            } else if (FailureClassifier.isRefusal(outcome.cause())
+                    || proxy != null && FailureClassifier.isProxyAnswer(outcome.cause())) {
                 result.complete(null);
             } else {
                 result.completeExceptionally(outcome.cause());

@@ -21,8 +21,10 @@ import io.longlink.config.LonglinkConfig;
  * @param headers handshake headers by name, as templates
  * @param steps the on-open steps, in order
  * @param textHeartbeat the application-level heartbeat, or null with {@code heartbeat.mode=ping}
+ * @param oauth2 the OAuth2 client credentials, or null without {@code auth.oauth2.token-url}
  */
-public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextHeartbeat textHeartbeat) {
+public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextHeartbeat textHeartbeat,
+        OAuth2 oauth2) {
 
     /**
      * One on-open step: a frame to send ({@code text} or {@code binary}, or neither), then, with {@code expect}, a
@@ -37,6 +39,10 @@ public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextH
 
     /** {@code heartbeat.mode=text}: send {@code text}, the pong is the next message matching {@code expect}. */
     public record TextHeartbeat(Template text, Matcher expect, boolean keepPongs) {
+    }
+
+    /** {@code auth.oauth2.*}: the client id, secret and scope (null when none) as templates, expanded per request. */
+    public record OAuth2(Template clientId, Template clientSecret, Template scope) {
     }
 
     /** A setting of a connection that cannot work; {@code key} is relative to the connection, e.g. {@code on-open[1].expect}. */
@@ -66,7 +72,34 @@ public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextH
         for (int i = 0; i < configured.size(); i++) {
             steps.add(step(i, configured.get(i)));
         }
-        return new SessionPlan(Map.copyOf(headers), List.copyOf(steps), heartbeat(config.heartbeat()));
+        return new SessionPlan(Map.copyOf(headers), List.copyOf(steps), heartbeat(config.heartbeat()),
+                oauth2(config.auth().oauth2()));
+    }
+
+    private static OAuth2 oauth2(LonglinkConfig.OAuth2 c) {
+        if (c.tokenUrl().isEmpty()) {
+            if (c.clientId().isPresent() || c.clientSecret().isPresent()) {
+                throw new InvalidSettingException("auth.oauth2.token-url", "required with a client id or secret");
+            }
+            return null;
+        }
+        String scheme = c.tokenUrl().get().getScheme();
+        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)
+                || c.tokenUrl().get().getHost() == null) {
+            throw new InvalidSettingException("auth.oauth2.token-url", "must be an http:// or https:// URL");
+        }
+        if (c.clientId().isEmpty()) {
+            throw new InvalidSettingException("auth.oauth2.client-id", "required with auth.oauth2.token-url");
+        }
+        if (c.clientSecret().isEmpty()) {
+            throw new InvalidSettingException("auth.oauth2.client-secret", "required with auth.oauth2.token-url");
+        }
+        if (c.queryParam().isPresent() && c.queryParam().get().isBlank()) {
+            throw new InvalidSettingException("auth.oauth2.query-param", "must not be blank");
+        }
+        return new OAuth2(template("auth.oauth2.client-id", c.clientId().get()),
+                template("auth.oauth2.client-secret", c.clientSecret().get()),
+                c.scope().map(v -> template("auth.oauth2.scope", v)).orElse(null));
     }
 
     private static Step step(int index, LonglinkConfig.OnOpenStep c) {

@@ -47,6 +47,8 @@ final class ConnectionHarness {
             "connect-timeout", "10s",
             "offline.probe-interval", "1s"));
 
+    final FakeTokenEndpoint tokenEndpoint = new FakeTokenEndpoint(clock);
+
     private ManagedConnection connection;
 
     /** The connection's settings as the application would read them; {@link IllegalArgumentException} if invalid. */
@@ -59,7 +61,7 @@ final class ConnectionHarness {
             LonglinkConfig.ConnectionConfig c = config();
             ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,
                     variables::get, (id, nanos) -> roundTrips.add(nanos), events);
-            connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox, upstream, env);
+            connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox, upstream, tokenEndpoint, env);
         }
         return connection;
     }

@@ -11,6 +11,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.longlink.outbox.OutboundMessage;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.UpgradeRejectedException;
 
 /**
  * An {@link Upstream} driven by a test: every connect and every probe waits until the test answers it, and every
@@ -21,12 +23,24 @@ final class FakeUpstream implements Upstream {
     /** One connect call, waiting for the test's answer. */
     static final class Attempt {
         final Map<String, String> headers;
+        final Map<String, String> query;
         final SocketEvents events;
         final CompletableFuture<UpstreamSocket> result = new CompletableFuture<>();
 
-        Attempt(Map<String, String> headers, SocketEvents events) {
-            this.headers = headers;
+        Attempt(Handshake handshake, SocketEvents events) {
+            this.headers = handshake.headers();
+            this.query = handshake.queryParameters();
             this.events = events;
+        }
+
+        /** Answers the handshake with an HTTP status, as Vert.x reports it, with {@code Retry-After} when not null. */
+        void reject(int status, String retryAfter) {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+            if (retryAfter != null) {
+                headers.add("Retry-After", retryAfter);
+            }
+            result.completeExceptionally(new UpgradeRejectedException("WebSocket upgrade failure: " + status, status,
+                    headers, null));
         }
 
         FakeSocket accept() {
@@ -113,8 +127,8 @@ final class FakeUpstream implements Upstream {
     final List<CompletableFuture<Void>> probes = new CopyOnWriteArrayList<>();
 
     @Override
-    public CompletionStage<UpstreamSocket> connect(Map<String, String> headers, SocketEvents events) {
-        Attempt attempt = new Attempt(Map.copyOf(headers), events);
+    public CompletionStage<UpstreamSocket> connect(Handshake handshake, SocketEvents events) {
+        Attempt attempt = new Attempt(handshake, events);
         attempts.add(attempt);
         return attempt.result;
     }

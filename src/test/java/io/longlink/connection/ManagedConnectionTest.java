@@ -339,4 +339,208 @@ class ManagedConnectionTest {
         connection().open();
         assertSame(ConnectionState.CONNECTING, connection().status().state());
     }
+
+    // --- the rejection policy and credentials (issue 11) ---
+
+    private void useOAuth2() {
+        settings.put("auth.oauth2.token-url", "https://auth.test/oauth/token");
+        settings.put("auth.oauth2.client-id", "longlink");
+        settings.put("auth.oauth2.client-secret", "{{env:FEED_SECRET}}");
+        settings.put("auth.oauth2.scope", "feed:read");
+        h.variables.put("FEED_SECRET", "s3cr3t-client");
+    }
+
+    @Test
+    void aRejectedTokenIsRefetchedOnceAtOnceThenTheConnectionFails() {
+        useOAuth2();
+        connection().open();
+        assertEquals("Bearer tok-1", upstream.last().headers.get("Authorization"), "fetched before the handshake");
+        upstream.last().reject(401, null);
+        assertEquals(2, upstream.attempts.size(), "one attempt at once with a new token");
+        assertEquals("Bearer tok-2", upstream.last().headers.get("Authorization"));
+        upstream.last().reject(401, null);
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.FAILED, status.state());
+        assertEquals("unauthorized (HTTP 401)", status.lastError());
+        timers.advance(Duration.ofMinutes(10));
+        assertEquals(2, upstream.attempts.size(), "two handshakes, not max-attempts");
+        assertEquals(2, h.tokenEndpoint.requests.size());
+        assertEquals("s3cr3t-client", h.tokenEndpoint.requests.get(1).clientSecret(), "templates expanded per request");
+        assertEquals("feed:read", h.tokenEndpoint.requests.get(1).scope());
+
+        connection().open();
+        upstream.last().accept();
+        assertEquals(ConnectionState.OPEN, state(), "an operator's open starts afresh");
+        assertNoSecretShown("s3cr3t-client", "tok-");
+    }
+
+    @Test
+    void aHeldTokenIsReusedUntilItExpiresWithinTheMargin() {
+        useOAuth2();
+        h.tokenEndpoint.lifetime = Duration.ofSeconds(60);
+        FakeSocket first = openSocket();
+        timers.advance(Duration.ofSeconds(20));
+        first.events.closed(1011, "restart");
+        assertEquals("Bearer tok-1", upstream.last().headers.get("Authorization"), "60 s left: kept");
+        FakeSocket second = upstream.last().accept();
+        timers.advance(Duration.ofSeconds(15));
+        second.events.closed(1011, "restart");
+        assertEquals("Bearer tok-2", upstream.last().headers.get("Authorization"), "25 s left: within 30 s, replaced");
+        upstream.last().accept();
+        assertEquals(2, h.tokenEndpoint.requests.size());
+    }
+
+    @Test
+    void policyViolationOnAnOpenSocketRefreshesAndASecondRejectionFails() {
+        useOAuth2();
+        FakeSocket socket = openSocket();
+        socket.events.closed(1008, "token expired");
+        assertEquals(2, upstream.attempts.size(), "reconnected at once");
+        assertEquals("Bearer tok-2", upstream.last().headers.get("Authorization"), "with a new token");
+        upstream.last().reject(401, null);
+        assertEquals(ConnectionState.FAILED, state());
+        assertEquals("unauthorized (HTTP 401)", connection().status().lastError());
+    }
+
+    @Test
+    void anAcceptedRetryEndsTheUnauthorizedStreak() {
+        useOAuth2();
+        connection().open();
+        upstream.last().reject(401, null);
+        FakeSocket socket = upstream.last().accept();
+        assertEquals(ConnectionState.OPEN, state());
+        socket.events.closed(1008, "token revoked");
+        assertEquals(ConnectionState.CONNECTING, state(), "a 1008 after an accepted socket is a first rejection");
+        assertEquals(3, h.tokenEndpoint.requests.size());
+    }
+
+    @Test
+    void theTokenAsAQueryParameterInsteadOfTheHeader() {
+        useOAuth2();
+        settings.put("auth.oauth2.query-param", "access_token");
+        connection().open();
+        assertEquals(Map.of("access_token", "tok-1"), upstream.last().query);
+        assertNull(upstream.last().headers.get("Authorization"));
+    }
+
+    @Test
+    void aFailingTokenEndpointIsAFailedAttemptWithBackoffAndNoHandshake() {
+        useOAuth2();
+        h.tokenEndpoint.failing = true;
+        connection().open();
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.RECONNECTING, status.state());
+        assertEquals(1, status.attempt());
+        assertTrue(status.lastError().startsWith("oauth2: "), status.lastError());
+        assertEquals(0, upstream.attempts.size());
+        h.tokenEndpoint.failing = false;
+        timers.advance(Duration.ofSeconds(2));
+        upstream.last().accept();
+        assertEquals(ConnectionState.OPEN, state());
+    }
+
+    @Test
+    void withoutOAuth2A401StillRetriesOnceAtOnceWithHeaderFilesReread() {
+        connection().open();
+        upstream.last().reject(401, null);
+        assertEquals(2, upstream.attempts.size());
+        upstream.last().reject(401, null);
+        assertEquals(ConnectionState.FAILED, state());
+        assertEquals(2, upstream.attempts.size());
+    }
+
+    @Test
+    void aFatalStatusFailsAtOnce() {
+        connection().open();
+        upstream.last().reject(403, null);
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.FAILED, status.state());
+        assertEquals("handshake rejected with HTTP status 403", status.lastError());
+        assertEquals(1, status.attempt());
+        timers.advance(Duration.ofMinutes(10));
+        assertEquals(1, upstream.attempts.size());
+        assertTrue(h.events.read(0, 100, null).stream()
+                .anyMatch(e -> e.state() == ConnectionState.FAILED && e.reason().contains("403")));
+    }
+
+    @Test
+    void fatalStatusesAreConfigurable() {
+        settings.put("reconnect.fatal-statuses", "418");
+        connection().open();
+        upstream.last().reject(403, null);
+        assertEquals(ConnectionState.RECONNECTING, state(), "403 is no longer fatal");
+        timers.advance(Duration.ofSeconds(2));
+        upstream.last().reject(418, null);
+        assertEquals(ConnectionState.FAILED, state());
+    }
+
+    @Test
+    void aFatalCloseCodeOnAnOpenSocketFailsAtOnce() {
+        FakeSocket socket = openSocket();
+        socket.events.closed(1003, "cannot accept text");
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.FAILED, status.state());
+        assertEquals("closed by upstream with close code 1003", status.lastError());
+        assertEquals(1003, status.lastCloseCode());
+        timers.advance(Duration.ofMinutes(10));
+        assertEquals(1, upstream.attempts.size(), "no reconnect");
+    }
+
+    @Test
+    void aFatalCloseCodeDuringTheOnOpenStepsFailsAtOnce() {
+        settings.put("on-open[0].text", "login");
+        settings.put("on-open[0].expect", "text:ok");
+        connection().open();
+        upstream.last().accept().events.closed(1007, "bad payload");
+        assertEquals(ConnectionState.FAILED, state());
+        assertEquals("closed by upstream with close code 1007", connection().status().lastError());
+    }
+
+    @Test
+    void retryAfterIsHonouredBeyondTheMaxDelayAndNextAttemptAtShowsIt() {
+        connection().open();
+        Instant rejectedAt = clock.instant();
+        upstream.last().reject(429, "30");
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.RECONNECTING, status.state());
+        assertEquals(rejectedAt.plusSeconds(30), status.nextAttemptAt(), "not the 2 s backoff, not the 8 s cap");
+        timers.advance(Duration.ofMillis(29_999));
+        assertEquals(1, upstream.attempts.size());
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(2, upstream.attempts.size());
+        upstream.last().reject(503, null);
+        assertEquals(clock.instant().plusSeconds(4), connection().status().nextAttemptAt(),
+                "without Retry-After the usual backoff");
+    }
+
+    @Test
+    void retryAfterAsAnHttpDate() {
+        connection().open();
+        upstream.last().reject(503, "Tue, 01 Dec 2026 10:01:00 GMT");
+        assertEquals(Instant.parse("2026-12-01T10:01:00Z"), connection().status().nextAttemptAt());
+    }
+
+    @Test
+    void tryAgainLaterWaitsAtLeastTheInitialDelayInsteadOfTheImmediateRetry() {
+        FakeSocket socket = openSocket();
+        Instant closedAt = clock.instant();
+        socket.events.closed(1013, "overloaded");
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.RECONNECTING, status.state());
+        assertEquals(closedAt.plusSeconds(2), status.nextAttemptAt());
+        timers.advance(Duration.ofMillis(1999));
+        assertEquals(1, upstream.attempts.size());
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(2, upstream.attempts.size());
+        upstream.last().accept();
+        assertEquals(ConnectionState.OPEN, state());
+    }
+
+    /** Neither status nor any event reason shows one of {@code secrets}. */
+    private void assertNoSecretShown(String... secrets) {
+        String shown = connection().status().toString() + h.events.read(0, 1000, null);
+        for (String secret : secrets) {
+            assertFalse(shown.contains(secret), secret + " shown in " + shown);
+        }
+    }
 }

@@ -87,9 +87,10 @@ class SessionTest {
         loginAndSubscribe();
         h.connection().open();
         FakeSocket socket = h.upstream.last().accept();
-        socket.events.closed(1008, "not logged in");
+        socket.events.closed(1011, "login failed");
         assertEquals(ConnectionState.RECONNECTING, h.state());
         assertEquals("closed by upstream", h.connection().status().lastError());
+        assertEquals(1011, h.connection().status().lastCloseCode());
     }
 
     @Test

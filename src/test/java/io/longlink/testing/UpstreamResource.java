@@ -38,6 +38,12 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
     private static final String FLAKY_PORT = "upstream-test.flaky-port";
     private static final String LATE_PORT = "upstream-test.late-port";
     private static final String CONSOLE_PORT = "upstream-test.console-port";
+    private static final String TOKEN_PORT = "upstream-test.token-port";
+    private static final String TLS_PORT = "upstream-test.tls-port";
+    private static final String MTLS_PORT = "upstream-test.mtls-port";
+    /** The client credentials the token server knows; the secret must never be shown by longlink. */
+    public static final String CLIENT_ID = "longlink-test";
+    public static final String CLIENT_SECRET = "cs-9f8e7d-never-shown";
 
     private static Vertx vertx;
     private static UpstreamServer main;
@@ -47,6 +53,9 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
     /** Settings that replace the defaults of {@link #start()}. */
     private Map<String, String> overrides = Map.of();
+    private static TokenServer tokens;
+    private static UpstreamServer tls;
+    private static UpstreamServer mtls;
 
     public static UpstreamServer main() {
         servers();
@@ -69,6 +78,24 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         return console;
     }
 
+    /** The OAuth2 token endpoint of connection {@code oauth}. */
+    public static TokenServer tokens() {
+        servers();
+        return tokens;
+    }
+
+    /** A {@code wss://} upstream with a certificate of the test's own CA ({@link TestCertificates}). */
+    public static UpstreamServer tls() {
+        servers();
+        return tls;
+    }
+
+    /** Like {@link #tls()}, and it requires a client certificate signed by that CA. */
+    public static UpstreamServer mtls() {
+        servers();
+        return mtls;
+    }
+
     private static synchronized void servers() {
         if (vertx == null) {
             ports();
@@ -77,11 +104,21 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
             flaky = new UpstreamServer(vertx, Integer.getInteger(FLAKY_PORT)).start();
             late = new UpstreamServer(vertx, Integer.getInteger(LATE_PORT));
             console = new UpstreamServer(vertx, Integer.getInteger(CONSOLE_PORT)).start();
+            tokens = new TokenServer(vertx, Integer.getInteger(TOKEN_PORT), CLIENT_ID, CLIENT_SECRET).start();
+            io.vertx.core.net.PfxOptions key = new io.vertx.core.net.PfxOptions()
+                    .setPath(TestCertificates.serverP12().toString()).setPassword(TestCertificates.PASSWORD);
+            tls = new UpstreamServer(vertx, "localhost", Integer.getInteger(TLS_PORT),
+                    o -> o.setKeyCertOptions(key)).start();
+            mtls = new UpstreamServer(vertx, "localhost", Integer.getInteger(MTLS_PORT),
+                    o -> o.setKeyCertOptions(key).setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED)
+                            .setTrustOptions(new io.vertx.core.net.PemTrustOptions()
+                                    .addCertPath(TestCertificates.caPem().toString()))).start();
         }
     }
 
     private static synchronized void ports() {
-        for (String key : new String[] { MAIN_PORT, FLAKY_PORT, LATE_PORT, CONSOLE_PORT }) {
+        for (String key : new String[] { MAIN_PORT, FLAKY_PORT, LATE_PORT, CONSOLE_PORT, TOKEN_PORT, TLS_PORT,
+                MTLS_PORT }) {
             if (System.getProperty(key) == null) {
                 System.setProperty(key, Integer.toString(freePort()));
             }
@@ -161,8 +198,66 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
         connection(config, "vault", url(MAIN_PORT, "/vault"));
         config.put("longlink.connections.vault.auto-open", "false");
         config.put("longlink.connections.vault.outbox.capacity", "5");
+        credentials(config);
         config.putAll(overrides);
         return config;
+    }
+
+    /**
+     * Issue 11's connections, all opened by hand: {@code oauth} (OAuth2 tokens from {@link #tokens()}, whose
+     * secret is read from a file), {@code limited} (429 with Retry-After), {@code forbidden} (403), {@code picky}
+     * (close code 1003 at once), {@code busy} (1013 at once, initial delay 1 s), and the {@code wss://} ones:
+     * {@code tls-default} (no TLS configuration), {@code tls-trusted} (trusts the test CA), {@code mtls-nocert}
+     * (trusts it but has no client certificate), {@code mtls} (trust and client certificate).
+     */
+    private static void credentials(Map<String, String> config) {
+        String oauth = "longlink.connections.oauth.";
+        connection(config, "oauth", url(MAIN_PORT, "/oauth"));
+        config.put(oauth + "auto-open", "false");
+        config.put(oauth + "auth.oauth2.token-url", "http://localhost:" + System.getProperty(TOKEN_PORT) + "/oauth/token");
+        config.put(oauth + "auth.oauth2.client-id", CLIENT_ID);
+        config.put(oauth + "auth.oauth2.client-secret", "{{file:" + secretFile() + "}}");
+        config.put(oauth + "auth.oauth2.scope", "feed:read feed:write");
+        config.put(oauth + "auth.oauth2.expiry-margin", "1s");
+        for (String id : new String[] { "limited", "forbidden", "picky", "busy" }) {
+            connection(config, id, url(MAIN_PORT, "/" + id));
+            config.put("longlink.connections." + id + ".auto-open", "false");
+        }
+        config.put("longlink.connections.busy.reconnect.initial-delay", "1s");
+        config.put("longlink.connections.busy.reconnect.max-delay", "1s");
+
+        String ca = TestCertificates.caPem().toString();
+        config.put("quarkus.tls.test-ca.trust-store.pem.certs", ca);
+        config.put("quarkus.tls.test-client.trust-store.pem.certs", ca);
+        config.put("quarkus.tls.test-client.key-store.p12.path", TestCertificates.clientP12().toString());
+        config.put("quarkus.tls.test-client.key-store.p12.password", TestCertificates.PASSWORD);
+        String tlsUrl = "wss://localhost:" + System.getProperty(TLS_PORT) + "/secure";
+        String mtlsUrl = "wss://localhost:" + System.getProperty(MTLS_PORT) + "/secure";
+        connection(config, "tls-default", tlsUrl);
+        connection(config, "tls-trusted", tlsUrl);
+        config.put("longlink.connections.tls-trusted.tls-configuration-name", "test-ca");
+        connection(config, "mtls-nocert", mtlsUrl);
+        config.put("longlink.connections.mtls-nocert.tls-configuration-name", "test-ca");
+        connection(config, "mtls", mtlsUrl);
+        config.put("longlink.connections.mtls.tls-configuration-name", "test-client");
+        for (String id : new String[] { "tls-default", "tls-trusted", "mtls-nocert", "mtls" }) {
+            config.put("longlink.connections." + id + ".auto-open", "false");
+        }
+    }
+
+    /** The file holding connection {@code oauth}'s client secret. */
+    public static synchronized Path secretFile() {
+        String key = "upstream-test.secret-file";
+        if (System.getProperty(key) == null) {
+            Path file = freshStore().resolveSibling("client-secret");
+            try {
+                Files.writeString(file, CLIENT_SECRET + "\n");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            System.setProperty(key, file.toString());
+        }
+        return Path.of(System.getProperty(key));
     }
 
     /** The token file the {@code feed} connection reads at every attempt; tests rewrite it. */

@@ -34,8 +34,16 @@ public final class UpstreamServer implements AutoCloseable {
         public final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
         public final List<Map<String, String>> handshakes = new CopyOnWriteArrayList<>();
         final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        /** When each handshake arrived ({@link System#nanoTime()}), in order. */
+        public final List<Long> handshakeNanos = new CopyOnWriteArrayList<>();
         volatile boolean frozen;
         volatile int rejectStatus;
+        /** {@code Retry-After} sent with {@link #rejectStatus}, or null. */
+        volatile String retryAfter;
+        /** When set, a handshake whose {@code Authorization} this refuses is answered 401. */
+        volatile java.util.function.Predicate<String> authorization;
+        /** When not 0, every socket is closed with this code right after the upgrade. */
+        volatile int closeOnOpen;
         /** When set, the path speaks this login-and-subscribe protocol. */
         volatile FeedProtocol feed;
 
@@ -59,6 +67,8 @@ public final class UpstreamServer implements AutoCloseable {
     private volatile int port;
     private final Map<String, PathState> paths = new ConcurrentHashMap<>();
     private volatile HttpServer server;
+    /** TLS (and client authentication) for a {@code wss://} upstream, or null for {@code ws://}. */
+    private final java.util.function.Consumer<HttpServerOptions> tls;
 
     /** A server on loopback ({@code localhost}). */
     public UpstreamServer(Vertx vertx, int port) {
@@ -70,9 +80,15 @@ public final class UpstreamServer implements AutoCloseable {
      * a free port at the first {@link #start()} and keeps it for restarts.
      */
     public UpstreamServer(Vertx vertx, String host, int port) {
+        this(vertx, host, port, null);
+    }
+
+    /** A {@code wss://} server when {@code tls} is not null: it sets the key store, trust and client auth. */
+    public UpstreamServer(Vertx vertx, String host, int port, java.util.function.Consumer<HttpServerOptions> tls) {
         this.vertx = vertx;
         this.host = host;
         this.port = port;
+        this.tls = tls;
     }
 
     public int port() {
@@ -80,7 +96,7 @@ public final class UpstreamServer implements AutoCloseable {
     }
 
     public String url(String path) {
-        return "ws://" + host + ":" + port + path;
+        return (tls == null ? "ws://" : "wss://") + host + ":" + port + path;
     }
 
     /** The paths requested so far. */
@@ -97,14 +113,28 @@ public final class UpstreamServer implements AutoCloseable {
         if (server != null) {
             return this;
         }
-        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
-                .setWebSocketSubProtocols(List.of("chat.v2", "chat.v1")));
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+                .setWebSocketSubProtocols(List.of("chat.v2", "chat.v1"));
+        if (tls != null) {
+            tls.accept(options.setSsl(true));
+        }
+        HttpServer s = vertx.createHttpServer(options);
         s.requestHandler(request -> {
             PathState state = path(request.path());
             Map<String, String> headers = new ConcurrentHashMap<>();
             request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
             state.handshakes.add(headers);
+            state.handshakeNanos.add(System.nanoTime());
+            java.util.function.Predicate<String> authorization = state.authorization;
+            if (authorization != null && !authorization.test(request.getHeader("Authorization"))) {
+                request.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer").end();
+                return;
+            }
             if (state.rejectStatus != 0) {
+                String retryAfter = state.retryAfter;
+                if (retryAfter != null) {
+                    request.response().putHeader("Retry-After", retryAfter);
+                }
                 request.response().setStatusCode(state.rejectStatus).end();
                 return;
             }
@@ -126,6 +156,9 @@ public final class UpstreamServer implements AutoCloseable {
                 });
                 if (state.frozen) {
                     ws.pause();
+                }
+                if (state.closeOnOpen != 0) {
+                    ws.close((short) state.closeOnOpen, "closing at once");
                 }
             });
         });
@@ -178,7 +211,23 @@ public final class UpstreamServer implements AutoCloseable {
 
     /** Answers the path's handshakes with this HTTP status instead of upgrading (0 to upgrade again). */
     public void rejectHandshakes(String path, int status) {
+        rejectHandshakes(path, status, null);
+    }
+
+    /** Answers the path's handshakes with this HTTP status and {@code Retry-After} (null for none). */
+    public void rejectHandshakes(String path, int status, String retryAfter) {
+        path(path).retryAfter = retryAfter;
         path(path).rejectStatus = status;
+    }
+
+    /** Answers 401 to handshakes whose {@code Authorization} header (null when absent) {@code check} refuses. */
+    public void requireAuthorization(String path, java.util.function.Predicate<String> check) {
+        path(path).authorization = check;
+    }
+
+    /** Closes every new socket of the path with {@code code} right after the upgrade (0: no longer). */
+    public void closeOnOpen(String path, int code) {
+        path(path).closeOnOpen = code;
     }
 
     public void pushText(String path, String text) {
