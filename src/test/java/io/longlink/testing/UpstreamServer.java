@@ -58,7 +58,8 @@ public final class UpstreamServer implements AutoCloseable {
         }
     }
 
-    record Socket(ServerWebSocket ws, HttpConnection connection) {
+    /** A socket and the Vert.x context it lives on (pause and resume must run there). */
+    record Socket(ServerWebSocket ws, HttpConnection connection, io.vertx.core.Context context) {
     }
 
     private final Vertx vertx;
@@ -140,7 +141,7 @@ public final class UpstreamServer implements AutoCloseable {
             }
             HttpConnection connection = request.connection();
             request.toWebSocket().onSuccess(ws -> {
-                Socket socket = new Socket(ws, connection);
+                Socket socket = new Socket(ws, connection, vertx.getOrCreateContext());
                 state.sockets.add(socket);
                 ws.textMessageHandler(text -> {
                     state.frames.add(new Frame(false, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -191,13 +192,13 @@ public final class UpstreamServer implements AutoCloseable {
     public void freeze(String path) {
         PathState state = path(path);
         state.frozen = true;
-        state.sockets.forEach(socket -> vertx.runOnContext(v -> socket.ws().pause()));
+        state.sockets.forEach(socket -> socket.context().runOnContext(v -> socket.ws().pause()));
     }
 
     public void thaw(String path) {
         PathState state = path(path);
         state.frozen = false;
-        state.sockets.forEach(socket -> vertx.runOnContext(v -> socket.ws().resume()));
+        state.sockets.forEach(socket -> socket.context().runOnContext(v -> socket.ws().resume()));
     }
 
     /** Makes the path speak the login-and-subscribe protocol from now on; returns it for the test to steer. */
