@@ -13,7 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.inbox.InboundLog;
+import io.longlink.inbox.InboundStore;
 import io.longlink.outbox.OutboxStore;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -32,8 +32,8 @@ public class ConnectionRegistry {
 
     private final Map<String, ManagedConnection> connections;
 
-    public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
-            ConnectionObserver observer) {
+    public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, InboundStore inbound, Vertx vertx,
+            Clock clock, ConnectionObserver observer) {
         Map<String, ManagedConnection> byId = new TreeMap<>();
         config.connections().forEach((id, c) -> {
             if (!ID.matcher(id).matches()) {
@@ -43,7 +43,7 @@ public class ConnectionRegistry {
             if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme) || c.url().getHost() == null) {
                 throw new IllegalArgumentException("longlink.connections." + id + ".url must be a ws:// or wss:// URL");
             }
-            byId.put(id, new ManagedConnection(id, c, outbox, new InboundLog(c.inbound().retain(), clock), vertx,
+            byId.put(id, new ManagedConnection(id, c, outbox, inbound.log(id), vertx,
                     clock, observer));
         });
         this.connections = Collections.unmodifiableMap(byId);

@@ -587,7 +587,19 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     }
 
     private void flush(WebSocketClientConnection target, long token) {
-        List<OutboundMessage> batch = outbox.head(id, config.outbox().batchSize());
+        outbox.head(id, config.outbox().batchSize()).whenComplete((batch, failure) -> {
+            if (failure != null) {
+                Log.warnf("[%s] reading the outbox failed: %s", id, failure.getMessage());
+                synchronized (this) {
+                    flushing = false;
+                }
+                return;
+            }
+            vertx.runOnContext(v -> write(target, token, batch));
+        });
+    }
+
+    private void write(WebSocketClientConnection target, long token, List<OutboundMessage> batch) {
         if (batch.isEmpty()) {
             synchronized (this) {
                 flushing = false;

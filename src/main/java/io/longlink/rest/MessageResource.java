@@ -108,17 +108,19 @@ public class MessageResource {
             payload = toUtf8(payload, type, contentType);
         }
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
-        EnqueueRequest request = new EnqueueRequest(id, binary, payload, key,
-                connection.config().outbox().capacity(), timeToLive(expiresIn));
-        return Uni.createFrom().completionStage(() -> outbox.enqueue(request)).map(message -> {
+        if (key != null && key.length() > EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH) {
+            throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
+                    "Idempotency-Key has " + key.length() + " characters; at most "
+                            + EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH + " are accepted");
+        }
+        EnqueueRequest request = new EnqueueRequest(id, binary, payload, key, timeToLive(expiresIn));
+        return Uni.createFrom().completionStage(() -> outbox.enqueue(request)).map(enqueued -> {
             connection.messageQueued();
-            MessageState state = key == null ? MessageState.QUEUED
-                    : outbox.find(id, message.id()).map(MessageStatus::state).orElse(MessageState.QUEUED);
-            String messageId = Long.toString(message.id());
+            String messageId = Long.toString(enqueued.id());
             metrics.enqueued(id, System.nanoTime() - startedNanos);
             // a relative Location (RFC 9110) as a plain header: location(URI) would resolve it against the
             // request's forwarded host on every request
-            return Response.accepted(new Accepted(messageId, state))
+            return Response.accepted(new Accepted(messageId, enqueued.state()))
                     .header(HttpHeaders.LOCATION, "/connections/" + id + "/messages/" + messageId)
                     .build();
         });

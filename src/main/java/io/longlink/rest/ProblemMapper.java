@@ -1,5 +1,6 @@
 package io.longlink.rest;
 
+import java.time.Duration;
 import java.util.Map;
 
 import jakarta.ws.rs.WebApplicationException;
@@ -14,7 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longlink.connection.UnknownConnectionException;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.outbox.OutboxFullException;
-import io.longlink.outbox.OutboxUnavailableException;
+import io.longlink.store.StoreUnavailableException;
 import io.quarkus.logging.Log;
 
 /**
@@ -24,8 +25,6 @@ import io.quarkus.logging.Log;
 public class ProblemMapper {
 
     public static final String PROBLEM_JSON = "application/problem+json";
-    /** Seconds a producer is asked to wait when an outbox is full. */
-    static final String RETRY_AFTER_SECONDS = "1";
 
     private final ObjectMapper json;
     private final LonglinkConfig config;
@@ -48,14 +47,18 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response outboxFull(OutboxFullException e, UriInfo uri) {
         return build(503, "outbox-full", "Outbox full", e.getMessage() + "; retry later", uri,
-                Map.of("Retry-After", RETRY_AFTER_SECONDS));
+                Map.of("Retry-After", seconds(e.retryAfter())));
     }
 
     @ServerExceptionMapper
-    public Response storeUnavailable(OutboxUnavailableException e, UriInfo uri) {
-        long seconds = Math.max(1, config.store().retryAfter().toSeconds());
+    public Response storeUnavailable(StoreUnavailableException e, UriInfo uri) {
         return build(503, "store-unavailable", "Store unavailable", e.getMessage() + "; retry later", uri,
-                Map.of("Retry-After", Long.toString(seconds)));
+                Map.of("Retry-After", seconds(config.store().retryAfter())));
+    }
+
+    /** A {@code Retry-After} value: whole seconds, at least 1. */
+    private static String seconds(Duration wait) {
+        return Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000));
     }
 
     @ServerExceptionMapper
