@@ -89,16 +89,18 @@ public class ProblemMapper {
 
     private Response build(int status, String slug, String title, String detail, UriInfo uri,
             Map<String, String> headers) {
-        Problem problem = new Problem(Problem.TYPE_BASE + slug, title, status, detail,
-                uri == null ? null : uri.getPath());
-        String body;
-        try {
-            body = json.writeValueAsString(problem);
-        } catch (JsonProcessingException e) {
-            body = "{\"type\":\"" + Problem.TYPE_BASE + "internal-error\",\"title\":\"Internal error\",\"status\":500}";
-        }
+        String body = body(json, status, slug, title, detail, uri == null ? null : uri.getPath());
         Response.ResponseBuilder response = Response.status(status).type(PROBLEM_JSON).entity(body);
         headers.forEach(response::header);
         return response.build();
+    }
+
+    /** The problem document as JSON; also used for the errors answered before any resource runs. */
+    static String body(ObjectMapper json, int status, String slug, String title, String detail, String instance) {
+        try {
+            return json.writeValueAsString(new Problem(Problem.TYPE_BASE + slug, title, status, detail, instance));
+        } catch (JsonProcessingException e) {
+            return "{\"type\":\"" + Problem.TYPE_BASE + "internal-error\",\"title\":\"Internal error\",\"status\":500}";
+        }
     }
 }
