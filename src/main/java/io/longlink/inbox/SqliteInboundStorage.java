@@ -154,7 +154,7 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
     }
 
     /** One frame to store; kept and written again when its transaction fails. */
-    private final class Append implements StoreJob {
+    private final class Append implements StoreJob.Kept {
         final InboundLog log;
         final InboundMessage message;
         final Context context;
@@ -167,17 +167,8 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
 
         @Override
         public void write(Transaction tx) throws SQLException {
+            // published per log by the batch after the commit
             tx.part(SqliteInboundStorage.class, () -> new Batch(tx)).add(this);
-        }
-
-        @Override
-        public void committed() {
-            // published per log by the batch
-        }
-
-        @Override
-        public boolean rolledBack(RuntimeException cause) {
-            return true;
         }
     }
 

@@ -119,7 +119,7 @@ final class OutboxWrites {
     }
 
     /** A batch of the head was written to a socket; kept and retried when its transaction fails. */
-    private final class Sent implements StoreJob {
+    private final class Sent implements StoreJob.Kept {
         final String connectionId;
         final long upTo;
         final Instant at;
@@ -136,19 +136,10 @@ final class OutboxWrites {
         public void write(Transaction tx) throws SQLException {
             batch(tx).sent(this);
         }
-
-        @Override
-        public void committed() {
-        }
-
-        @Override
-        public boolean rolledBack(RuntimeException cause) {
-            return true;
-        }
     }
 
     /** Messages met expired at the head; kept and retried when its transaction fails. */
-    private record Expired(String connectionId, List<Long> ids) implements StoreJob {
+    private record Expired(String connectionId, List<Long> ids) implements StoreJob.Kept {
         @Override
         public void write(Transaction tx) throws SQLException {
             PreparedStatement update = tx.statement(MARK_EXPIRED);
@@ -157,15 +148,6 @@ final class OutboxWrites {
                 update.setLong(2, id);
                 update.executeUpdate();
             }
-        }
-
-        @Override
-        public void committed() {
-        }
-
-        @Override
-        public boolean rolledBack(RuntimeException cause) {
-            return true;
         }
     }
 

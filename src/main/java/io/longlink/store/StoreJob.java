@@ -20,4 +20,16 @@ public interface StoreJob {
      * @return true to keep the job and write it again, before newer jobs, in the next transaction
      */
     boolean rolledBack(RuntimeException cause);
+
+    /** A job that needs no answer and must not be lost: kept and written again when its transaction fails. */
+    interface Kept extends StoreJob {
+        @Override
+        default void committed() {
+        }
+
+        @Override
+        default boolean rolledBack(RuntimeException cause) {
+            return true;
+        }
+    }
 }

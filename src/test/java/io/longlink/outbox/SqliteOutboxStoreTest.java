@@ -10,10 +10,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,10 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.longlink.config.LonglinkConfig;
 import io.longlink.store.SqliteDatabase;
 import io.longlink.store.StoreUnavailableException;
-import io.quarkus.runtime.configuration.MemorySize;
+import io.longlink.testing.MovableClock;
+import io.longlink.testing.TestStoreSettings;
 
 /** The SQLite store on a real file in {@code target/}: reopened to play a restart, filled, broken. */
 class SqliteOutboxStoreTest {
@@ -38,7 +36,7 @@ class SqliteOutboxStoreTest {
     private static final int CAPACITY = 1000;
 
     private Path dir;
-    private final MutableClock clock = new MutableClock();
+    private final MovableClock clock = new MovableClock();
     private final List<SqliteDatabase> opened = new ArrayList<>();
     private final Map<SqliteOutboxStore, SqliteDatabase> databases = new HashMap<>();
 
@@ -73,13 +71,13 @@ class SqliteOutboxStoreTest {
 
     @Test
     void idsKeepGrowingAfterEverySentRowWasPruned() {
-        SqliteOutboxStore store = open(settings().withRetainSent(0));
+        SqliteOutboxStore store = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
         enqueue(store, "a", null);
         enqueue(store, "b", null);
         store.markSent(ID, head(store, 10), clock.instant());
         close(store);
 
-        SqliteOutboxStore again = open(settings().withRetainSent(0));
+        SqliteOutboxStore again = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
         assertTrue(again.find(ID, 1).isEmpty());
         assertEquals(3, enqueue(again, "c", null).id());
     }
@@ -115,7 +113,7 @@ class SqliteOutboxStoreTest {
 
     @Test
     void capacityIsCountedOnStoredMessagesAndRejectsWithoutStoring() {
-        SqliteOutboxStore store = open(settings().withCapacity(3));
+        SqliteOutboxStore store = open(settings().withLimits(100, 3, Long.MAX_VALUE));
         for (int i = 0; i < 3; i++) {
             join(store.enqueue(new EnqueueRequest(ID, false, bytes("m" + i), null)));
         }
@@ -123,7 +121,7 @@ class SqliteOutboxStoreTest {
         assertInstanceOf(OutboxFullException.class, full);
         close(store);
 
-        SqliteOutboxStore again = open(settings().withCapacity(3));
+        SqliteOutboxStore again = open(settings().withLimits(100, 3, Long.MAX_VALUE));
         assertEquals(3, again.queued(ID));
         assertInstanceOf(OutboxFullException.class,
                 failure(again.enqueue(new EnqueueRequest(ID, false, bytes("over"), null))));
@@ -148,14 +146,14 @@ class SqliteOutboxStoreTest {
     @Test
     void aStoreThatCannotBeCreatedRefusesMessages() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
-        SqliteOutboxStore store = open(settings().withPath(notADirectory.resolve("longlink.db").toString()));
+        SqliteOutboxStore store = open(settings().withStore(settings().store().withPath(notADirectory.resolve("longlink.db").toString())));
         assertFalse(store.writable());
         assertInstanceOf(StoreUnavailableException.class, failure(store.enqueue(request("m", null, null))));
     }
 
     @Test
     void aFullDiskRefusesNewMessagesKeepsStoredOnesAndRecovers() {
-        Settings small = settings().withMaxSize(new MemorySize(java.math.BigInteger.valueOf(256 * 1024))).withRetainSent(0);
+        Settings small = settings().withStore(settings().store().withMaxSize(256 * 1024)).withLimits(0, CAPACITY, Long.MAX_VALUE);
         SqliteOutboxStore store = open(small);
         byte[] big = new byte[8 * 1024];
         List<Long> stored = new ArrayList<>();
@@ -183,20 +181,20 @@ class SqliteOutboxStoreTest {
 
     @Test
     void headReadsPayloadsFromDiskAWindowAtATime() {
-        SqliteOutboxStore store = open(settings().withReadWindow(2500));
+        SqliteOutboxStore store = open(withWindow(settings(), 2500));
         for (int i = 0; i < 5; i++) {
             join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         }
         assertEquals(List.of(1L, 2L), head(store, 64).stream().map(OutboundMessage::id).toList());
         assertEquals(1000, head(store, 64).get(0).payload().length);
-        SqliteOutboxStore single = open(settings().withPath(dir.resolve("single.db").toString()).withReadWindow(10));
+        SqliteOutboxStore single = open(settings().withStore(settings().store().withPath(dir.resolve("single.db").toString()).withReadWindow(10)));
         join(single.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         assertEquals(1, head(single, 64).size(), "a message larger than the window still goes out alone");
     }
 
     @Test
     void maxBytesRefusesWithoutStoringAndCountsOnlyWaitingMessages() {
-        SqliteOutboxStore store = open(settings().withMaxBytes(2500));
+        SqliteOutboxStore store = open(settings().withLimits(100, CAPACITY, 2500));
         join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         Throwable full = failure(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
@@ -273,19 +271,10 @@ class SqliteOutboxStoreTest {
     }
 
     /** A job that runs {@code action} as its write and is kept when its transaction fails. */
-    private record TestJob(Runnable action) implements io.longlink.store.StoreJob {
+    private record TestJob(Runnable action) implements io.longlink.store.StoreJob.Kept {
         @Override
         public void write(io.longlink.store.Transaction tx) {
             action.run();
-        }
-
-        @Override
-        public void committed() {
-        }
-
-        @Override
-        public boolean rolledBack(RuntimeException cause) {
-            return true;
         }
     }
 
@@ -300,9 +289,9 @@ class SqliteOutboxStoreTest {
     // --- helpers ---
 
     private SqliteOutboxStore open(Settings settings) {
-        SqliteDatabase database = new SqliteDatabase(settings, clock);
-        SqliteOutboxStore store = new SqliteOutboxStore(database, settings,
-                id -> new OutboxSettings(settings.capacity, settings.maxBytes, settings.retainSent, Duration.ofSeconds(1)),
+        SqliteDatabase database = new SqliteDatabase(settings.store(), clock);
+        SqliteOutboxStore store = new SqliteOutboxStore(database, settings.store(),
+                id -> new OutboxSettings(settings.capacity(), settings.maxBytes(), settings.retainSent(), Duration.ofSeconds(1)),
                 clock);
         database.start();
         opened.add(database);
@@ -318,9 +307,13 @@ class SqliteOutboxStoreTest {
         return join(store.head(ID, max));
     }
 
+    private static Settings withWindow(Settings settings, long bytes) {
+        return settings.withStore(settings.store().withReadWindow(bytes));
+    }
+
     private Settings settings() {
-        return new Settings(dir.resolve("longlink.db").toString(), new MemorySize(java.math.BigInteger.ZERO), 100,
-                CAPACITY, Long.MAX_VALUE, Long.MAX_VALUE);
+        return new Settings(TestStoreSettings.at(dir.resolve("longlink.db").toString()).withReadWindow(Long.MAX_VALUE),
+                100, CAPACITY, Long.MAX_VALUE);
     }
 
     private Enqueued enqueue(OutboxStore store, String text, String key) {
@@ -352,96 +345,15 @@ class SqliteOutboxStoreTest {
         return messages.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).toList();
     }
 
-    /** Store settings for tests: a short maintenance interval so recovery is quick; outbox limits beside them. */
-    record Settings(String path, MemorySize maxSize, int retainSent, int capacity, long maxBytes, long window)
-            implements LonglinkConfig.Store {
+    /** The store's settings and the connection's outbox limits. */
+    record Settings(TestStoreSettings store, int retainSent, int capacity, long maxBytes) {
 
-        Settings withPath(String newPath) {
-            return new Settings(newPath, maxSize, retainSent, capacity, maxBytes, window);
+        Settings withStore(TestStoreSettings newStore) {
+            return new Settings(newStore, retainSent, capacity, maxBytes);
         }
 
-        Settings withMaxSize(MemorySize size) {
-            return new Settings(path, size, retainSent, capacity, maxBytes, window);
-        }
-
-        Settings withRetainSent(int retain) {
-            return new Settings(path, maxSize, retain, capacity, maxBytes, window);
-        }
-
-        Settings withCapacity(int messages) {
-            return new Settings(path, maxSize, retainSent, messages, maxBytes, window);
-        }
-
-        Settings withMaxBytes(long bytes) {
-            return new Settings(path, maxSize, retainSent, capacity, bytes, window);
-        }
-
-        Settings withReadWindow(long bytes) {
-            return new Settings(path, maxSize, retainSent, capacity, maxBytes, bytes);
-        }
-
-        @Override
-        public MemorySize readWindow() {
-            return new MemorySize(java.math.BigInteger.valueOf(window));
-        }
-
-        @Override
-        public LonglinkConfig.StoreKind kind() {
-            return LonglinkConfig.StoreKind.SQLITE;
-        }
-
-        @Override
-        public LonglinkConfig.StoreSync sync() {
-            return LonglinkConfig.StoreSync.NORMAL;
-        }
-
-        @Override
-        public int maxBatch() {
-            return 1000;
-        }
-
-        @Override
-        public Duration idempotencyRetention() {
-            return Duration.ofHours(24);
-        }
-
-        @Override
-        public int idempotencyKeys() {
-            return 100_000;
-        }
-
-        @Override
-        public Duration maintenanceInterval() {
-            return Duration.ofMillis(100);
-        }
-
-        @Override
-        public Duration retryAfter() {
-            return Duration.ofSeconds(1);
-        }
-    }
-
-    /** A clock the test moves by hand. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2030-01-01T00:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
+        Settings withLimits(int newRetainSent, int newCapacity, long newMaxBytes) {
+            return new Settings(store, newRetainSent, newCapacity, newMaxBytes);
         }
     }
 }
