@@ -200,13 +200,7 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
         @Override
         public void beforeCommit() throws SQLException {
             tx.statement(INSERT).executeBatch();
-            PreparedStatement save = tx.statement(SAVE_SEQUENCE);
-            for (Map.Entry<String, Long> last : newLastSeqs.entrySet()) {
-                save.setString(1, last.getKey());
-                save.setLong(2, last.getValue());
-                save.addBatch();
-            }
-            save.executeBatch();
+            tx.executeBatch(SAVE_SEQUENCE, newLastSeqs);
         }
 
         @Override

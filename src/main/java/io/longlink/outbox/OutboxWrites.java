@@ -264,15 +264,7 @@ final class OutboxWrites {
             if (batchedMarks) {
                 tx.statement(INSERT_MARK).executeBatch();
             }
-            if (!lastIds.isEmpty()) {
-                PreparedStatement save = tx.statement(SAVE_SEQUENCE);
-                for (Map.Entry<String, Long> last : lastIds.entrySet()) {
-                    save.setString(1, last.getKey());
-                    save.setLong(2, last.getValue());
-                    save.addBatch();
-                }
-                save.executeBatch();
-            }
+            tx.executeBatch(SAVE_SEQUENCE, lastIds);
         }
 
         @Override

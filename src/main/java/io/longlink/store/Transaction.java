@@ -36,6 +36,20 @@ public final class Transaction {
         return statements.get(sql);
     }
 
+    /** Runs {@code sql} once per entry, bound to (connection id, number), as one batch; nothing when empty. */
+    public void executeBatch(String sql, Map<String, Long> byConnection) throws SQLException {
+        if (byConnection.isEmpty()) {
+            return;
+        }
+        PreparedStatement statement = statement(sql);
+        for (Map.Entry<String, Long> row : byConnection.entrySet()) {
+            statement.setString(1, row.getKey());
+            statement.setLong(2, row.getValue());
+            statement.addBatch();
+        }
+        statement.executeBatch();
+    }
+
     /** This transaction's part under {@code key}, created by {@code create} on first use. */
     @SuppressWarnings("unchecked")
     public <P extends Part> P part(Object key, Supplier<P> create) {
