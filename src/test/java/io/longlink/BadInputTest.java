@@ -8,6 +8,10 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import io.longlink.testing.UpstreamResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
 
 /**
@@ -70,6 +76,42 @@ class BadInputTest {
         given().contentType("text/plain").body("sixteen bytes!!!").post("/connections/tiny/messages")
                 .then().statusCode(202);
         assertEquals(queuedBefore + 1, status("tiny").getInt("queued"));
+        given().post("/connections/tiny/open").then().statusCode(200);
+        org.awaitility.Awaitility.await().atMost(io.longlink.testing.Api.PATIENCE)
+                .until(() -> status("tiny").getInt("queued") == 0);
+        close("tiny");
+    }
+
+    @Test
+    void aBodyOverTheHttpLimitIs413ProblemJsonBeforeItIsRead() throws Exception {
+        long overLimit = 10L * 1024 * 1024 + 1;
+        String response;
+        try (Socket socket = new Socket("localhost", RestAssured.port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /connections/tiny/messages HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: " + overLimit
+                    + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(response.startsWith("HTTP/1.1 413"), response);
+        assertTrue(response.toLowerCase().contains("content-type: application/problem+json"), response);
+        JsonPath problem = new JsonPath(response.substring(response.indexOf("\r\n\r\n") + 4));
+        assertTrue(problem.getString("type").endsWith("/request-too-large"), response);
+        assertEquals(413, problem.getInt("status"));
+        assertTrue(problem.getString("detail").contains("max-body-size"), response);
+        nothingChanged();
+    }
+
+    @Test
+    void anIdempotencyKeyOver255CharactersIs400() {
+        problem(given().contentType("text/plain").header("Idempotency-Key", "k".repeat(256)).body("x")
+                .post("/connections/tiny/messages").then(), 400, "invalid-idempotency-key");
+        problem(given().contentType("text/plain").header("Idempotency-Key", "k".repeat(20_000)).body("x")
+                .post("/connections/tiny/messages").then(), 400, "invalid-idempotency-key");
+        nothingChanged();
+        String longest = (java.util.UUID.randomUUID() + "k".repeat(255)).substring(0, 255);
+        given().contentType("text/plain").header("Idempotency-Key", longest).body("x")
+                .post("/connections/tiny/messages").then().statusCode(202);
         given().post("/connections/tiny/open").then().statusCode(200);
         org.awaitility.Awaitility.await().atMost(io.longlink.testing.Api.PATIENCE)
                 .until(() -> status("tiny").getInt("queued") == 0);

@@ -131,6 +131,10 @@ public interface LonglinkConfig {
         /** Seconds a producer is asked to wait ({@code Retry-After}) when the store cannot take a message. */
         @WithDefault("5s")
         Duration retryAfter();
+
+        /** Most payload bytes one read of an outbox's head brings into memory (always at least one message). */
+        @WithDefault("4M")
+        MemorySize readWindow();
     }
 
     interface Metrics {
@@ -325,9 +329,17 @@ public interface LonglinkConfig {
     }
 
     interface Outbox {
-        /** Messages waiting per connection; beyond it an enqueue answers 503. */
+        /** Messages waiting per connection; beyond it an enqueue answers 503 {@code outbox-full}. */
         @WithDefault("10000")
         int capacity();
+
+        /** Payload bytes waiting per connection; beyond it an enqueue answers 503 {@code outbox-full}. */
+        @WithDefault("1G")
+        MemorySize maxBytes();
+
+        /** {@code Retry-After} of the 503 {@code outbox-full}. */
+        @WithDefault("1s")
+        Duration retryAfter();
 
         /** Largest accepted message body; larger ones answer 413. */
         @WithDefault("1M")
@@ -346,6 +358,14 @@ public interface LonglinkConfig {
         /** Inbound messages kept for reading by cursor (the oldest are dropped first). */
         @WithDefault("10000")
         int retain();
+
+        /** How long an inbound message stays readable. */
+        @WithDefault("7d")
+        Duration retainFor();
+
+        /** Newest inbound messages also kept in memory; older retained ones are read from the store. */
+        @WithDefault("1000")
+        int cache();
 
         /** Largest message accepted from the upstream; a larger one closes the socket. */
         @WithDefault("16M")

@@ -22,7 +22,8 @@ import io.longlink.config.LonglinkConfig;
 import io.longlink.connection.ConnectionChangeRefusedException.Reason;
 import io.longlink.credentials.OidcTokenEndpoint;
 import io.longlink.credentials.TokenEndpoint;
-import io.longlink.inbox.InboundLog;
+import io.longlink.config.ConnectionConfigs;
+import io.longlink.inbox.InboundStore;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
 import io.quarkus.logging.Log;
@@ -61,14 +62,19 @@ public class ConnectionRegistry {
     private final Clock clock;
     private final OidcClients oidcClients;
     private final TlsConfigurationRegistry tls;
+    /** Every connection's settings by id, which the stores look up (runtime connections included). */
+    private final ConnectionConfigs configs;
+    private final InboundStore inbound;
 
     /** A runtime connection was created ({@code created}) or replaced; {@code etag} tags its spec. */
     public record Change(boolean created, String etag, ConnectionStatus status) {
     }
 
-    public ConnectionRegistry(LonglinkConfig config, OutboxStore outbox, Vertx vertx, Clock clock,
-            ConnectionObserver observer, EventLog events, ConnectionSpecStore specs, OidcClients oidcClients,
-            TlsConfigurationRegistry tls) {
+    public ConnectionRegistry(LonglinkConfig config, ConnectionConfigs configs, OutboxStore outbox,
+            InboundStore inbound, Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
+            ConnectionSpecStore specs, OidcClients oidcClients, TlsConfigurationRegistry tls) {
+        this.configs = configs;
+        this.inbound = inbound;
         this.env = ConnectionEnvironment.of(vertx, clock, observer, events);
         this.oidcClients = oidcClients;
         this.tls = tls;
@@ -131,8 +137,9 @@ public class ConnectionRegistry {
 
     private ManagedConnection build(String id, LonglinkConfig.ConnectionConfig c, SessionPlan plan,
             UpstreamPolicy policy) {
-        return new ManagedConnection(id, c, plan, outbox, new InboundLog(c.inbound().retain(), clock),
-                new WebSocketUpstream(vertx, c, policy), tokens(id, c, plan), env);
+        configs.put(id, c);
+        return new ManagedConnection(id, c, plan, outbox, inbound.log(id), new WebSocketUpstream(vertx, c, policy),
+                tokens(id, c, plan), env);
     }
 
     /** Where a connection with OAuth2 client credentials gets its tokens; null without. */
@@ -247,6 +254,7 @@ public class ConnectionRegistry {
         specs.save(id, spec);
         String etag = ConnectionSpec.etag(spec);
         if (existing != null) {
+            configs.put(id, c);
             existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams), tokens(id, c, plan));
             Log.infof("[%s] spec replaced", id);
             return new Change(false, etag, existing.status());
@@ -278,6 +286,7 @@ public class ConnectionRegistry {
         }
         specs.delete(id);
         connections.remove(id);
+        configs.remove(id);
         observer.connectionRemoved(id);
         if (discard) {
             outbox.discard(id);

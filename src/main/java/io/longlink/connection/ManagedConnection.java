@@ -10,9 +10,10 @@ import io.longlink.credentials.OAuth2Tokens;
 import io.longlink.credentials.TokenEndpoint;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.EnqueueRequest;
-import io.longlink.outbox.OutboundMessage;
+import io.longlink.outbox.Enqueued;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.NewestValues;
+import io.longlink.session.Template;
 import io.longlink.session.SessionPlan;
 import io.quarkus.logging.Log;
 
@@ -110,9 +111,10 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
                 : new OAuth2Tokens(id, oauth2.clientId(), oauth2.clientSecret(), oauth2.scope(),
                         config.auth().oauth2().expiryMargin(), tokenEndpoint, env.clock());
         NewestValues newest = new NewestValues(plan.inboundPointers());
-        if (newest.tracking()) {
-            inbox.read(0, Integer.MAX_VALUE).stream().filter(m -> "text".equals(m.type()))
-                    .forEach(m -> newest.observe(m.data()));
+        // the newest stored values, so a resume token survives restarts wherever the inbound log does
+        for (String pointer : plan.inboundPointers()) {
+            inbox.newestText(text -> Template.valueAt(text, pointer) != null)
+                    .ifPresent(text -> newest.seed(pointer, Template.valueAt(text, pointer)));
         }
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
@@ -213,10 +215,10 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
      * Stores a message and wakes the sender: it is sent now if open, and a FAILED connection starts a fresh cycle.
      * The stage completes once the store has the message, with the message (the first one, for a repeated key).
      */
-    public CompletionStage<OutboundMessage> enqueue(EnqueueRequest request) {
-        return outbox.enqueue(request).thenApply(message -> {
+    public CompletionStage<Enqueued> enqueue(EnqueueRequest request) {
+        return outbox.enqueue(request).thenApply(enqueued -> {
             messageQueued();
-            return message;
+            return enqueued;
         });
     }
 

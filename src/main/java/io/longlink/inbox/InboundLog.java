@@ -1,75 +1,154 @@
 package io.longlink.inbox;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 
 /**
- * What one connection's upstream pushed, numbered from 1 in arrival order. The last {@code retain}
- * messages are kept for reading by cursor; older ones are dropped. Listeners are told after each append,
- * outside the lock, and read what they need by cursor, so a slow listener never holds up the socket.
+ * What one connection's upstream pushed, numbered in arrival order; the numbering goes on across restarts.
+ * Messages are readable (by cursor, by listeners) only once stored: in a durable store, once the commit holding
+ * them returned, so a reader never sees a seq that a crash could take back and hand out again.
  *
- * <p>All fields except {@code listeners} are guarded by {@code this}.
+ * <p>Retention: the newest {@code inbound.retain} messages no older than {@code inbound.retain-for}. The newest
+ * {@link InboundStorage#cacheSize} of them are kept here in memory and served at once; an older page is read from
+ * the store, off the event loop. Listeners are told after each publication, outside the lock, and read what they
+ * need by cursor, so a slow listener never holds up the socket.
+ *
+ * <p>Appends come from the connection's socket callbacks; {@code appendLock} keeps their seq order and their order
+ * of submission to the store the same. The other fields are guarded by {@code this}.
  */
 public final class InboundLog {
 
-    private final int retain;
+    private final String connectionId;
+    private final InboundSettings settings;
+    private final int cacheSize;
+    private final InboundStorage storage;
     private final Clock clock;
-    /** Retained messages, oldest first. */
-    private final ArrayDeque<InboundMessage> messages = new ArrayDeque<>();
-    /** Sequence number of the newest message, 0 before the first. */
-    private long lastSeq;
+    private final Object appendLock = new Object();
+    /** Seq of the newest message handed to the storage; guarded by {@code appendLock}. */
+    private long assignedSeq;
+    /** Seq of the newest stored (readable) message, 0 before the first. */
+    private long storedSeq;
+    /** The newest stored messages, oldest first, at most {@code cacheSize}. */
+    private final ArrayDeque<InboundMessage> newest = new ArrayDeque<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-    public InboundLog(int retain, Clock clock) {
-        this.retain = retain;
+    InboundLog(String connectionId, InboundSettings settings, InboundStorage storage, Clock clock) {
+        this.connectionId = connectionId;
+        this.settings = settings;
+        this.cacheSize = storage.cacheSize(settings);
+        this.storage = storage;
         this.clock = clock;
+        InboundStorage.Tail tail = storage.tail(connectionId);
+        this.assignedSeq = tail.lastSeq();
+        this.storedSeq = tail.lastSeq();
+        tail.newest().forEach(this::keep);
     }
 
+    String connectionId() {
+        return connectionId;
+    }
+
+    /** A text frame arrived; never blocks. */
     public void appendText(String text) {
-        synchronized (this) {
-            add(InboundMessage.text(++lastSeq, clock.instant(), text));
-        }
-        notifyListeners();
+        append(seq -> InboundMessage.text(seq, clock.instant(), text));
     }
 
+    /** A binary frame arrived; never blocks. */
     public void appendBinary(byte[] bytes) {
-        synchronized (this) {
-            add(InboundMessage.binary(++lastSeq, clock.instant(), bytes));
+        append(seq -> InboundMessage.binary(seq, clock.instant(), bytes));
+    }
+
+    private void append(java.util.function.LongFunction<InboundMessage> create) {
+        boolean storedNow;
+        synchronized (appendLock) {
+            InboundMessage message = create.apply(++assignedSeq);
+            storedNow = storage.append(this, message);
+            if (storedNow) {
+                publish(List.of(message));
+            }
         }
+        if (storedNow) {
+            notifyListeners();
+        }
+    }
+
+    /** The storage committed these messages (in seq order, following the ones before). */
+    void committed(List<InboundMessage> messages) {
+        publish(messages);
         notifyListeners();
     }
 
-    private void add(InboundMessage message) {
-        messages.addLast(message);
-        while (messages.size() > retain) {
-            messages.removeFirst();
+    private synchronized void publish(List<InboundMessage> messages) {
+        messages.forEach(this::keep);
+    }
+
+    private void keep(InboundMessage message) {
+        newest.addLast(message);
+        storedSeq = message.seq();
+        while (newest.size() > cacheSize) {
+            newest.removeFirst();
         }
     }
 
-    /** Up to {@code limit} retained messages with a sequence number above {@code after}, oldest first. */
-    public synchronized List<InboundMessage> read(long after, int limit) {
-        List<InboundMessage> page = new ArrayList<>(Math.min(limit, messages.size()));
-        if (messages.isEmpty() || after >= lastSeq) {
-            return page;
+    /**
+     * Up to {@code limit} retained messages with a seq above {@code after}, oldest first. Completes at once when
+     * the page is in memory; otherwise after a read from the store, on the caller's Vert.x context when it was
+     * called on one.
+     */
+    public CompletionStage<List<InboundMessage>> read(long after, int limit) {
+        Instant cutoff = clock.instant().minus(settings.retainFor());
+        long from;
+        long upTo;
+        synchronized (this) {
+            upTo = storedSeq;
+            from = Math.max(after, storedSeq - settings.retain());
+            if (from >= upTo) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            InboundMessage oldest = newest.peekFirst();
+            if (oldest != null && from >= oldest.seq() - 1) {
+                return CompletableFuture.completedFuture(fromMemory(from, limit, cutoff));
+            }
         }
-        long firstSeq = messages.peekFirst().seq();
-        Iterator<InboundMessage> it = messages.iterator();
-        for (long skip = Math.max(0, after - firstSeq + 1); skip > 0; skip--) {
-            it.next();
-        }
+        return storage.read(connectionId, from, upTo, limit)
+                .thenApply(page -> page.stream().filter(m -> !m.receivedAt().isBefore(cutoff)).toList());
+    }
+
+    private List<InboundMessage> fromMemory(long after, int limit, Instant cutoff) {
+        List<InboundMessage> page = new ArrayList<>(Math.min(limit, newest.size()));
+        Iterator<InboundMessage> it = newest.iterator();
         while (it.hasNext() && page.size() < limit) {
-            page.add(it.next());
+            InboundMessage m = it.next();
+            if (m.seq() > after && !m.receivedAt().isBefore(cutoff)) {
+                page.add(m);
+            }
         }
         return page;
     }
 
-    /** Sequence number of the newest message, 0 before the first. */
-    public synchronized long lastSeq() {
-        return lastSeq;
+    /** The newest retained text message (among those in memory) that {@code matches}; kept across restarts. */
+    public synchronized Optional<String> newestText(Predicate<String> matches) {
+        Instant cutoff = clock.instant().minus(settings.retainFor());
+        Iterator<InboundMessage> it = newest.descendingIterator();
+        while (it.hasNext()) {
+            InboundMessage m = it.next();
+            if (m.receivedAt().isBefore(cutoff)) {
+                break;
+            }
+            if (InboundMessage.TEXT.equals(m.type()) && matches.test(m.data())) {
+                return Optional.of(m.data());
+            }
+        }
+        return Optional.empty();
     }
 
     public void addListener(Runnable listener) {

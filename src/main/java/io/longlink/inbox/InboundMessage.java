@@ -12,11 +12,14 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 public record InboundMessage(long seq, Instant receivedAt, String type, String data) {
 
+    public static final String TEXT = "text";
+    public static final String BINARY = "binary";
+
     public static InboundMessage text(long seq, Instant receivedAt, String text) {
-        return new InboundMessage(seq, receivedAt, "text", text);
+        return new InboundMessage(seq, receivedAt, TEXT, text);
     }
 
     public static InboundMessage binary(long seq, Instant receivedAt, byte[] bytes) {
-        return new InboundMessage(seq, receivedAt, "binary", Base64.getEncoder().encodeToString(bytes));
+        return new InboundMessage(seq, receivedAt, BINARY, Base64.getEncoder().encodeToString(bytes));
     }
 }

@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.ToIntFunction;
+import java.util.function.Function;
 
 /**
  * Outbox held in memory ({@code longlink.store.kind=memory}): fast, and lost with the process. Each connection
@@ -20,24 +20,25 @@ import java.util.function.ToIntFunction;
 public class InMemoryOutboxStore implements OutboxStore {
 
     private final Clock clock;
-    private final ToIntFunction<String> retainSent;
+    private final Function<String, OutboxSettings> settings;
     private final int idempotencyKeys;
     private final Map<String, Intake> intakes = new ConcurrentHashMap<>();
 
     /**
-     * @param retainSent how many sent messages' states stay readable, per connection id
+     * @param settings each connection's limits, by connection id
      * @param idempotencyKeys how many idempotency keys are remembered per connection
      */
-    public InMemoryOutboxStore(Clock clock, ToIntFunction<String> retainSent, int idempotencyKeys) {
+    public InMemoryOutboxStore(Clock clock, Function<String, OutboxSettings> settings, int idempotencyKeys) {
         this.clock = clock;
-        this.retainSent = retainSent;
+        this.settings = settings;
         this.idempotencyKeys = idempotencyKeys;
     }
 
     @Override
-    public CompletionStage<OutboundMessage> enqueue(EnqueueRequest request) {
+    public CompletionStage<Enqueued> enqueue(EnqueueRequest request) {
         try {
-            return CompletableFuture.completedFuture(intake(request.connectionId()).add(request, clock.instant()));
+            return CompletableFuture.completedFuture(intake(request.connectionId()).add(request,
+                    settings.apply(request.connectionId()), clock.instant()));
         } catch (OutboxFullException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -45,7 +46,9 @@ public class InMemoryOutboxStore implements OutboxStore {
 
     @Override
     public CompletionStage<List<OutboundMessage>> head(String connectionId, int max) {
-        return CompletableFuture.completedFuture(intake(connectionId).queue.head(max, clock.instant()).batch());
+        List<OutboundMessage> batch = intake(connectionId).queue.head(max, Long.MAX_VALUE, clock.instant()).batch()
+                .stream().map(w -> w.withPayload(w.payload())).toList();
+        return CompletableFuture.completedFuture(batch);
     }
 
     @Override
@@ -70,7 +73,7 @@ public class InMemoryOutboxStore implements OutboxStore {
 
     private Intake intake(String connectionId) {
         return intakes.computeIfAbsent(connectionId,
-                id -> new Intake(new OutboxQueue(id, retainSent.applyAsInt(id)), idempotencyKeys));
+                id -> new Intake(new OutboxQueue(id, settings.apply(id).retainSent()), idempotencyKeys));
     }
 
     /** Accepts one connection's messages; all fields are guarded by {@code this}. */
@@ -79,35 +82,37 @@ public class InMemoryOutboxStore implements OutboxStore {
         private final int maxKeys;
         /** Idempotency keys seen, oldest first, with the id of the message each one produced. */
         private final LinkedHashMap<String, Long> keys = new LinkedHashMap<>();
-        private long nextId = 1;
+        private long lastId;
 
         Intake(OutboxQueue queue, int maxKeys) {
             this.queue = queue;
             this.maxKeys = maxKeys;
         }
 
-        synchronized OutboundMessage add(EnqueueRequest request, Instant now) {
+        synchronized Enqueued add(EnqueueRequest request, OutboxSettings limits, Instant now) {
             if (request.idempotencyKey() != null) {
                 Long first = keys.get(request.idempotencyKey());
                 if (first != null) {
-                    Instant enqueuedAt = queue.find(first, now).map(MessageStatus::enqueuedAt).orElse(now);
-                    return new OutboundMessage(first, request.binary(), request.payload(), enqueuedAt);
+                    return queue.repeatOf(first, now);
                 }
             }
-            if (queue.size() >= request.capacity()) {
-                throw new OutboxFullException(request.connectionId(), request.capacity());
+            OutboxFullException full = limits.refusal(request.connectionId(), queue.size(), queue.bytes(),
+                    request.payload().length);
+            if (full != null) {
+                throw full;
             }
-            OutboundMessage message = new OutboundMessage(nextId++, request.binary(), request.payload(), now);
-            queue.append(message, request.timeToLive() == null ? null : now.plus(request.timeToLive()));
+            long id = ++lastId;
+            queue.append(new OutboxQueue.Waiting(id, request.binary(), request.payload().length, now,
+                    request.timeToLive() == null ? null : now.plus(request.timeToLive()), request.payload()));
             if (request.idempotencyKey() != null) {
-                keys.put(request.idempotencyKey(), message.id());
+                keys.put(request.idempotencyKey(), id);
                 var it = keys.keySet().iterator();
                 while (keys.size() > maxKeys && it.hasNext()) {
                     it.next();
                     it.remove();
                 }
             }
-            return message;
+            return Enqueued.stored(id);
         }
     }
 }

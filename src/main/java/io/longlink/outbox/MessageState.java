@@ -4,10 +4,8 @@ package io.longlink.outbox;
 public enum MessageState {
     /** Accepted and waiting for an open socket. */
     QUEUED,
-    /** Written to an upstream socket. */
+    /** Written to an upstream socket (the write completed; that says nothing of what the upstream did with it). */
     SENT,
     /** Its time to live ran out before it could be sent; it never will be. */
-    EXPIRED,
-    /** It can never be sent (reserved for stores that give up on a message). */
-    FAILED
+    EXPIRED
 }

@@ -1,10 +1,19 @@
 package io.longlink.outbox;
 
-/** The connection's outbox holds {@code outbox.capacity} messages already; nothing was stored. */
+import java.time.Duration;
+
+/** The connection's outbox is at {@code outbox.capacity} or {@code outbox.max-bytes}; nothing was stored. */
 public class OutboxFullException extends RuntimeException {
 
-    public OutboxFullException(String connectionId, int capacity) {
-        super("outbox of connection " + connectionId + " holds its capacity of " + capacity + " messages", null, false,
-                false);
+    private final Duration retryAfter;
+
+    public OutboxFullException(String connectionId, String detail, Duration retryAfter) {
+        super("outbox of connection " + connectionId + " " + detail, null, false, false);
+        this.retryAfter = retryAfter;
+    }
+
+    /** How long the producer is asked to wait ({@code outbox.retry-after}). */
+    public Duration retryAfter() {
+        return retryAfter;
     }
 }

@@ -14,23 +14,29 @@ import java.util.Optional;
  * states of the latest messages that left it (sent or expired), at most {@code retainDone} of them.
  *
  * <p>Every store keeps one per connection. A durable store appends a message here only after the commit that
- * holds it, so a sender never sees a message that a crash could lose. A waiting message whose time to live ran
- * out is moved to {@link MessageState#EXPIRED} when it reaches the head instead of being handed out.
+ * holds it, so a sender never sees a message that a crash could lose, and keeps no payload here (only its size):
+ * payloads stay on disk and are read a window at a time. A waiting message whose time to live ran out is moved to
+ * {@link MessageState#EXPIRED} when it reaches the head instead of being handed out.
  *
  * <p>All fields are guarded by {@code this}; no method does I/O or calls out, so every method may run on the
  * event loop.
  */
 final class OutboxQueue {
 
-    /** A waiting message and when it expires ({@code null}: never). */
-    record Waiting(OutboundMessage message, Instant expiresAt) {
+    /** A waiting message: its metadata, and its payload when the store keeps payloads in memory (else null). */
+    record Waiting(long id, boolean binary, int size, Instant enqueuedAt, Instant expiresAt, byte[] payload) {
+
         boolean expiredAt(Instant now) {
             return expiresAt != null && !now.isBefore(expiresAt);
+        }
+
+        OutboundMessage withPayload(byte[] bytes) {
+            return new OutboundMessage(id, binary, bytes, enqueuedAt);
         }
     }
 
     /** What {@link #head} found: the messages to send, and the ids of those it moved to EXPIRED on the way. */
-    record Head(List<OutboundMessage> batch, List<Long> expired) {
+    record Head(List<Waiting> batch, List<Long> expired) {
     }
 
     private final String connectionId;
@@ -39,6 +45,8 @@ final class OutboxQueue {
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     /** The same messages by id, for lookups. */
     private final Map<Long, Waiting> waitingById = new HashMap<>();
+    /** Sum of the sizes of the waiting messages. */
+    private long waitingBytes;
     /** States of messages that left the queue, oldest first, at most {@code retainDone}. */
     private final LinkedHashMap<Long, MessageStatus> done = new LinkedHashMap<>();
     /** Highest id whose state was forgotten to respect {@code retainDone}; 0 while none was. */
@@ -50,10 +58,10 @@ final class OutboxQueue {
     }
 
     /** Appends a stored message; ids must grow. */
-    synchronized void append(OutboundMessage message, Instant expiresAt) {
-        Waiting entry = new Waiting(message, expiresAt);
+    synchronized void append(Waiting entry) {
         waiting.addLast(entry);
-        waitingById.put(message.id(), entry);
+        waitingById.put(entry.id(), entry);
+        waitingBytes += entry.size();
     }
 
     /** Restores the state of a message that had already left the queue before a restart; ids must grow. */
@@ -62,12 +70,14 @@ final class OutboxQueue {
     }
 
     /**
-     * Up to {@code max} messages at the head, oldest first, nothing removed; expired ones met on the way leave
-     * the queue as EXPIRED and are reported so that a durable store can record it.
+     * Messages at the head, oldest first, nothing removed: at most {@code max} of them and, beyond the first, at
+     * most {@code maxBytes} in all. Expired ones met on the way leave the queue as EXPIRED and are reported so that
+     * a durable store can record it.
      */
-    synchronized Head head(int max, Instant now) {
-        List<OutboundMessage> batch = new ArrayList<>(Math.min(max, waiting.size()));
+    synchronized Head head(int max, long maxBytes, Instant now) {
+        List<Waiting> batch = new ArrayList<>(Math.min(max, waiting.size()));
         List<Long> expired = List.of();
+        long bytes = 0;
         var it = waiting.iterator();
         while (batch.size() < max && it.hasNext()) {
             Waiting entry = it.next();
@@ -76,11 +86,15 @@ final class OutboxQueue {
                     expired = new ArrayList<>();
                 }
                 it.remove();
-                waitingById.remove(entry.message().id());
-                expired.add(entry.message().id());
-                remember(entry.message().id(), status(entry, MessageState.EXPIRED, null));
+                waitingById.remove(entry.id());
+                waitingBytes -= entry.size();
+                expired.add(entry.id());
+                remember(entry.id(), status(entry, MessageState.EXPIRED, null));
+            } else if (batch.isEmpty() || bytes + entry.size() <= maxBytes) {
+                batch.add(entry);
+                bytes += entry.size();
             } else {
-                batch.add(entry.message());
+                break;
             }
         }
         return new Head(batch, expired);
@@ -97,6 +111,7 @@ final class OutboxQueue {
             if (entry == null || !waiting.remove(entry)) {
                 throw new IllegalStateException("markSent of a message not waiting for " + connectionId + ": " + m.id());
             }
+            waitingBytes -= entry.size();
             remember(m.id(), status(entry, MessageState.SENT, at));
         }
         return forgottenUpTo;
@@ -110,9 +125,23 @@ final class OutboxQueue {
         return Optional.ofNullable(done.get(id));
     }
 
+    /**
+     * The answer to a repeated idempotency key whose first message is {@code id}: its current state. A message
+     * that left the queue so long ago that its state was forgotten was sent (or expired; which one is forgotten
+     * with it), and answers SENT.
+     */
+    synchronized Enqueued repeatOf(long id, Instant now) {
+        return new Enqueued(id, find(id, now).map(MessageStatus::state).orElse(MessageState.SENT));
+    }
+
     /** Messages waiting, including expired ones not yet met by {@link #head}. */
     synchronized int size() {
         return waiting.size();
+    }
+
+    /** Payload bytes of the messages counted by {@link #size}. */
+    synchronized long bytes() {
+        return waitingBytes;
     }
 
     private void remember(long id, MessageStatus status) {
@@ -125,7 +154,6 @@ final class OutboxQueue {
     }
 
     private static MessageStatus status(Waiting entry, MessageState state, Instant sentAt) {
-        OutboundMessage m = entry.message();
-        return new MessageStatus(Long.toString(m.id()), state, m.enqueuedAt(), sentAt);
+        return new MessageStatus(Long.toString(entry.id()), state, entry.enqueuedAt(), sentAt);
     }
 }

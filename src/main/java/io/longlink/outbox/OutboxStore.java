@@ -10,22 +10,24 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>One sender per connection reads the head with {@link #head} and, once the socket write completed,
  * removes exactly those messages with {@link #markSent}. Enqueue may be called from any thread at any time.
- * Reads never block on I/O, so callers may use them on the event loop; {@link #enqueue} completes once the
- * message is stored (for a durable store: committed).
+ * {@link #head} may read payloads from disk: its stage completes off the calling thread, on the caller's Vert.x
+ * context when it was called on one. {@link #markSent}, {@link #find} and {@link #queued} never do I/O and may run
+ * on the event loop. {@link #enqueue} completes once the message is stored (for a durable store: committed).
  */
 public interface OutboxStore {
 
     /**
-     * Appends a message at the tail of its connection's queue. The stage fails with
-     * {@link OutboxFullException} when the queue is at capacity, or with {@link OutboxUnavailableException}
-     * when the store cannot be written (nothing is stored then). With an idempotency key already seen for the
-     * connection it completes with the first message instead. Never blocks the calling thread.
+     * Appends a message at the tail of its connection's queue. The stage fails with {@link OutboxFullException}
+     * when the queue is at its capacity or byte limit, or with
+     * {@link io.longlink.store.StoreUnavailableException} when the store cannot be written (nothing is stored
+     * then). With an idempotency key already seen for the connection it completes with the first message's id
+     * and current state instead. Never blocks the calling thread.
      */
-    CompletionStage<OutboundMessage> enqueue(EnqueueRequest request);
+    CompletionStage<Enqueued> enqueue(EnqueueRequest request);
 
     /**
-     * Up to {@code max} messages at the head of the queue, oldest first; nothing is removed. A store that keeps
-     * payloads on disk reads them off the calling thread, hence the stage.
+     * Up to {@code max} messages at the head of the queue, oldest first, with their payloads; nothing is removed.
+     * A durable store also stops at {@code longlink.store.read-window} bytes (always at least one message).
      */
     CompletionStage<List<OutboundMessage>> head(String connectionId, int max);
 
@@ -35,10 +37,13 @@ public interface OutboxStore {
     /** The state of one message, while it is queued and for a while after it was sent. */
     Optional<MessageStatus> find(String connectionId, long messageId);
 
-    /** Messages waiting to be sent. */
+    /** Messages waiting to be sent; an in-memory read. */
     int queued(String connectionId);
 
-    /** The connection is removed with its queue: its messages, states and keys are dropped. */
+    /**
+     * The connection is removed with its queue: its messages, states and idempotency keys are dropped (a durable
+     * store keeps the id sequence, so a connection created again under the id never reuses a message id).
+     */
     void discard(String connectionId);
 
     /** Whether an enqueue can be stored now (readiness reports it); a memory store always can. */

@@ -1,6 +1,7 @@
 package io.longlink.rest;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -64,14 +65,13 @@ public class InboundResource {
     @APIResponse(responseCode = "200", ref = "InboundPage")
     @APIResponse(responseCode = "400", ref = "BadCursor")
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
-    public Page read(@RestPath String id, @RestQuery String after, @RestQuery String limit) {
+    public CompletionStage<Page> read(@RestPath String id, @RestQuery String after, @RestQuery String limit) {
         access.check(id);
         InboundLog log = registry.get(id).inbox();
         long from = Cursors.parse("after", after);
         int size = (int) Cursors.parse("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
-        List<InboundMessage> messages = log.read(from, size);
-        long next = messages.isEmpty() ? from : messages.get(messages.size() - 1).seq();
-        return new Page(messages, next);
+        return log.read(from, size).thenApply(messages -> new Page(messages,
+                messages.isEmpty() ? from : messages.get(messages.size() - 1).seq()));
     }
 
     /** One event per inbound message, {@code id:} its seq; resumes after {@code Last-Event-ID}. */

@@ -1,6 +1,5 @@
 package io.longlink.rest;
 
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.ws.rs.sse.Sse;
@@ -11,11 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
+import io.quarkus.logging.Log;
 
 /**
  * One SSE subscriber of an inbound log. It keeps its own cursor and, whenever the log grows, sends what lies
- * beyond it; only one drain runs at a time (a work-in-progress counter), so events go out in order without
- * a lock. It unsubscribes itself once the client has gone.
+ * beyond it, page by page (a page may come from disk, asynchronously); only one drain runs at a time (a
+ * work-in-progress counter: signals that arrive during a drain make it read once more), so events go out in order
+ * without a lock. It unsubscribes itself once the client has gone.
  */
 final class InboundStream implements Runnable {
 
@@ -45,22 +46,34 @@ final class InboundStream implements Runnable {
 
     @Override
     public void run() {
-        if (wip.getAndIncrement() != 0) {
+        if (wip.getAndIncrement() == 0) {
+            drain(1);
+        }
+    }
+
+    /** Reads and sends pages until one is empty, then ends unless {@code signals} more arrived meanwhile. */
+    private void drain(int signals) {
+        if (sink.isClosed()) {
+            log.removeListener(this);
             return;
         }
-        do {
-            if (sink.isClosed()) {
-                log.removeListener(this);
+        log.read(cursor, PAGE).whenComplete((page, failure) -> {
+            if (failure != null) {
+                Log.debugf("inbound stream ends: %s", failure.getMessage());
+                stop();
                 return;
             }
-            List<InboundMessage> page;
-            while (!(page = log.read(cursor, PAGE)).isEmpty()) {
-                for (InboundMessage message : page) {
-                    send(message);
-                    cursor = message.seq();
-                }
+            if (!page.isEmpty()) {
+                page.forEach(this::send);
+                cursor = page.get(page.size() - 1).seq();
+                drain(signals);
+                return;
             }
-        } while (wip.decrementAndGet() != 0);
+            int left = wip.addAndGet(-signals);
+            if (left != 0) {
+                drain(left);
+            }
+        });
     }
 
     private void send(InboundMessage message) {
@@ -72,9 +85,13 @@ final class InboundStream implements Runnable {
         }
         sink.send(sse.newEventBuilder().id(Long.toString(message.seq())).data(data).build())
                 .exceptionally(failure -> {
-                    log.removeListener(this);
-                    sink.close();
+                    stop();
                     return null;
                 });
+    }
+
+    private void stop() {
+        log.removeListener(this);
+        sink.close();
     }
 }

@@ -99,16 +99,19 @@ public class MessageResource {
         MessageBody message = MessageBody.of(contentType, body,
                 connection.config().outbox().maxMessageSize().asLongValue());
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
+        if (key != null && key.length() > EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH) {
+            throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
+                    "Idempotency-Key has " + key.length() + " characters; at most "
+                            + EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH + " are accepted");
+        }
         EnqueueRequest request = new EnqueueRequest(id, message.binary(), message.payload(), key,
-                connection.config().outbox().capacity(), timeToLive(expiresIn));
-        return Uni.createFrom().completionStage(() -> connection.enqueue(request)).map(stored -> {
-            MessageState state = key == null ? MessageState.QUEUED
-                    : outbox.find(id, stored.id()).map(MessageStatus::state).orElse(MessageState.QUEUED);
-            String messageId = Long.toString(stored.id());
+                timeToLive(expiresIn));
+        return Uni.createFrom().completionStage(() -> connection.enqueue(request)).map(enqueued -> {
+            String messageId = Long.toString(enqueued.id());
             metrics.enqueued(id, System.nanoTime() - startedNanos);
             // a relative Location (RFC 9110) as a plain header: location(URI) would resolve it against the
             // request's forwarded host on every request
-            return Response.accepted(new Accepted(messageId, state))
+            return Response.accepted(new Accepted(messageId, enqueued.state()))
                     .header(HttpHeaders.LOCATION, "/connections/" + id + "/messages/" + messageId)
                     .build();
         });

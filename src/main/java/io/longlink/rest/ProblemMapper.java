@@ -1,5 +1,6 @@
 package io.longlink.rest;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ import io.longlink.connection.ConnectionChangeRefusedException;
 import io.longlink.connection.UnknownConnectionException;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.outbox.OutboxFullException;
-import io.longlink.outbox.OutboxUnavailableException;
+import io.longlink.store.StoreUnavailableException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -31,8 +32,6 @@ import io.quarkus.security.UnauthorizedException;
 public class ProblemMapper {
 
     public static final String PROBLEM_JSON = "application/problem+json";
-    /** Seconds a producer is asked to wait when an outbox is full. */
-    static final String RETRY_AFTER_SECONDS = "1";
 
     private final ObjectMapper json;
     private final LonglinkConfig config;
@@ -66,14 +65,18 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response outboxFull(OutboxFullException e, UriInfo uri) {
         return build(503, "outbox-full", "Outbox full", e.getMessage() + "; retry later", uri,
-                Map.of("Retry-After", RETRY_AFTER_SECONDS));
+                Map.of("Retry-After", seconds(e.retryAfter())));
     }
 
     @ServerExceptionMapper
-    public Response storeUnavailable(OutboxUnavailableException e, UriInfo uri) {
-        long seconds = Math.max(1, config.store().retryAfter().toSeconds());
+    public Response storeUnavailable(StoreUnavailableException e, UriInfo uri) {
         return build(503, "store-unavailable", "Store unavailable", e.getMessage() + "; retry later", uri,
-                Map.of("Retry-After", Long.toString(seconds)));
+                Map.of("Retry-After", seconds(config.store().retryAfter())));
+    }
+
+    /** A {@code Retry-After} value: whole seconds, at least 1. */
+    private static String seconds(Duration wait) {
+        return Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000));
     }
 
     /** Anonymous at a secured endpoint ({@code @RolesAllowed}); replaces Quarkus' empty-bodied 401. */
@@ -134,14 +137,23 @@ public class ProblemMapper {
     }
 
     private Response write(Problem problem, Map<String, String> headers) {
-        String body;
-        try {
-            body = json.writeValueAsString(problem);
-        } catch (JsonProcessingException e) {
-            body = "{\"type\":\"" + Problem.TYPE_BASE + "internal-error\",\"title\":\"Internal error\",\"status\":500}";
-        }
-        Response.ResponseBuilder response = Response.status(problem.status()).type(PROBLEM_JSON).entity(body);
+        Response.ResponseBuilder response = Response.status(problem.status()).type(PROBLEM_JSON)
+                .entity(body(json, problem));
         headers.forEach(response::header);
         return response.build();
+    }
+
+    /** The problem document as JSON; also used for the errors answered before any resource runs. */
+    static String body(ObjectMapper json, int status, String slug, String title, String detail, String instance) {
+        return body(json, new Problem(Problem.TYPE_BASE + slug, title, status, detail, instance));
+    }
+
+    /** A problem document as JSON; every error body is written here. */
+    static String body(ObjectMapper json, Problem problem) {
+        try {
+            return json.writeValueAsString(problem);
+        } catch (JsonProcessingException e) {
+            return "{\"type\":\"" + Problem.TYPE_BASE + "internal-error\",\"title\":\"Internal error\",\"status\":500}";
+        }
     }
 }

@@ -34,6 +34,13 @@ public final class NewestValues {
         }
     }
 
+    /** The value at {@code pointer} read back from the stored log at start. */
+    public void seed(String pointer, String value) {
+        if (pointers.contains(pointer) && value != null) {
+            newest.putIfAbsent(pointer, value);
+        }
+    }
+
     /** The newest value at {@code pointer}, or "" when no message had it. */
     public String get(String pointer) {
         return newest.getOrDefault(pointer, "");

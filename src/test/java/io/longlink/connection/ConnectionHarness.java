@@ -11,8 +11,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.longlink.config.ConnectionSettings;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.inbox.InboundLog;
+import io.longlink.inbox.InboundMessage;
+import io.longlink.inbox.InboundSettings;
+import io.longlink.inbox.InboundStore;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.InMemoryOutboxStore;
+import io.longlink.outbox.OutboxSettings;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
 
@@ -30,8 +34,8 @@ final class ConnectionHarness {
     final ManualTimers timers = new ManualTimers();
     final Clock clock = timers.clock(START);
     final FakeUpstream upstream = new FakeUpstream();
-    final OutboxStore outbox = new InMemoryOutboxStore(clock, id -> 100, 100);
-    final InboundLog inbox = new InboundLog(100, clock);
+    final OutboxStore outbox = new InMemoryOutboxStore(clock, id -> OutboxSettings.of(config().outbox()), 100);
+    private final InboundStore inbound = InboundStore.inMemory(id -> InboundSettings.of(config().inbound()), clock);
     final List<Long> roundTrips = new CopyOnWriteArrayList<>();
     final Map<String, String> variables = new HashMap<>();
     final EventLog events = new EventLog(100, Runnable::run);
@@ -61,7 +65,8 @@ final class ConnectionHarness {
             LonglinkConfig.ConnectionConfig c = config();
             ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,
                     variables::get, (id, nanos) -> roundTrips.add(nanos), events);
-            connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox, upstream, tokenEndpoint, env);
+            connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox(), upstream, tokenEndpoint,
+                    env);
         }
         return connection;
     }
@@ -70,8 +75,17 @@ final class ConnectionHarness {
         return connection().state();
     }
 
+    InboundLog inbox() {
+        return inbound.log(ID);
+    }
+
+    /** Every inbound message kept, oldest first. */
+    List<InboundMessage> inbound() {
+        return inbox().read(0, 1000).toCompletableFuture().join();
+    }
+
     void send(String text) {
-        connection().enqueue(new EnqueueRequest(ID, false, text.getBytes(StandardCharsets.UTF_8), null, 100))
+        connection().enqueue(new EnqueueRequest(ID, false, text.getBytes(StandardCharsets.UTF_8), null))
                 .toCompletableFuture().join();
     }
 

@@ -16,7 +16,6 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 import io.longlink.connection.FakeUpstream.FakeSocket;
-import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.MessageState;
 import io.longlink.outbox.OutboxStore;
 
@@ -30,7 +29,6 @@ class ManagedConnectionTest {
     private final Clock clock = h.clock;
     private final FakeUpstream upstream = h.upstream;
     private final OutboxStore outbox = h.outbox;
-    private final InboundLog inbox = h.inbox;
     private final List<Long> roundTrips = h.roundTrips;
     private final Map<String, String> settings = h.settings;
 
@@ -274,11 +272,11 @@ class ManagedConnectionTest {
         assertEquals(ConnectionState.OPEN, state());
         assertEquals(2, connection().generation());
         assertEquals(received, connection().receivedCount());
-        assertEquals(0, inbox.read(0, 10).size());
+        assertEquals(0, h.inbound().size());
         assertEquals(2, upstream.attempts.size());
 
         current.events.textReceived("fresh");
-        assertEquals("fresh", inbox.read(0, 10).get(0).data());
+        assertEquals("fresh", h.inbound().get(0).data());
     }
 
     @Test

@@ -53,7 +53,7 @@ class SessionTest {
         assertEquals(1, h.connection().generation());
         assertEquals(List.of("{\"op\":\"login\",\"gen\":1}", "{\"op\":\"subscribe\"}", "queued before open"),
                 socket.frames);
-        assertEquals(3, h.inbox.read(0, 10).size(), "replies to steps are inbound messages too");
+        assertEquals(3, h.inbound().size(), "replies to steps are inbound messages too");
 
         // the next socket replays the steps, with its own generation
         socket.events.closed(1001, "restart");
@@ -139,7 +139,7 @@ class SessionTest {
         assertEquals(0, socket.pings, "no protocol ping in text mode");
         socket.events.textReceived("pong");
         assertEquals(1, h.roundTrips.size());
-        assertEquals(0, h.inbox.read(0, 10).size());
+        assertEquals(0, h.inbound().size());
 
         // protocol pongs do not answer a text ping
         h.timers.advance(Duration.ofSeconds(10));
@@ -160,7 +160,7 @@ class SessionTest {
         h.timers.advance(Duration.ofSeconds(10));
         socket.events.textReceived("{\"op\":\"pong\"}");
         assertEquals(1, h.roundTrips.size());
-        assertEquals(1, h.inbox.read(0, 10).size());
+        assertEquals(1, h.inbound().size());
     }
 
     @Test

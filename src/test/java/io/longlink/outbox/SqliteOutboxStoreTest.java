@@ -10,12 +10,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -24,8 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.longlink.config.LonglinkConfig;
-import io.quarkus.runtime.configuration.MemorySize;
+import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreUnavailableException;
+import io.longlink.testing.MovableClock;
+import io.longlink.testing.TestStoreSettings;
 
 /** The SQLite store on a real file in {@code target/}: reopened to play a restart, filled, broken. */
 class SqliteOutboxStoreTest {
@@ -34,8 +36,9 @@ class SqliteOutboxStoreTest {
     private static final int CAPACITY = 1000;
 
     private Path dir;
-    private final MutableClock clock = new MutableClock();
-    private final List<SqliteOutboxStore> opened = new ArrayList<>();
+    private final MovableClock clock = new MovableClock();
+    private final List<SqliteDatabase> opened = new ArrayList<>();
+    private final Map<SqliteOutboxStore, SqliteDatabase> databases = new HashMap<>();
 
     @BeforeEach
     void newDirectory() throws IOException {
@@ -45,7 +48,7 @@ class SqliteOutboxStoreTest {
 
     @AfterEach
     void closeStores() {
-        opened.forEach(SqliteOutboxStore::close);
+        opened.forEach(SqliteDatabase::close);
     }
 
     @Test
@@ -54,11 +57,11 @@ class SqliteOutboxStoreTest {
         for (int i = 1; i <= 10; i++) {
             assertEquals(i, enqueue(store, "m" + i, null).id());
         }
-        store.markSent(ID, store.head(ID, 3).toCompletableFuture().join(), clock.instant());
-        store.close();
+        store.markSent(ID, head(store, 3), clock.instant());
+        close(store);
 
         SqliteOutboxStore again = open(settings());
-        List<OutboundMessage> head = again.head(ID, 100).toCompletableFuture().join();
+        List<OutboundMessage> head = head(again, 100);
         assertEquals(List.of("m4", "m5", "m6", "m7", "m8", "m9", "m10"), texts(head));
         assertEquals(List.of(4L, 5L, 6L, 7L, 8L, 9L, 10L), head.stream().map(OutboundMessage::id).toList());
         assertEquals(MessageState.SENT, again.find(ID, 2).orElseThrow().state());
@@ -68,13 +71,13 @@ class SqliteOutboxStoreTest {
 
     @Test
     void idsKeepGrowingAfterEverySentRowWasPruned() {
-        SqliteOutboxStore store = open(settings().withRetainSent(0));
+        SqliteOutboxStore store = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
         enqueue(store, "a", null);
         enqueue(store, "b", null);
-        store.markSent(ID, store.head(ID, 10).toCompletableFuture().join(), clock.instant());
-        store.close();
+        store.markSent(ID, head(store, 10), clock.instant());
+        close(store);
 
-        SqliteOutboxStore again = open(settings().withRetainSent(0));
+        SqliteOutboxStore again = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
         assertTrue(again.find(ID, 1).isEmpty());
         assertEquals(3, enqueue(again, "c", null).id());
     }
@@ -82,13 +85,13 @@ class SqliteOutboxStoreTest {
     @Test
     void concurrentEnqueuesShareTransactions() {
         SqliteOutboxStore store = open(settings());
-        long before = store.commits();
-        List<CompletableFuture<OutboundMessage>> all = new ArrayList<>();
+        long before = databases.get(store).commits();
+        List<CompletableFuture<Enqueued>> all = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             all.add(store.enqueue(request("m" + i, null, null)).toCompletableFuture());
         }
         all.forEach(CompletableFuture::join);
-        long commits = store.commits() - before;
+        long commits = databases.get(store).commits() - before;
         assertTrue(commits < 250, "500 enqueues took " + commits + " commits");
         assertEquals(500, store.queued(ID));
     }
@@ -96,104 +99,229 @@ class SqliteOutboxStoreTest {
     @Test
     void idempotencyKeyAnswersTheFirstMessageAcrossRestarts() {
         SqliteOutboxStore store = open(settings());
-        OutboundMessage first = enqueue(store, "once", "key-1");
-        CompletionStage<OutboundMessage> sameBatchA = store.enqueue(request("twice", "key-2", null));
-        CompletionStage<OutboundMessage> sameBatchB = store.enqueue(request("twice again", "key-2", null));
+        Enqueued first = enqueue(store, "once", "key-1");
+        CompletionStage<Enqueued> sameBatchA = store.enqueue(request("twice", "key-2", null));
+        CompletionStage<Enqueued> sameBatchB = store.enqueue(request("twice again", "key-2", null));
         assertEquals(join(sameBatchA).id(), join(sameBatchB).id());
         assertEquals(first.id(), enqueue(store, "once more", "key-1").id());
-        store.close();
+        close(store);
 
         SqliteOutboxStore again = open(settings());
         assertEquals(first.id(), enqueue(again, "after restart", "key-1").id());
-        assertEquals(List.of("once", "twice"), texts(again.head(ID, 10).toCompletableFuture().join()));
+        assertEquals(List.of("once", "twice"), texts(head(again, 10)));
     }
 
     @Test
     void capacityIsCountedOnStoredMessagesAndRejectsWithoutStoring() {
-        SqliteOutboxStore store = open(settings());
+        SqliteOutboxStore store = open(settings().withLimits(100, 3, Long.MAX_VALUE));
         for (int i = 0; i < 3; i++) {
-            join(store.enqueue(new EnqueueRequest(ID, false, bytes("m" + i), null, 3)));
+            join(store.enqueue(new EnqueueRequest(ID, false, bytes("m" + i), null)));
         }
-        Throwable full = failure(store.enqueue(new EnqueueRequest(ID, false, bytes("over"), null, 3)));
+        Throwable full = failure(store.enqueue(new EnqueueRequest(ID, false, bytes("over"), null)));
         assertInstanceOf(OutboxFullException.class, full);
-        store.close();
+        close(store);
 
-        SqliteOutboxStore again = open(settings());
+        SqliteOutboxStore again = open(settings().withLimits(100, 3, Long.MAX_VALUE));
         assertEquals(3, again.queued(ID));
         assertInstanceOf(OutboxFullException.class,
-                failure(again.enqueue(new EnqueueRequest(ID, false, bytes("over"), null, 3))));
-        assertEquals(List.of("m0", "m1", "m2"), texts(again.head(ID, 10).toCompletableFuture().join()));
+                failure(again.enqueue(new EnqueueRequest(ID, false, bytes("over"), null))));
+        assertEquals(List.of("m0", "m1", "m2"), texts(head(again, 10)));
     }
 
     @Test
     void aMessagePastItsTimeToLiveExpiresInsteadOfBeingSent() {
         SqliteOutboxStore store = open(settings());
-        OutboundMessage shortLived = join(store.enqueue(request("late", null, Duration.ofSeconds(10))));
+        Enqueued shortLived = join(store.enqueue(request("late", null, Duration.ofSeconds(10))));
         enqueue(store, "on time", null);
         clock.advance(Duration.ofSeconds(11));
         assertEquals(MessageState.EXPIRED, store.find(ID, shortLived.id()).orElseThrow().state());
-        assertEquals(List.of("on time"), texts(store.head(ID, 10).toCompletableFuture().join()));
-        store.close();
+        assertEquals(List.of("on time"), texts(head(store, 10)));
+        close(store);
 
         SqliteOutboxStore again = open(settings());
         assertEquals(MessageState.EXPIRED, again.find(ID, shortLived.id()).orElseThrow().state());
-        assertEquals(List.of("on time"), texts(again.head(ID, 10).toCompletableFuture().join()));
+        assertEquals(List.of("on time"), texts(head(again, 10)));
     }
 
     @Test
     void aStoreThatCannotBeCreatedRefusesMessages() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
-        SqliteOutboxStore store = open(settings().withPath(notADirectory.resolve("longlink.db").toString()));
+        SqliteOutboxStore store = open(settings().withStore(settings().store().withPath(notADirectory.resolve("longlink.db").toString())));
         assertFalse(store.writable());
-        assertInstanceOf(OutboxUnavailableException.class, failure(store.enqueue(request("m", null, null))));
+        assertInstanceOf(StoreUnavailableException.class, failure(store.enqueue(request("m", null, null))));
     }
 
     @Test
     void aFullDiskRefusesNewMessagesKeepsStoredOnesAndRecovers() {
-        Settings small = settings().withMaxSize(new MemorySize(java.math.BigInteger.valueOf(256 * 1024))).withRetainSent(0);
+        Settings small = settings().withStore(settings().store().withMaxSize(256 * 1024)).withLimits(0, CAPACITY, Long.MAX_VALUE);
         SqliteOutboxStore store = open(small);
         byte[] big = new byte[8 * 1024];
         List<Long> stored = new ArrayList<>();
         Throwable refused = null;
         while (refused == null) {
-            CompletionStage<OutboundMessage> attempt = store.enqueue(new EnqueueRequest(ID, true, big, null, CAPACITY));
+            CompletionStage<Enqueued> attempt = store.enqueue(new EnqueueRequest(ID, true, big, null));
             try {
                 stored.add(join(attempt).id());
             } catch (CompletionException e) {
                 refused = e.getCause();
             }
         }
-        assertInstanceOf(OutboxUnavailableException.class, refused);
+        assertInstanceOf(StoreUnavailableException.class, refused);
         assertFalse(store.writable());
         assertTrue(stored.size() > 5, "only " + stored.size() + " messages fit");
-        assertEquals(stored, store.head(ID, CAPACITY).toCompletableFuture().join().stream().map(OutboundMessage::id).toList());
+        assertEquals(stored, head(store, CAPACITY).stream().map(OutboundMessage::id).toList());
 
-        store.markSent(ID, store.head(ID, CAPACITY).toCompletableFuture().join(), clock.instant());
+        store.markSent(ID, head(store, CAPACITY), clock.instant());
         await().atMost(Duration.ofSeconds(10)).until(store::writable);
-        store.close();
+        close(store);
         SqliteOutboxStore again = open(small);
         assertEquals(0, again.queued(ID));
         assertEquals(stored.get(stored.size() - 1) + 1, enqueue(again, "fits again", null).id());
     }
 
+    @Test
+    void headReadsPayloadsFromDiskAWindowAtATime() {
+        SqliteOutboxStore store = open(withWindow(settings(), 2500));
+        for (int i = 0; i < 5; i++) {
+            join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
+        }
+        assertEquals(List.of(1L, 2L), head(store, 64).stream().map(OutboundMessage::id).toList());
+        assertEquals(1000, head(store, 64).get(0).payload().length);
+        SqliteOutboxStore single = open(settings().withStore(settings().store().withPath(dir.resolve("single.db").toString()).withReadWindow(10)));
+        join(single.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
+        assertEquals(1, head(single, 64).size(), "a message larger than the window still goes out alone");
+    }
+
+    @Test
+    void maxBytesRefusesWithoutStoringAndCountsOnlyWaitingMessages() {
+        SqliteOutboxStore store = open(settings().withLimits(100, CAPACITY, 2500));
+        join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
+        join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
+        Throwable full = failure(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
+        assertInstanceOf(OutboxFullException.class, full);
+        assertTrue(full.getMessage().contains("outbox.max-bytes"), full.getMessage());
+        assertEquals(2, store.queued(ID));
+        store.markSent(ID, head(store, 1), clock.instant());
+        assertEquals(3, join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null))).id());
+    }
+
+    @Test
+    void sentIsOneMarkPerBatchAndUpkeepDropsSentPayloads() throws Exception {
+        SqliteOutboxStore store = open(settings());
+        for (int i = 0; i < 100; i++) {
+            enqueue(store, "m" + i, null);
+        }
+        Instant first = clock.instant();
+        store.markSent(ID, head(store, 64), first);
+        clock.advance(Duration.ofSeconds(1));
+        store.markSent(ID, head(store, 30), clock.instant());
+        await().atMost(Duration.ofSeconds(10)).until(() -> sql("SELECT count(*) FROM outbox_message WHERE payload IS NOT NULL") == 6);
+        assertEquals(2, sql("SELECT count(*) FROM outbox_sent"));
+        close(store);
+
+        SqliteOutboxStore again = open(settings());
+        assertEquals(MessageState.SENT, again.find(ID, 1).orElseThrow().state());
+        assertEquals(first, again.find(ID, 64).orElseThrow().sentAt());
+        assertEquals(first.plusSeconds(1), again.find(ID, 65).orElseThrow().sentAt());
+        assertEquals(List.of(95L, 96L, 97L, 98L, 99L, 100L), head(again, 64).stream().map(OutboundMessage::id).toList());
+    }
+
+    @Test
+    void aRepeatedKeyAnswersTheStateOfTheFirstMessage() {
+        SqliteOutboxStore store = open(settings());
+        Enqueued first = enqueue(store, "once", "key");
+        assertEquals(MessageState.QUEUED, enqueue(store, "again", "key").state());
+        store.markSent(ID, head(store, 10), clock.instant());
+        assertEquals(new Enqueued(first.id(), MessageState.SENT), enqueue(store, "again", "key"));
+    }
+
+    @Test
+    void anUnexpectedFailureInTheWriterRollsBackAndKeepsTheSentMarks() throws Exception {
+        SqliteOutboxStore store = open(settings());
+        SqliteDatabase database = databases.get(store);
+        enqueue(store, "a", null);
+        enqueue(store, "b", null);
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        database.submit(new TestJob(() -> {
+            holding.countDown();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        holding.await();
+        // queued behind the job that holds the writer, so these three share the next transaction
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        database.submit(new TestJob(() -> {
+            if (failures.getAndIncrement() == 0) {
+                throw new IllegalStateException("a bug");
+            }
+        }));
+        store.markSent(ID, head(store, 10), clock.instant());
+        CompletionStage<Enqueued> refused = store.enqueue(request("c", null, null));
+        hold.countDown();
+        assertInstanceOf(StoreUnavailableException.class, failure(refused));
+        await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 2 && database.writable());
+        close(store);
+        SqliteOutboxStore again = open(settings());
+        assertEquals(0, again.queued(ID));
+        assertEquals(MessageState.SENT, again.find(ID, 2).orElseThrow().state());
+    }
+
+    /** A job that runs {@code action} as its write and is kept when its transaction fails. */
+    private record TestJob(Runnable action) implements io.longlink.store.StoreJob.Kept {
+        @Override
+        public void write(io.longlink.store.Transaction tx) {
+            action.run();
+        }
+    }
+
+    private long sql(String query) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("longlink.db"));
+                java.sql.ResultSet row = c.createStatement().executeQuery(query)) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
     // --- helpers ---
 
     private SqliteOutboxStore open(Settings settings) {
-        SqliteOutboxStore store = new SqliteOutboxStore(settings, id -> settings.retainSent, clock);
-        opened.add(store);
+        SqliteDatabase database = new SqliteDatabase(settings.store(), clock);
+        SqliteOutboxStore store = new SqliteOutboxStore(database, settings.store(),
+                id -> new OutboxSettings(settings.capacity(), settings.maxBytes(), settings.retainSent(), Duration.ofSeconds(1)),
+                clock);
+        database.start();
+        opened.add(database);
+        databases.put(store, database);
         return store;
     }
 
-    private Settings settings() {
-        return new Settings(dir.resolve("longlink.db").toString(), new MemorySize(java.math.BigInteger.ZERO), 100);
+    private void close(SqliteOutboxStore store) {
+        databases.get(store).close();
     }
 
-    private OutboundMessage enqueue(OutboxStore store, String text, String key) {
+    private static List<OutboundMessage> head(OutboxStore store, int max) {
+        return join(store.head(ID, max));
+    }
+
+    private static Settings withWindow(Settings settings, long bytes) {
+        return settings.withStore(settings.store().withReadWindow(bytes));
+    }
+
+    private Settings settings() {
+        return new Settings(TestStoreSettings.at(dir.resolve("longlink.db").toString()).withReadWindow(Long.MAX_VALUE),
+                100, CAPACITY, Long.MAX_VALUE);
+    }
+
+    private Enqueued enqueue(OutboxStore store, String text, String key) {
         return join(store.enqueue(request(text, key, null)));
     }
 
     private static EnqueueRequest request(String text, String key, Duration ttl) {
-        return new EnqueueRequest(ID, false, bytes(text), key, CAPACITY, ttl);
+        return new EnqueueRequest(ID, false, bytes(text), key, ttl);
     }
 
     private static byte[] bytes(String text) {
@@ -217,78 +345,15 @@ class SqliteOutboxStoreTest {
         return messages.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).toList();
     }
 
-    /** Store settings for tests: a short maintenance interval so recovery is quick. */
-    record Settings(String path, MemorySize maxSize, int retainSent) implements LonglinkConfig.Store {
+    /** The store's settings and the connection's outbox limits. */
+    record Settings(TestStoreSettings store, int retainSent, int capacity, long maxBytes) {
 
-        Settings withPath(String newPath) {
-            return new Settings(newPath, maxSize, retainSent);
+        Settings withStore(TestStoreSettings newStore) {
+            return new Settings(newStore, retainSent, capacity, maxBytes);
         }
 
-        Settings withMaxSize(MemorySize size) {
-            return new Settings(path, size, retainSent);
-        }
-
-        Settings withRetainSent(int retain) {
-            return new Settings(path, maxSize, retain);
-        }
-
-        @Override
-        public LonglinkConfig.StoreKind kind() {
-            return LonglinkConfig.StoreKind.SQLITE;
-        }
-
-        @Override
-        public LonglinkConfig.StoreSync sync() {
-            return LonglinkConfig.StoreSync.NORMAL;
-        }
-
-        @Override
-        public int maxBatch() {
-            return 1000;
-        }
-
-        @Override
-        public Duration idempotencyRetention() {
-            return Duration.ofHours(24);
-        }
-
-        @Override
-        public int idempotencyKeys() {
-            return 100_000;
-        }
-
-        @Override
-        public Duration maintenanceInterval() {
-            return Duration.ofMillis(100);
-        }
-
-        @Override
-        public Duration retryAfter() {
-            return Duration.ofSeconds(1);
-        }
-    }
-
-    /** A clock the test moves by hand. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2030-01-01T00:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
+        Settings withLimits(int newRetainSent, int newCapacity, long newMaxBytes) {
+            return new Settings(store, newRetainSent, newCapacity, newMaxBytes);
         }
     }
 }

@@ -39,7 +39,13 @@ public final class PackagedApp implements AutoCloseable {
      * readiness: a test may start it with a store that cannot be written, which keeps it unready).
      */
     public static PackagedApp start(String name, Map<String, String> config) throws IOException {
-        PackagedApp app = launch(name, config);
+        return start(name, config, List.of());
+    }
+
+    /** As {@link #start(String, Map)}, with JVM options such as {@code -Xmx128m} (ignored by a native binary). */
+    public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions)
+            throws IOException {
+        PackagedApp app = launch(name, config, jvmOptions);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!app.process.isAlive()) {
                 throw new IllegalStateException("the application exited with " + app.process.exitValue() + ":\n"
@@ -52,6 +58,11 @@ public final class PackagedApp implements AutoCloseable {
 
     /** Starts the application on a free port with {@code config} and returns at once, for a start that must fail. */
     public static PackagedApp launch(String name, Map<String, String> config) throws IOException {
+        return launch(name, config, List.of());
+    }
+
+    private static PackagedApp launch(String name, Map<String, String> config, List<String> jvmOptions)
+            throws IOException {
         int port = UpstreamResource.freePort();
         List<String> command = new ArrayList<>();
         Path nativeBinary = Path.of(System.getProperty("native.image.path", "target/none"));
@@ -60,6 +71,7 @@ public final class PackagedApp implements AutoCloseable {
             command.add(nativeBinary.toAbsolutePath().toString());
         } else {
             command.add(ProcessHandle.current().info().command().orElse("java"));
+            command.addAll(jvmOptions);
         }
         command.add("-Dquarkus.http.port=" + port);
         if (!config.containsKey("longlink.auth.enabled")) {
@@ -83,6 +95,20 @@ public final class PackagedApp implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** Resident set size of the process in bytes, from {@code /proc} (Linux), or -1 when unknown. */
+    public long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or the process is gone
+        }
+        return -1;
     }
 
     public boolean isAlive() {

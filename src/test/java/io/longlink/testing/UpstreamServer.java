@@ -21,6 +21,8 @@ import io.vertx.core.http.ServerWebSocket;
  */
 public final class UpstreamServer implements AutoCloseable {
 
+    private static final int MAX_MESSAGE = 16 * 1024 * 1024;
+
     /** A frame the upstream received. */
     public record Frame(boolean binary, byte[] data) {
         public String text() {
@@ -114,7 +116,9 @@ public final class UpstreamServer implements AutoCloseable {
         if (server != null) {
             return this;
         }
+        // messages up to 16 MiB, as longlink's own inbound limit: the outbox tests send 1 MiB messages
         HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+                .setMaxWebSocketFrameSize(MAX_MESSAGE).setMaxWebSocketMessageSize(MAX_MESSAGE)
                 .setWebSocketSubProtocols(List.of("chat.v2", "chat.v1"));
         if (tls != null) {
             tls.accept(options.setSsl(true));

@@ -1,0 +1,212 @@
+package io.longlink.inbox;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreJob;
+import io.longlink.store.StoreTables;
+import io.longlink.store.Transaction;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * Inbound messages in the SQLite file: table {@code inbound_message} (one row per frame, its data last) and
+ * {@code inbound_sequence} (the newest seq per connection, so numbering goes on after every row was pruned).
+ * Frames are written by the shared store writer, in the same group commits as the outbox; a log hears of its
+ * frames after the commit, on the Vert.x context that appended them. A transaction that fails keeps its frames
+ * and writes them again first, so the order never changes.
+ *
+ * <p>Upkeep deletes, per connection, what is beyond {@code inbound.retain} or older than
+ * {@code inbound.retain-for}. {@code lastSeqs} belongs to the writer thread; {@code tails} is read once per
+ * connection.
+ */
+final class SqliteInboundStorage implements InboundStorage, StoreTables {
+
+    private static final String INSERT = """
+            INSERT INTO inbound_message (connection, seq, received_at, is_binary, data) VALUES (?, ?, ?, ?, ?)""";
+    private static final String SAVE_SEQUENCE = """
+            INSERT INTO inbound_sequence (connection, last_seq) VALUES (?, ?)
+            ON CONFLICT (connection) DO UPDATE SET last_seq = excluded.last_seq""";
+    private static final String SELECT = """
+            SELECT seq, received_at, is_binary, data FROM inbound_message
+            WHERE connection = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?""";
+    private static final String NEWEST = """
+            SELECT seq, received_at, is_binary, data FROM inbound_message
+            WHERE connection = ? ORDER BY seq DESC LIMIT ?""";
+    private static final String PRUNE = """
+            DELETE FROM inbound_message WHERE connection = ? AND (seq <= ? OR received_at < ?)""";
+
+    private final SqliteDatabase database;
+    private final Function<String, InboundSettings> settings;
+    private final Clock clock;
+    /** What each connection held when the file opened, until its log takes it. */
+    private final Map<String, Tail> tails = new ConcurrentHashMap<>();
+    /** Newest committed seq per connection. */
+    private final Map<String, Long> lastSeqs = new HashMap<>();
+
+    SqliteInboundStorage(SqliteDatabase database, Function<String, InboundSettings> settings, Clock clock) {
+        this.database = database;
+        this.settings = settings;
+        this.clock = clock;
+        database.register(this);
+    }
+
+    @Override
+    public int cacheSize(InboundSettings s) {
+        return Math.min(s.cache(), s.retain());
+    }
+
+    @Override
+    public Tail tail(String connectionId) {
+        Tail tail = tails.remove(connectionId);
+        return tail == null ? Tail.EMPTY : tail;
+    }
+
+    @Override
+    public boolean append(InboundLog log, InboundMessage message) {
+        database.submit(new Append(log, message, Vertx.currentContext()));
+        return false;
+    }
+
+    @Override
+    public CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit) {
+        return database.read(jdbc -> {
+            try (PreparedStatement select = jdbc.prepareStatement(SELECT)) {
+                select.setString(1, connectionId);
+                select.setLong(2, after);
+                select.setLong(3, upTo);
+                select.setInt(4, limit);
+                return rows(select);
+            }
+        });
+    }
+
+    @Override
+    public void open(Connection jdbc) throws SQLException {
+        try (Statement s = jdbc.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS inbound_message (
+                        connection TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        is_binary INTEGER NOT NULL,
+                        data TEXT NOT NULL,
+                        PRIMARY KEY (connection, seq))""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS inbound_sequence (
+                        connection TEXT PRIMARY KEY,
+                        last_seq INTEGER NOT NULL)""");
+            lastSeqs.clear();
+            try (ResultSet rows = s.executeQuery("SELECT connection, last_seq FROM inbound_sequence")) {
+                while (rows.next()) {
+                    lastSeqs.put(rows.getString(1), rows.getLong(2));
+                }
+            }
+        }
+        tails.clear();
+        try (PreparedStatement newest = jdbc.prepareStatement(NEWEST)) {
+            for (Map.Entry<String, Long> last : lastSeqs.entrySet()) {
+                newest.setString(1, last.getKey());
+                newest.setInt(2, cacheSize(settings.apply(last.getKey())));
+                List<InboundMessage> messages = new ArrayList<>(rows(newest));
+                Collections.reverse(messages);
+                tails.put(last.getKey(), new Tail(last.getValue(), messages));
+            }
+        }
+    }
+
+    @Override
+    public void maintain(Transaction tx) throws SQLException {
+        PreparedStatement prune = tx.statement(PRUNE);
+        for (Map.Entry<String, Long> last : lastSeqs.entrySet()) {
+            InboundSettings s = settings.apply(last.getKey());
+            prune.setString(1, last.getKey());
+            prune.setLong(2, last.getValue() - s.retain());
+            prune.setLong(3, clock.instant().minus(s.retainFor()).toEpochMilli());
+            prune.executeUpdate();
+        }
+    }
+
+    private static List<InboundMessage> rows(PreparedStatement select) throws SQLException {
+        List<InboundMessage> page = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                page.add(new InboundMessage(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)),
+                        rows.getInt(3) != 0 ? InboundMessage.BINARY : InboundMessage.TEXT, rows.getString(4)));
+            }
+        }
+        return page;
+    }
+
+    /** One frame to store; kept and written again when its transaction fails. */
+    private final class Append implements StoreJob.Kept {
+        final InboundLog log;
+        final InboundMessage message;
+        final Context context;
+
+        Append(InboundLog log, InboundMessage message, Context context) {
+            this.log = log;
+            this.message = message;
+            this.context = context;
+        }
+
+        @Override
+        public void write(Transaction tx) throws SQLException {
+            // published per log by the batch after the commit
+            tx.part(SqliteInboundStorage.class, () -> new Batch(tx)).add(this);
+        }
+    }
+
+    /** The frames of one transaction, grouped by log. */
+    private final class Batch implements Transaction.Part {
+        private final Transaction tx;
+        private final Map<InboundLog, List<InboundMessage>> byLog = new LinkedHashMap<>();
+        private final Map<InboundLog, Context> contexts = new HashMap<>();
+        private final Map<String, Long> newLastSeqs = new HashMap<>();
+
+        Batch(Transaction tx) {
+            this.tx = tx;
+        }
+
+        void add(Append job) throws SQLException {
+            InboundMessage m = job.message;
+            PreparedStatement insert = tx.statement(INSERT);
+            insert.setString(1, job.log.connectionId());
+            insert.setLong(2, m.seq());
+            insert.setLong(3, m.receivedAt().toEpochMilli());
+            insert.setInt(4, InboundMessage.BINARY.equals(m.type()) ? 1 : 0);
+            insert.setString(5, m.data());
+            insert.addBatch();
+            byLog.computeIfAbsent(job.log, l -> new ArrayList<>()).add(m);
+            contexts.putIfAbsent(job.log, job.context);
+            newLastSeqs.put(job.log.connectionId(), m.seq());
+        }
+
+        @Override
+        public void beforeCommit() throws SQLException {
+            tx.statement(INSERT).executeBatch();
+            tx.executeBatch(SAVE_SEQUENCE, newLastSeqs);
+        }
+
+        @Override
+        public void afterCommit() {
+            lastSeqs.putAll(newLastSeqs);
+            byLog.forEach((log, messages) -> SqliteDatabase.complete(contexts.get(log), () -> log.committed(messages)));
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.longlink.outbox;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import io.longlink.config.LonglinkConfig;
+import io.longlink.store.StoreTables;
+import io.longlink.store.Transaction;
+
+/**
+ * The outbox's tables in the SQLite file: their schema (and the migration from the first format), the loading
+ * of every connection's queue at open, and their upkeep.
+ *
+ * <p>Format: {@code outbox_message} holds one row per message, its payload last (so loading and scanning never
+ * read a payload). Sent is not a per-row state but a high-water mark per connection: {@code outbox_sent} gets one
+ * row per {@code markSent} (the highest id it covers and when), so marking a batch of 64 sent writes one row.
+ * A message is SENT when a mark covers its id, EXPIRED when its row says so (the rare exception, one UPDATE each),
+ * else QUEUED. Upkeep clears the payloads of sent messages (one ranged UPDATE per connection) and deletes rows and
+ * marks whose states were forgotten ({@code outbox.retain-sent}).
+ *
+ * <p>Thread confinement: everything here belongs to the writer thread.
+ */
+final class OutboxTables implements StoreTables {
+
+    private static final String PRUNE_KEYS = """
+            DELETE FROM idempotency_key WHERE connection = ?1 AND created_at < ?2
+            AND message_id <= (SELECT message_id FROM idempotency_key WHERE connection = ?1
+                               ORDER BY message_id DESC LIMIT 1 OFFSET ?3)""";
+    private static final String CLEAR_PAYLOADS = """
+            UPDATE outbox_message SET payload = NULL
+            WHERE connection = ? AND id > ? AND id <= ? AND payload IS NOT NULL""";
+    private static final String FORGET_MESSAGES = "DELETE FROM outbox_message WHERE connection = ? AND id <= ?";
+    private static final String FORGET_MARKS = "DELETE FROM outbox_sent WHERE connection = ? AND up_to <= ?";
+
+    private final LonglinkConfig.Store config;
+    private final Clock clock;
+    private final Function<String, OutboxQueue> newQueue;
+    private final Consumer<Map<String, OutboxQueue>> loaded;
+    /** Last id allocated per connection, as committed. */
+    private final Map<String, Long> lastIds = new HashMap<>();
+    /** Highest id covered by a committed sent mark, per connection. */
+    private final Map<String, Long> sentUpTo = new HashMap<>();
+    /** Highest id whose payload is cleared, per connection (0 after a start: the first upkeep looks at all). */
+    private final Map<String, Long> clearedUpTo = new HashMap<>();
+    /** Highest id whose state may be deleted, per connection, as committed. */
+    private final Map<String, Long> forgetUpTo = new HashMap<>();
+    /** Highest id whose row is deleted, per connection. */
+    private final Map<String, Long> forgotten = new HashMap<>();
+
+    /**
+     * @param newQueue makes an empty queue for a connection id
+     * @param loaded receives every connection's queue once the file is open and loaded
+     */
+    OutboxTables(LonglinkConfig.Store config, Clock clock, Function<String, OutboxQueue> newQueue,
+            Consumer<Map<String, OutboxQueue>> loaded) {
+        this.config = config;
+        this.clock = clock;
+        this.newQueue = newQueue;
+        this.loaded = loaded;
+    }
+
+    long lastId(String connectionId) {
+        return lastIds.getOrDefault(connectionId, 0L);
+    }
+
+    /** Publishes what a committed transaction changed. */
+    void committed(Map<String, Long> newLastIds, Map<String, Long> newSentUpTo, Map<String, Long> newForgetUpTo) {
+        lastIds.putAll(newLastIds);
+        newSentUpTo.forEach((id, upTo) -> sentUpTo.merge(id, upTo, Math::max));
+        newForgetUpTo.forEach((id, upTo) -> forgetUpTo.merge(id, upTo, Math::max));
+    }
+
+    @Override
+    public void open(Connection jdbc) throws SQLException {
+        createSchema(jdbc);
+        migrateFirstFormat(jdbc);
+        lastIds.clear();
+        sentUpTo.clear();
+        clearedUpTo.clear();
+        forgetUpTo.clear();
+        forgotten.clear();
+        loaded.accept(load(jdbc));
+    }
+
+    @Override
+    public void maintain(Transaction tx) throws SQLException {
+        long cutoff = clock.instant().minus(config.idempotencyRetention()).toEpochMilli();
+        PreparedStatement pruneKeys = tx.statement(PRUNE_KEYS);
+        for (String connectionId : lastIds.keySet()) {
+            pruneKeys.setString(1, connectionId);
+            pruneKeys.setLong(2, cutoff);
+            pruneKeys.setInt(3, config.idempotencyKeys());
+            pruneKeys.executeUpdate();
+            clearPayloads(tx, connectionId);
+            forget(tx, connectionId);
+        }
+    }
+
+    private void clearPayloads(Transaction tx, String connectionId) throws SQLException {
+        long from = clearedUpTo.getOrDefault(connectionId, 0L);
+        long to = sentUpTo.getOrDefault(connectionId, 0L);
+        if (to > from) {
+            PreparedStatement clear = tx.statement(CLEAR_PAYLOADS);
+            clear.setString(1, connectionId);
+            clear.setLong(2, from);
+            clear.setLong(3, to);
+            clear.executeUpdate();
+            // a rollback only means the next upkeep clears the range again
+            clearedUpTo.put(connectionId, to);
+        }
+    }
+
+    private void forget(Transaction tx, String connectionId) throws SQLException {
+        long upTo = forgetUpTo.getOrDefault(connectionId, 0L);
+        if (upTo > forgotten.getOrDefault(connectionId, 0L)) {
+            for (String sql : new String[] { FORGET_MESSAGES, FORGET_MARKS }) {
+                PreparedStatement delete = tx.statement(sql);
+                delete.setString(1, connectionId);
+                delete.setLong(2, upTo);
+                delete.executeUpdate();
+            }
+            forgotten.put(connectionId, upTo);
+        }
+    }
+
+    private static void createSchema(Connection jdbc) throws SQLException {
+        try (Statement s = jdbc.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS outbox_message (
+                        connection TEXT NOT NULL,
+                        id INTEGER NOT NULL,
+                        is_binary INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        enqueued_at INTEGER NOT NULL,
+                        expires_at INTEGER,
+                        expired INTEGER NOT NULL DEFAULT 0,
+                        payload BLOB,
+                        PRIMARY KEY (connection, id))""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS outbox_sent (
+                        connection TEXT NOT NULL,
+                        up_to INTEGER NOT NULL,
+                        sent_at INTEGER NOT NULL,
+                        PRIMARY KEY (connection, up_to))""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS outbox_sequence (
+                        connection TEXT PRIMARY KEY,
+                        last_id INTEGER NOT NULL)""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS idempotency_key (
+                        connection TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        message_id INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (connection, key))""");
+            s.executeUpdate("""
+                    CREATE INDEX IF NOT EXISTS idempotency_key_by_message
+                        ON idempotency_key (connection, message_id)""");
+        }
+    }
+
+    /** Moves the rows of the first format (per-row state, tables {@code message} and {@code sequence}), once. */
+    private static void migrateFirstFormat(Connection jdbc) throws SQLException {
+        try (Statement s = jdbc.createStatement();
+                ResultSet old = s.executeQuery(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('message', 'sequence')")) {
+            old.next();
+            if (old.getInt(1) < 2) {
+                return;
+            }
+        }
+        try (Statement s = jdbc.createStatement()) {
+            s.execute("BEGIN");
+            try {
+                s.executeUpdate("""
+                        INSERT INTO outbox_message (connection, id, is_binary, size, enqueued_at, expires_at, expired, payload)
+                        SELECT connection, id, is_binary, coalesce(length(payload), 0), enqueued_at, expires_at,
+                               state = 'EXPIRED', CASE WHEN state = 'QUEUED' THEN payload END
+                        FROM message""");
+                s.executeUpdate("""
+                        INSERT INTO outbox_sent (connection, up_to, sent_at)
+                        SELECT connection, id, coalesce(sent_at, enqueued_at) FROM message WHERE state = 'SENT'""");
+                s.executeUpdate("INSERT INTO outbox_sequence (connection, last_id) SELECT connection, last_id FROM sequence");
+                s.executeUpdate("DROP TABLE message");
+                s.executeUpdate("DROP TABLE sequence");
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                s.execute("ROLLBACK");
+                throw e;
+            }
+        }
+    }
+
+    private Map<String, OutboxQueue> load(Connection jdbc) throws SQLException {
+        Map<String, OutboxQueue> queues = new HashMap<>();
+        Map<String, TreeMap<Long, Long>> marks = new HashMap<>();
+        try (Statement s = jdbc.createStatement()) {
+            try (ResultSet rows = s.executeQuery("SELECT connection, last_id FROM outbox_sequence")) {
+                while (rows.next()) {
+                    lastIds.put(rows.getString(1), rows.getLong(2));
+                }
+            }
+            try (ResultSet rows = s.executeQuery("SELECT connection, up_to, sent_at FROM outbox_sent")) {
+                while (rows.next()) {
+                    marks.computeIfAbsent(rows.getString(1), c -> new TreeMap<>()).put(rows.getLong(2), rows.getLong(3));
+                }
+            }
+            marks.forEach((connectionId, byUpTo) -> sentUpTo.put(connectionId, byUpTo.lastKey()));
+            try (ResultSet rows = s.executeQuery("""
+                    SELECT connection, id, is_binary, size, enqueued_at, expires_at, expired
+                    FROM outbox_message ORDER BY connection, id""")) {
+                while (rows.next()) {
+                    String connectionId = rows.getString(1);
+                    OutboxQueue queue = queues.computeIfAbsent(connectionId, newQueue);
+                    long id = rows.getLong(2);
+                    Instant enqueuedAt = Instant.ofEpochMilli(rows.getLong(5));
+                    Map.Entry<Long, Long> mark = marks.getOrDefault(connectionId, new TreeMap<>()).ceilingEntry(id);
+                    if (rows.getInt(7) != 0) {
+                        queue.restoreDone(new MessageStatus(Long.toString(id), MessageState.EXPIRED, enqueuedAt, null));
+                    } else if (mark != null) {
+                        queue.restoreDone(new MessageStatus(Long.toString(id), MessageState.SENT, enqueuedAt,
+                                Instant.ofEpochMilli(mark.getValue())));
+                    } else {
+                        long expiresMillis = rows.getLong(6);
+                        Instant expiresAt = rows.wasNull() ? null : Instant.ofEpochMilli(expiresMillis);
+                        queue.append(new OutboxQueue.Waiting(id, rows.getInt(3) != 0, rows.getInt(4), enqueuedAt,
+                                expiresAt, null));
+                    }
+                }
+            }
+        }
+        return queues;
+    }
+}

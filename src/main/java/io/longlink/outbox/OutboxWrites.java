@@ -1,0 +1,305 @@
+package io.longlink.outbox;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreJob;
+import io.longlink.store.Transaction;
+import io.vertx.core.Context;
+
+/**
+ * The outbox's writes, as jobs for the store writer: enqueue, sent mark, expiry. Enqueues of one transaction share
+ * a {@link Batch}, which allocates ids, decides capacity and idempotency against the queue plus what this
+ * transaction adds (so concurrent enqueues can neither overshoot a limit nor store a key twice), batches the
+ * inserts, and only after the commit appends the new messages to their queues and answers the producers, grouped
+ * by the Vert.x context each one came from.
+ *
+ * <p>Confined to the writer thread, except the factory methods, which only build jobs.
+ */
+final class OutboxWrites {
+
+    private static final String INSERT_MESSAGE = """
+            INSERT INTO outbox_message (connection, id, is_binary, size, enqueued_at, expires_at, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""";
+    private static final String INSERT_KEY =
+            "INSERT INTO idempotency_key (connection, key, message_id, created_at) VALUES (?, ?, ?, ?)";
+    private static final String FIND_KEY = "SELECT message_id FROM idempotency_key WHERE connection = ? AND key = ?";
+    private static final String INSERT_MARK =
+            "INSERT OR REPLACE INTO outbox_sent (connection, up_to, sent_at) VALUES (?, ?, ?)";
+    private static final String MARK_EXPIRED = """
+            UPDATE outbox_message SET expired = 1, payload = NULL WHERE connection = ? AND id = ?""";
+    private static final String SAVE_SEQUENCE = """
+            INSERT INTO outbox_sequence (connection, last_id) VALUES (?, ?)
+            ON CONFLICT (connection) DO UPDATE SET last_id = excluded.last_id""";
+
+    private final OutboxTables tables;
+    private final Function<String, OutboxQueue> queues;
+    private final Function<String, OutboxSettings> settings;
+    private final Clock clock;
+
+    OutboxWrites(OutboxTables tables, Function<String, OutboxQueue> queues, Function<String, OutboxSettings> settings,
+            Clock clock) {
+        this.tables = tables;
+        this.queues = queues;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    StoreJob enqueue(EnqueueRequest request, Instant at, CompletableFuture<Enqueued> result, Context context) {
+        return new Enqueue(request, at, result, context);
+    }
+
+    StoreJob sent(String connectionId, long upTo, Instant at, long forgetUpTo) {
+        return new Sent(connectionId, upTo, at, forgetUpTo);
+    }
+
+    StoreJob discard(String connectionId) {
+        return new Discard(connectionId);
+    }
+
+    StoreJob expired(String connectionId, List<Long> ids) {
+        return new Expired(connectionId, ids);
+    }
+
+    private Batch batch(Transaction tx) {
+        return tx.part(OutboxWrites.class, () -> new Batch(tx));
+    }
+
+    /** One producer's message. Its reply is given by the batch after the commit. */
+    private final class Enqueue implements StoreJob {
+        final EnqueueRequest request;
+        final Instant at;
+        final CompletableFuture<Enqueued> result;
+        final Context context;
+        /** Set by write: the id stored, or of the first message of a repeated key. */
+        long id;
+        boolean repeat;
+        RuntimeException refusal;
+
+        Enqueue(EnqueueRequest request, Instant at, CompletableFuture<Enqueued> result, Context context) {
+            this.request = request;
+            this.at = at;
+            this.result = result;
+            this.context = context;
+        }
+
+        @Override
+        public void write(Transaction tx) throws SQLException {
+            batch(tx).add(this);
+        }
+
+        @Override
+        public void committed() {
+            // answered by the batch, grouped by context
+        }
+
+        @Override
+        public boolean rolledBack(RuntimeException cause) {
+            SqliteDatabase.complete(context, () -> result.completeExceptionally(cause));
+            return false;
+        }
+
+        void answer() {
+            if (refusal != null) {
+                result.completeExceptionally(refusal);
+            } else if (repeat) {
+                result.complete(queues.apply(request.connectionId()).repeatOf(id, clock.instant()));
+            } else {
+                result.complete(Enqueued.stored(id));
+            }
+        }
+    }
+
+    /** A batch of the head was written to a socket; kept and retried when its transaction fails. */
+    private final class Sent implements StoreJob.Kept {
+        final String connectionId;
+        final long upTo;
+        final Instant at;
+        final long forgetUpTo;
+
+        Sent(String connectionId, long upTo, Instant at, long forgetUpTo) {
+            this.connectionId = connectionId;
+            this.upTo = upTo;
+            this.at = at;
+            this.forgetUpTo = forgetUpTo;
+        }
+
+        @Override
+        public void write(Transaction tx) throws SQLException {
+            batch(tx).sent(this);
+        }
+    }
+
+    /** A removed connection's rows; kept and retried when its transaction fails. */
+    private record Discard(String connectionId) implements StoreJob.Kept {
+        @Override
+        public void write(Transaction tx) throws SQLException {
+            for (String sql : List.of("DELETE FROM outbox_message WHERE connection = ?",
+                    "DELETE FROM outbox_sent WHERE connection = ?",
+                    "DELETE FROM idempotency_key WHERE connection = ?")) {
+                PreparedStatement delete = tx.statement(sql);
+                delete.setString(1, connectionId);
+                delete.executeUpdate();
+            }
+        }
+    }
+
+    /** Messages met expired at the head; kept and retried when its transaction fails. */
+    private record Expired(String connectionId, List<Long> ids) implements StoreJob.Kept {
+        @Override
+        public void write(Transaction tx) throws SQLException {
+            PreparedStatement update = tx.statement(MARK_EXPIRED);
+            for (long id : ids) {
+                update.setString(1, connectionId);
+                update.setLong(2, id);
+                update.executeUpdate();
+            }
+        }
+    }
+
+    /** What one transaction does to the outbox; dropped with the transaction when it fails. */
+    private final class Batch implements Transaction.Part {
+        private final Transaction tx;
+        /** Last id allocated per connection in this transaction. */
+        private final Map<String, Long> lastIds = new HashMap<>();
+        /** Messages and bytes added per connection in this transaction, for the limits. */
+        private final Map<String, Integer> added = new HashMap<>();
+        private final Map<String, Long> addedBytes = new HashMap<>();
+        /** Idempotency keys stored in this transaction, per connection, with their message id. */
+        private final Map<String, Map<String, Long>> keys = new HashMap<>();
+        private final Map<String, Long> sentUpTo = new HashMap<>();
+        private final Map<String, Long> forgetUpTo = new HashMap<>();
+        private final List<Enqueue> enqueues = new ArrayList<>();
+        private final List<OutboxQueue.Waiting> stored = new ArrayList<>();
+        private final List<String> storedFor = new ArrayList<>();
+        private boolean batchedInserts;
+        private boolean batchedKeys;
+        private boolean batchedMarks;
+
+        Batch(Transaction tx) {
+            this.tx = tx;
+        }
+
+        void add(Enqueue job) throws SQLException {
+            enqueues.add(job);
+            EnqueueRequest r = job.request;
+            String connectionId = r.connectionId();
+            if (r.idempotencyKey() != null) {
+                Long first = firstWithKey(connectionId, r.idempotencyKey());
+                if (first != null) {
+                    job.id = first;
+                    job.repeat = true;
+                    return;
+                }
+            }
+            OutboxQueue queue = queues.apply(connectionId);
+            int size = r.payload().length;
+            job.refusal = settings.apply(connectionId).refusal(connectionId,
+                    queue.size() + added.getOrDefault(connectionId, 0),
+                    queue.bytes() + addedBytes.getOrDefault(connectionId, 0L), size);
+            if (job.refusal != null) {
+                return;
+            }
+            long id = lastIds.getOrDefault(connectionId, tables.lastId(connectionId)) + 1;
+            lastIds.put(connectionId, id);
+            added.merge(connectionId, 1, Integer::sum);
+            addedBytes.merge(connectionId, (long) size, Long::sum);
+            Instant expiresAt = r.timeToLive() == null ? null : job.at.plus(r.timeToLive());
+            PreparedStatement insert = tx.statement(INSERT_MESSAGE);
+            insert.setString(1, connectionId);
+            insert.setLong(2, id);
+            insert.setInt(3, r.binary() ? 1 : 0);
+            insert.setInt(4, size);
+            insert.setLong(5, job.at.toEpochMilli());
+            if (expiresAt == null) {
+                insert.setNull(6, Types.INTEGER);
+            } else {
+                insert.setLong(6, expiresAt.toEpochMilli());
+            }
+            insert.setBytes(7, r.payload());
+            insert.addBatch();
+            batchedInserts = true;
+            if (r.idempotencyKey() != null) {
+                PreparedStatement key = tx.statement(INSERT_KEY);
+                key.setString(1, connectionId);
+                key.setString(2, r.idempotencyKey());
+                key.setLong(3, id);
+                key.setLong(4, job.at.toEpochMilli());
+                key.addBatch();
+                batchedKeys = true;
+                keys.computeIfAbsent(connectionId, c -> new HashMap<>()).put(r.idempotencyKey(), id);
+            }
+            job.id = id;
+            stored.add(new OutboxQueue.Waiting(id, r.binary(), size, job.at, expiresAt, null));
+            storedFor.add(connectionId);
+        }
+
+        void sent(Sent job) throws SQLException {
+            PreparedStatement mark = tx.statement(INSERT_MARK);
+            mark.setString(1, job.connectionId);
+            mark.setLong(2, job.upTo);
+            mark.setLong(3, job.at.toEpochMilli());
+            mark.addBatch();
+            batchedMarks = true;
+            sentUpTo.merge(job.connectionId, job.upTo, Math::max);
+            forgetUpTo.merge(job.connectionId, job.forgetUpTo, Math::max);
+        }
+
+        /** The message that first used this key, in this transaction or stored, or null. */
+        private Long firstWithKey(String connectionId, String key) throws SQLException {
+            Long here = keys.getOrDefault(connectionId, Map.of()).get(key);
+            if (here != null) {
+                return here;
+            }
+            PreparedStatement find = tx.statement(FIND_KEY);
+            find.setString(1, connectionId);
+            find.setString(2, key);
+            try (ResultSet row = find.executeQuery()) {
+                return row.next() ? row.getLong(1) : null;
+            }
+        }
+
+        @Override
+        public void beforeCommit() throws SQLException {
+            if (batchedInserts) {
+                tx.statement(INSERT_MESSAGE).executeBatch();
+            }
+            if (batchedKeys) {
+                tx.statement(INSERT_KEY).executeBatch();
+            }
+            if (batchedMarks) {
+                tx.statement(INSERT_MARK).executeBatch();
+            }
+            tx.executeBatch(SAVE_SEQUENCE, lastIds);
+        }
+
+        @Override
+        public void afterCommit() {
+            tables.committed(lastIds, sentUpTo, forgetUpTo);
+            for (int i = 0; i < stored.size(); i++) {
+                queues.apply(storedFor.get(i)).append(stored.get(i));
+            }
+            Map<Context, List<Enqueue>> byContext = new IdentityHashMap<>();
+            for (Enqueue job : enqueues) {
+                if (job.context == null) {
+                    job.answer();
+                } else {
+                    byContext.computeIfAbsent(job.context, c -> new ArrayList<>()).add(job);
+                }
+            }
+            byContext.forEach((context, list) -> context.runOnContext(v -> list.forEach(Enqueue::answer)));
+        }
+    }
+}

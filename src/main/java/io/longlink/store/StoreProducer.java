@@ -1,0 +1,71 @@
+package io.longlink.store;
+
+import java.time.Clock;
+import java.util.function.Function;
+
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import io.longlink.config.ConnectionConfigs;
+import io.longlink.config.LonglinkConfig;
+import io.longlink.inbox.InboundSettings;
+import io.longlink.inbox.InboundStore;
+import io.longlink.outbox.InMemoryOutboxStore;
+import io.longlink.outbox.OutboxSettings;
+import io.longlink.outbox.OutboxStore;
+import io.longlink.outbox.SqliteOutboxStore;
+import io.quarkus.runtime.Startup;
+
+/**
+ * Chooses the stores from {@code longlink.store.kind} at run time: both directions in one SQLite file, or both in
+ * memory. They are created eagerly at start, on the main thread, so that loading a durable store never runs on the
+ * event loop and every connection finds its queue and its inbound tail when it opens.
+ */
+public class StoreProducer {
+
+    /** Both stores, and the file they share (null for the memory kind). */
+    public record Stores(OutboxStore outbox, InboundStore inbound, SqliteDatabase database) {
+    }
+
+    @Produces
+    @Singleton
+    @Startup
+    Stores stores(LonglinkConfig config, ConnectionConfigs configs, Clock clock) {
+        Function<String, OutboxSettings> outbox = id -> {
+            LonglinkConfig.ConnectionConfig c = configs.get(id);
+            return c == null ? OutboxSettings.NONE : OutboxSettings.of(c.outbox());
+        };
+        Function<String, InboundSettings> inbound = id -> {
+            LonglinkConfig.ConnectionConfig c = configs.get(id);
+            return c == null ? InboundSettings.NONE : InboundSettings.of(c.inbound());
+        };
+        if (config.store().kind() == LonglinkConfig.StoreKind.MEMORY) {
+            return new Stores(new InMemoryOutboxStore(clock, outbox, config.store().idempotencyKeys()),
+                    InboundStore.inMemory(inbound, clock), null);
+        }
+        SqliteDatabase database = new SqliteDatabase(config.store(), clock);
+        Stores stores = new Stores(new SqliteOutboxStore(database, config.store(), outbox, clock),
+                InboundStore.sqlite(database, inbound, clock), database);
+        database.start();
+        return stores;
+    }
+
+    @Produces
+    @Singleton
+    OutboxStore outboxStore(Stores stores) {
+        return stores.outbox();
+    }
+
+    @Produces
+    @Singleton
+    InboundStore inboundStore(Stores stores) {
+        return stores.inbound();
+    }
+
+    void close(@Disposes Stores stores) {
+        if (stores.database() != null) {
+            stores.database().close();
+        }
+    }
+}

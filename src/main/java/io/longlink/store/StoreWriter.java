@@ -1,0 +1,329 @@
+package io.longlink.store;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.longlink.config.LonglinkConfig;
+import io.quarkus.logging.Log;
+
+/**
+ * The one thread that writes the SQLite file: it takes up to {@code longlink.store.max-batch} jobs from its queue
+ * and writes them in one transaction (group commit), then tells each job it committed. It also opens the file
+ * (and keeps retrying while it cannot) and runs every store's upkeep each {@code maintenance-interval}.
+ *
+ * <p>A transaction that fails for any reason, an {@link SQLException} (disk full, read-only file) or an
+ * unexpected {@link RuntimeException} (a bug), is rolled back as a whole; each job then decides whether it is
+ * kept and written again first in the next transaction (sent marks, inbound frames) or refused (enqueues, which
+ * answer 503). So a failed transaction never loses a sent mark and never reorders jobs.
+ *
+ * <p>Thread confinement: {@code jdbc}, {@code statements}, {@code unsaved} and {@code openFailed} belong to the
+ * writer thread; {@code writable} is volatile.
+ */
+final class StoreWriter {
+
+    /** Opens a connection to the file, with the store's pragmas applied. */
+    interface Opener {
+        Connection open() throws IOException, SQLException;
+    }
+
+    private static final StoreJob STOP = new StoreJob() {
+        @Override
+        public void write(Transaction tx) {
+        }
+
+        @Override
+        public void committed() {
+        }
+
+        @Override
+        public boolean rolledBack(RuntimeException cause) {
+            return false;
+        }
+    };
+
+    private final LonglinkConfig.Store config;
+    private final Opener opener;
+    private final List<StoreTables> tables;
+    private final Clock clock;
+    private final BlockingQueue<StoreJob> jobs = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final CountDownLatch firstOpen = new CountDownLatch(1);
+    /** Transactions committed since start; tells tests and logs how well commits are grouped. */
+    private final AtomicLong commits = new AtomicLong();
+    /** Whether the last transaction (or the opening of the file) succeeded. */
+    private volatile boolean writable;
+
+    private Connection jdbc;
+    private Statements statements;
+    /** Jobs of failed transactions that asked to be kept, oldest first; written before newer jobs. */
+    private final List<StoreJob> unsaved = new ArrayList<>();
+    /** An attempt to open the file failed (logged once). */
+    private boolean openFailed;
+
+    StoreWriter(LonglinkConfig.Store config, Opener opener, List<StoreTables> tables, Clock clock) {
+        this.config = config;
+        this.opener = opener;
+        this.tables = tables;
+        this.clock = clock;
+        this.thread = new Thread(this::run, "longlink-store-writer");
+        thread.setDaemon(true);
+    }
+
+    /** Starts the thread and waits until its first attempt to open the file (and load every store) ended. */
+    void start() {
+        thread.start();
+        try {
+            firstOpen.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void submit(StoreJob job) {
+        jobs.add(job);
+    }
+
+    boolean writable() {
+        return writable;
+    }
+
+    long commits() {
+        return commits.get();
+    }
+
+    /** Writes what was submitted so far, closes the file and ends the thread; later jobs are refused. */
+    void stop() {
+        jobs.add(STOP);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        StoreJob job;
+        StoreUnavailableException closed = new StoreUnavailableException("the store is shutting down");
+        while ((job = jobs.poll()) != null) {
+            job.rolledBack(closed);
+        }
+    }
+
+    private void run() {
+        tryOpen();
+        firstOpen.countDown();
+        long interval = Math.max(1, config.maintenanceInterval().toMillis());
+        long nextMaintenance = System.currentTimeMillis() + interval;
+        List<StoreJob> batch = new ArrayList<>();
+        boolean stop = false;
+        while (!stop) {
+            try {
+                StoreJob first = jobs.poll(Math.max(0, nextMaintenance - System.currentTimeMillis()),
+                        TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    jobs.drainTo(batch, Math.max(0, config.maxBatch() - 1));
+                    stop = batch.remove(STOP);
+                    apply(batch);
+                    batch.clear();
+                }
+                if (System.currentTimeMillis() >= nextMaintenance) {
+                    maintain();
+                    nextMaintenance = System.currentTimeMillis() + interval;
+                }
+            } catch (InterruptedException e) {
+                stop = true;
+            }
+        }
+        closeFile();
+    }
+
+    /** Writes the kept jobs and then {@code batch} in one transaction, then tells each job how it went. */
+    private void apply(List<StoreJob> batch) {
+        List<StoreJob> work = new ArrayList<>(unsaved);
+        work.addAll(batch);
+        unsaved.clear();
+        if (jdbc == null) {
+            refuse(work, new StoreUnavailableException("the message store cannot be opened now; nothing was stored"));
+            return;
+        }
+        Transaction tx = new Transaction(statements);
+        try {
+            statements.begin.execute();
+            for (StoreJob job : work) {
+                job.write(tx);
+            }
+            tx.beforeCommit();
+            statements.commit.execute();
+        } catch (SQLException | RuntimeException e) {
+            rollback();
+            failed(e);
+            refuse(work, new StoreUnavailableException("the message store cannot be written now; nothing was stored"));
+            return;
+        }
+        committed();
+        tx.afterCommit();
+        work.forEach(StoreJob::committed);
+    }
+
+    private void refuse(List<StoreJob> work, StoreUnavailableException cause) {
+        for (StoreJob job : work) {
+            if (job.rolledBack(cause)) {
+                unsaved.add(job);
+            }
+        }
+    }
+
+    /** Opens a store that could not be opened, writes kept jobs, and runs every store's upkeep. */
+    private void maintain() {
+        if (jdbc == null) {
+            tryOpen();
+            return;
+        }
+        if (!unsaved.isEmpty()) {
+            apply(new ArrayList<>());
+        }
+        Transaction tx = new Transaction(statements);
+        try {
+            statements.begin.execute();
+            for (StoreTables t : tables) {
+                t.maintain(tx);
+            }
+            tx.beforeCommit();
+            if (!writable) {
+                statements.probe.setLong(1, clock.millis());
+                statements.probe.executeUpdate();
+            }
+            statements.commit.execute();
+        } catch (SQLException | RuntimeException e) {
+            rollback();
+            failed(e);
+            return;
+        }
+        committed();
+        tx.afterCommit();
+    }
+
+    private void committed() {
+        commits.incrementAndGet();
+        if (!writable) {
+            writable = true;
+            Log.infof("message store %s is writable", config.path());
+        }
+    }
+
+    private void failed(Exception e) {
+        Log.debugf("message store transaction failed: %s", e.getMessage());
+        if (writable) {
+            if (e instanceof SQLException) {
+                Log.errorf("message store %s cannot be written: %s; enqueues answer 503 until it can", config.path(),
+                        e.getMessage());
+            } else {
+                Log.errorf(e, "message store %s: unexpected failure; the transaction was rolled back", config.path());
+            }
+        }
+        writable = false;
+    }
+
+    private void rollback() {
+        statements.clearBatches();
+        try {
+            statements.rollback.execute();
+        } catch (SQLException e) {
+            // SQLite has already rolled back after some errors (disk full among them)
+            Log.debugf("message store rollback: %s", e.getMessage());
+        }
+    }
+
+    private void tryOpen() {
+        try {
+            Connection connection = opener.open();
+            try {
+                for (StoreTables t : tables) {
+                    t.open(connection);
+                }
+                statements = new Statements(connection);
+            } catch (SQLException | RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+            jdbc = connection;
+            writable = true;
+            Log.infof("message store %s open (sync=%s)", config.path(), config.sync().name().toLowerCase());
+        } catch (IOException | SQLException e) {
+            if (!openFailed) {
+                Log.errorf("message store %s cannot be opened: %s; enqueues answer 503 until it can", config.path(),
+                        e.getMessage());
+            }
+            openFailed = true;
+            writable = false;
+        }
+    }
+
+    private void closeFile() {
+        if (jdbc == null) {
+            return;
+        }
+        try {
+            jdbc.close();
+            Log.infof("message store %s closed", config.path());
+        } catch (SQLException e) {
+            Log.warnf("message store %s did not close cleanly: %s", config.path(), e.getMessage());
+        }
+        jdbc = null;
+    }
+
+    /**
+     * The writer connection's prepared statements. The connection stays in auto-commit mode and the writer
+     * brackets its transactions itself, because SQLite ends a transaction on its own after some errors (disk full
+     * among them) and the driver's bookkeeping would then refuse every later commit.
+     */
+    static final class Statements {
+        private final Connection connection;
+        private final Map<String, PreparedStatement> bySql = new HashMap<>();
+        final PreparedStatement begin;
+        final PreparedStatement commit;
+        final PreparedStatement rollback;
+        final PreparedStatement probe;
+
+        Statements(Connection connection) throws SQLException {
+            this.connection = connection;
+            begin = connection.prepareStatement("BEGIN");
+            commit = connection.prepareStatement("COMMIT");
+            rollback = connection.prepareStatement("ROLLBACK");
+            try (var s = connection.createStatement()) {
+                s.executeUpdate("CREATE TABLE IF NOT EXISTS store_check (name TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+            }
+            probe = connection.prepareStatement("INSERT OR REPLACE INTO store_check (name, at) VALUES ('writable', ?)");
+        }
+
+        PreparedStatement get(String sql) throws SQLException {
+            PreparedStatement statement = bySql.get(sql);
+            if (statement == null) {
+                statement = connection.prepareStatement(sql);
+                bySql.put(sql, statement);
+            }
+            return statement;
+        }
+
+        /** Drops what a failed transaction left batched. */
+        void clearBatches() {
+            for (PreparedStatement statement : bySql.values()) {
+                try {
+                    statement.clearBatch();
+                } catch (SQLException e) {
+                    Log.debugf("message store: clearing a batch failed: %s", e.getMessage());
+                }
+            }
+        }
+    }
+}

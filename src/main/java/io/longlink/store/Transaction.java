@@ -1,0 +1,68 @@
+package io.longlink.store;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One group commit being built by the {@link StoreWriter}. Jobs reach the writer's prepared statements through
+ * {@link #statement} and keep per-transaction state (ids allocated so far, batched inserts) in a {@link Part},
+ * created on first use and dropped with the transaction, so a rolled-back transaction leaves nothing behind.
+ *
+ * <p>Confined to the writer thread.
+ */
+public final class Transaction {
+
+    /** Per-transaction state of one store; flushed before the commit and published after it. */
+    public interface Part {
+        /** Writes what is still batched; the commit follows. */
+        void beforeCommit() throws SQLException;
+
+        /** The transaction committed: publish what it changed. */
+        void afterCommit();
+    }
+
+    private final StoreWriter.Statements statements;
+    private final Map<Object, Part> parts = new LinkedHashMap<>();
+
+    Transaction(StoreWriter.Statements statements) {
+        this.statements = statements;
+    }
+
+    /** The writer connection's prepared statement for {@code sql}, prepared once per open file. */
+    public PreparedStatement statement(String sql) throws SQLException {
+        return statements.get(sql);
+    }
+
+    /** Runs {@code sql} once per entry, bound to (connection id, number), as one batch; nothing when empty. */
+    public void executeBatch(String sql, Map<String, Long> byConnection) throws SQLException {
+        if (byConnection.isEmpty()) {
+            return;
+        }
+        PreparedStatement statement = statement(sql);
+        for (Map.Entry<String, Long> row : byConnection.entrySet()) {
+            statement.setString(1, row.getKey());
+            statement.setLong(2, row.getValue());
+            statement.addBatch();
+        }
+        statement.executeBatch();
+    }
+
+    /** This transaction's part under {@code key}, created by {@code create} on first use. */
+    @SuppressWarnings("unchecked")
+    public <P extends Part> P part(Object key, Supplier<P> create) {
+        return (P) parts.computeIfAbsent(key, k -> create.get());
+    }
+
+    void beforeCommit() throws SQLException {
+        for (Part part : parts.values()) {
+            part.beforeCommit();
+        }
+    }
+
+    void afterCommit() {
+        parts.values().forEach(Part::afterCommit);
+    }
+}
