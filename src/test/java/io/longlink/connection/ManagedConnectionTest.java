@@ -457,7 +457,7 @@ class ManagedConnectionTest {
         assertEquals(1, status.attempt());
         timers.advance(Duration.ofMinutes(10));
         assertEquals(1, upstream.attempts.size());
-        assertTrue(h.events.read(0, 100, null).stream()
+        assertTrue(h.events.read(0, 100, id -> true).stream()
                 .anyMatch(e -> e.state() == ConnectionState.FAILED && e.reason().contains("403")));
     }
 
@@ -536,7 +536,7 @@ class ManagedConnectionTest {
 
     /** Neither status nor any event reason shows one of {@code secrets}. */
     private void assertNoSecretShown(String... secrets) {
-        String shown = connection().status().toString() + h.events.read(0, 1000, null);
+        String shown = connection().status().toString() + h.events.read(0, 1000, id -> true);
         for (String secret : secrets) {
             assertFalse(shown.contains(secret), secret + " shown in " + shown);
         }
