@@ -2,6 +2,8 @@ package io.longlink.connection;
 
 import java.time.Instant;
 
+import io.longlink.webhook.WebhookStatus;
+
 /** A consistent snapshot of one connection, as the control plane shows it. */
 public record ConnectionStatus(
         String id,
@@ -19,5 +21,7 @@ public record ConnectionStatus(
         long sent,
         long received,
         Instant lastPongAt,
-        Long rttMillis) {
+        Long rttMillis,
+        /** The inbound webhook's delivery; null without {@code inbound.webhook.url}. */
+        WebhookStatus webhook) {
 }

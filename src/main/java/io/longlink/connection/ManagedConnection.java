@@ -11,11 +11,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import io.longlink.config.LonglinkConfig;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboundMessage;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.webhook.WebhookStatus;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.BasicWebSocketConnector;
 import io.quarkus.websockets.next.CloseReason;
@@ -121,6 +123,8 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
     private CompletableFuture<Void> closing;
     /** The process is stopping: no cycle starts any more, whatever {@code desired} says. */
     private boolean stopped;
+    /** The webhook's part of {@link #status()}; answers null until a webhook delivery is attached. */
+    private volatile Supplier<WebhookStatus> webhook = () -> null;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, OutboxStore outbox, InboundLog inbox,
             Vertx vertx, Clock clock, ConnectionObserver observer) {
@@ -206,14 +210,20 @@ public final class ManagedConnection implements HeartbeatMonitor.Listener, Reach
         }
     }
 
+    /** Shows a webhook delivery's status in this connection's status (issue 14). */
+    public void attachWebhook(Supplier<WebhookStatus> status) {
+        this.webhook = status;
+    }
+
     public ConnectionStatus status() {
+        WebhookStatus webhookStatus = webhook.get();
         int queued = queued();
         Instant lastPongAt = heartbeat.lastPongAt();
         Long rtt = heartbeat.rttMillis();
         synchronized (this) {
             return new ConnectionStatus(id, redactedUrl, state, desired, generation, attempt, nextAttemptAt,
                     connectedAt, lastError, lastCloseCode, lastCloseReason, queued, sent.get(), received.get(),
-                    lastPongAt, rtt);
+                    lastPongAt, rtt, webhookStatus);
         }
     }
 
