@@ -52,14 +52,14 @@ final class SqliteWebhookCursors extends WebhookCursors implements StoreTables {
     public CompletionStage<Void> save(String connectionId, long seq) {
         acknowledged.merge(connectionId, seq, Math::max);
         CompletableFuture<Void> stored = new CompletableFuture<>();
-        database.submit(new Save(connectionId, seq, stored));
+        database.submit(new Write(SAVE, connectionId, seq, stored));
         return stored;
     }
 
     @Override
     public void markGone(String connectionId, URI url) {
         goneUrls.put(connectionId, url.toString());
-        database.submit(new Write(GONE, connectionId, url.toString()));
+        database.submit(new Write(GONE, connectionId, url.toString(), null));
     }
 
     @Override
@@ -99,66 +99,47 @@ final class SqliteWebhookCursors extends WebhookCursors implements StoreTables {
         written.forEach((id, seq) -> floors.merge(id, seq, Math::max));
     }
 
-    /** One acknowledged cursor. */
-    private final class Save implements StoreJob {
-        private final String connectionId;
-        private final long seq;
-        private final CompletableFuture<Void> stored;
-
-        Save(String connectionId, long seq, CompletableFuture<Void> stored) {
-            this.connectionId = connectionId;
-            this.seq = seq;
-            this.stored = stored;
-        }
-
-        @Override
-        public void write(Transaction tx) throws SQLException {
-            PreparedStatement save = tx.statement(SAVE);
-            save.setString(1, connectionId);
-            save.setLong(2, seq);
-            save.executeUpdate();
-        }
-
-        @Override
-        public void committed() {
-            floors.merge(connectionId, seq, Math::max);
-            stored.complete(null);
-        }
-
-        @Override
-        public boolean rolledBack(RuntimeException cause) {
-            stored.completeExceptionally(cause);
-            return false;
-        }
-    }
-
-    /** A one-row write that is kept until a transaction takes it. */
-    private static final class Write implements StoreJob {
+    /**
+     * One row write. A cursor save is not kept when its transaction fails (upkeep writes the newest cursor again);
+     * a 410 mark is kept until a transaction takes it.
+     */
+    private final class Write implements StoreJob {
         private final String sql;
         private final String connectionId;
-        private final String value;
+        private final Object value;
+        /** Completed on commit for a cursor save; null for a 410 mark. */
+        private final CompletableFuture<Void> stored;
 
-        Write(String sql, String connectionId, String value) {
+        Write(String sql, String connectionId, Object value, CompletableFuture<Void> stored) {
             this.sql = sql;
             this.connectionId = connectionId;
             this.value = value;
+            this.stored = stored;
         }
 
         @Override
         public void write(Transaction tx) throws SQLException {
             PreparedStatement statement = tx.statement(sql);
             statement.setString(1, connectionId);
-            statement.setString(2, value);
+            statement.setObject(2, value);
             statement.executeUpdate();
         }
 
         @Override
         public void committed() {
+            if (stored != null) {
+                floors.merge(connectionId, (Long) value, Math::max);
+                stored.complete(null);
+            }
         }
 
         @Override
         public boolean rolledBack(RuntimeException cause) {
-            return true;
+            if (stored == null) {
+                return true;
+            }
+            stored.completeExceptionally(cause);
+            return false;
         }
     }
 }

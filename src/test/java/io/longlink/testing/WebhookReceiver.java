@@ -29,8 +29,9 @@ import io.vertx.core.json.JsonObject;
  */
 public final class WebhookReceiver implements AutoCloseable {
 
-    /** One request the receiver answered 2xx, in arrival order. */
-    public record Batch(String path, String webhookId, String connection, List<Long> seqs, List<String> data) {
+    /** One request the receiver answered 2xx (recorded when it answers, whether or not the caller still listens). */
+    public record Batch(String path, String webhookId, String connection, List<Long> seqs, List<String> data,
+            Instant arrived) {
         public long first() {
             return seqs.get(0);
         }
@@ -169,7 +170,7 @@ public final class WebhookReceiver implements AutoCloseable {
         if (seqs.isEmpty() || !id.equals(connection + "-" + seqs.get(0))) {
             invalid.add(id + ": id does not name the connection and first seq " + seqs);
         }
-        return signed ? new Batch(request.path(), id, connection, seqs, data) : null;
+        return signed ? new Batch(request.path(), id, connection, seqs, data, Instant.now()) : null;
     }
 
     private String hmac(String content) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -138,24 +139,29 @@ class WebhookIT {
         receiver.answer("/hook", 200, Duration.ofMillis(60));
         Map<String, String> config = config(UpstreamResource.freshStore());
         config.put(prefix(ID) + "inbound.webhook.max-batch", Integer.toString(batch));
-        List<WebhookReceiver.Batch> beforeKill;
+        Instant killedAt;
         try (PackagedApp app = PackagedApp.start("webhook-kill-1", config)) {
             awaitOpen(app, ID);
             push("/" + ID, 1, total);
             await().atMost(Duration.ofSeconds(20)).until(() -> get(app, "/connections/" + ID + "/inbound?after="
                     + (total - 1)).body().contains("\"seq\":" + total));
             await().atMost(Duration.ofSeconds(30)).until(() -> receiver.maxSeq("/hook") >= 600);
+            killedAt = Instant.now();
             app.kill();
-            beforeKill = List.copyOf(receiver.acknowledged("/hook"));
         }
-        WebhookReceiver.Batch last = beforeKill.get(beforeKill.size() - 1);
-        long maxBefore = last.last();
-        assertTrue(maxBefore < total, "the kill should hit a flowing webhook");
+        Instant restartedAt = Instant.now();
         receiver.answer("/hook", 200, Duration.ZERO);
         try (PackagedApp app = PackagedApp.start("webhook-kill-2", config)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> receiver.maxSeq("/hook") == total);
             List<WebhookReceiver.Batch> all = receiver.acknowledged("/hook");
-            WebhookReceiver.Batch resumed = all.get(beforeKill.size());
+            // what arrived before the kill, including a batch in flight that the receiver answered after the kill
+            List<WebhookReceiver.Batch> beforeKill = all.stream()
+                    .filter(b -> b.arrived().isBefore(killedAt.plusMillis(100))).toList();
+            WebhookReceiver.Batch last = beforeKill.get(beforeKill.size() - 1);
+            long maxBefore = last.last();
+            assertTrue(maxBefore < total, "the kill should hit a flowing webhook");
+            WebhookReceiver.Batch resumed = all.stream().filter(b -> b.arrived().isAfter(restartedAt)).findFirst()
+                    .orElseThrow();
             List<Long> seqs = receiver.seqs("/hook");
             int duplicates = seqs.size() - new HashSet<>(seqs).size();
             System.out.printf("webhook SIGKILL mid-flow: %d acknowledged before the kill (last batch %s), resumed at"
