@@ -370,5 +370,46 @@ public interface LonglinkConfig {
         /** Largest message accepted from the upstream; a larger one closes the socket. */
         @WithDefault("16M")
         MemorySize maxMessageSize();
+
+        /** Inbound push: what the upstream sent, POSTed to an HTTP receiver in order (off without a url). */
+        Webhook webhook();
+    }
+
+    // --- inbound push (webhooks, issue 14) ---
+
+    interface Webhook {
+        /** The receiver; inbound messages are POSTed here in batches, in order. No url: no webhook. */
+        Optional<URI> url();
+
+        /**
+         * Signing secret: {@code whsec_<base64>} (the key is the decoded bytes, as Standard Webhooks issues them) or
+         * any other string (the key is its UTF-8). {@code {{file:/path}}} and {@code {{env:NAME}}} are expanded at
+         * every request. Without a secret the requests are not signed. Never logged.
+         */
+        Optional<String> secret();
+
+        /** Most messages per POST. */
+        @WithDefault("100")
+        int maxBatch();
+
+        /** Deadline of one request, connect to the end of the response; past it the attempt failed. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        WebhookRetry retry();
+    }
+
+    interface WebhookRetry {
+        /** Delay before the first retry of a failed batch; doubles after each failure. Retries never end. */
+        @WithDefault("1s")
+        Duration initialDelay();
+
+        /** Cap of the doubling delay. */
+        @WithDefault("60s")
+        Duration maxDelay();
+
+        /** Each delay is moved by a random amount up to this, either way, so receivers are not hit in step. */
+        @WithDefault("200ms")
+        Duration jitter();
     }
 }

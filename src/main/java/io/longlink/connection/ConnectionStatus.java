@@ -2,9 +2,12 @@ package io.longlink.connection;
 
 import java.time.Instant;
 
+import io.longlink.webhook.WebhookStatus;
+
 /**
  * A consistent snapshot of one connection, as the control plane shows it. {@code url} and {@code proxy} are shown
- * without credentials; nothing here ever holds a header value, token, secret or password.
+ * without credentials; nothing here ever holds a header value, token, secret or password. {@code webhook} is null
+ * for a connection without {@code inbound.webhook.url}.
  */
 public record ConnectionStatus(
         String id,
@@ -24,5 +27,7 @@ public record ConnectionStatus(
         long sent,
         long received,
         Instant lastPongAt,
-        Long rttMillis) {
+        Long rttMillis,
+        /** The inbound webhook's delivery; null without {@code inbound.webhook.url}. */
+        WebhookStatus webhook) {
 }

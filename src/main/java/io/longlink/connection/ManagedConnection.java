@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 import io.longlink.config.LonglinkConfig;
 import io.longlink.credentials.OAuth2Tokens;
@@ -15,6 +16,7 @@ import io.longlink.outbox.OutboxStore;
 import io.longlink.session.NewestValues;
 import io.longlink.session.Template;
 import io.longlink.session.SessionPlan;
+import io.longlink.webhook.WebhookStatus;
 import io.quarkus.logging.Log;
 
 /**
@@ -94,6 +96,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private String lastCloseReason;
     /** The upstream's last answer was an authorization rejection (401, 1008): another one in a row fails. */
     private boolean unauthorized;
+    /** The webhook's part of {@link #status()}; answers null until a webhook delivery is attached. */
+    private volatile Supplier<WebhookStatus> webhook = () -> null;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, OutboxStore outbox,
             InboundLog inbox, Upstream upstream, TokenEndpoint tokenEndpoint, ConnectionEnvironment env) {
@@ -243,14 +247,21 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
 
     // --- what the control plane and metrics read ---
 
+    /** Shows a webhook delivery's status in this connection's status. */
+    public void attachWebhook(Supplier<WebhookStatus> status) {
+        this.webhook = status;
+    }
+
     public ConnectionStatus status() {
+        WebhookStatus webhookStatus = webhook.get();
         int queued = queued();
         ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
             Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
-            return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation, attempt, nextAttemptAt,
-                    connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
-                    counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis());
+            return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation, attempt,
+                    nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
+                    counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
+                    webhookStatus);
         }
     }
 

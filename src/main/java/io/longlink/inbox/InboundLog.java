@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -19,7 +20,8 @@ import java.util.function.Predicate;
  *
  * <p>Retention: the newest {@code inbound.retain} messages no older than {@code inbound.retain-for}. The newest
  * {@link InboundStorage#cacheSize} of them are kept here in memory and served at once; an older page is read from
- * the store, off the event loop. Listeners are told after each publication, outside the lock, and read what they
+ * the store, off the event loop. A {@link RetentionHold} (the webhook's delivered cursor) keeps every message
+ * above it readable whatever the retention says. Listeners are told after each publication, outside the lock, and read what they
  * need by cursor, so a slow listener never holds up the socket.
  *
  * <p>Appends come from the connection's socket callbacks; {@code appendLock} keeps their seq order and their order
@@ -32,6 +34,8 @@ public final class InboundLog {
     private final int cacheSize;
     private final InboundStorage storage;
     private final Clock clock;
+    /** Messages above this seq are kept and readable beyond the retention (see {@link RetentionHold}). */
+    private final LongSupplier hold;
     private final Object appendLock = new Object();
     /** Seq of the newest message handed to the storage; guarded by {@code appendLock}. */
     private long assignedSeq;
@@ -41,8 +45,10 @@ public final class InboundLog {
     private final ArrayDeque<InboundMessage> newest = new ArrayDeque<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-    InboundLog(String connectionId, InboundSettings settings, InboundStorage storage, Clock clock) {
+    InboundLog(String connectionId, InboundSettings settings, InboundStorage storage, Clock clock,
+            LongSupplier hold) {
         this.connectionId = connectionId;
+        this.hold = hold;
         this.settings = settings;
         this.cacheSize = storage.cacheSize(settings);
         this.storage = storage;
@@ -55,6 +61,11 @@ public final class InboundLog {
 
     String connectionId() {
         return connectionId;
+    }
+
+    /** Seq of the newest stored (readable) message, 0 before the first. */
+    public synchronized long lastSeq() {
+        return storedSeq;
     }
 
     /** A text frame arrived; never blocks. */
@@ -94,7 +105,8 @@ public final class InboundLog {
     private void keep(InboundMessage message) {
         newest.addLast(message);
         storedSeq = message.seq();
-        while (newest.size() > cacheSize) {
+        long held = storage.memoryOnly() ? hold.getAsLong() : Long.MAX_VALUE;
+        while (newest.size() > cacheSize && newest.peekFirst().seq() <= held) {
             newest.removeFirst();
         }
     }
@@ -106,29 +118,34 @@ public final class InboundLog {
      */
     public CompletionStage<List<InboundMessage>> read(long after, int limit) {
         Instant cutoff = clock.instant().minus(settings.retainFor());
+        long held = hold.getAsLong();
         long from;
         long upTo;
         synchronized (this) {
             upTo = storedSeq;
-            from = Math.max(after, storedSeq - settings.retain());
+            from = Math.max(after, Math.min(storedSeq - settings.retain(), held));
             if (from >= upTo) {
                 return CompletableFuture.completedFuture(List.of());
             }
             InboundMessage oldest = newest.peekFirst();
             if (oldest != null && from >= oldest.seq() - 1) {
-                return CompletableFuture.completedFuture(fromMemory(from, limit, cutoff));
+                return CompletableFuture.completedFuture(fromMemory(from, limit, cutoff, held));
             }
         }
         return storage.read(connectionId, from, upTo, limit)
-                .thenApply(page -> page.stream().filter(m -> !m.receivedAt().isBefore(cutoff)).toList());
+                .thenApply(page -> page.stream().filter(m -> retained(m, cutoff, held)).toList());
     }
 
-    private List<InboundMessage> fromMemory(long after, int limit, Instant cutoff) {
+    private static boolean retained(InboundMessage m, Instant cutoff, long held) {
+        return m.seq() > held || !m.receivedAt().isBefore(cutoff);
+    }
+
+    private List<InboundMessage> fromMemory(long after, int limit, Instant cutoff, long held) {
         List<InboundMessage> page = new ArrayList<>(Math.min(limit, newest.size()));
         Iterator<InboundMessage> it = newest.iterator();
         while (it.hasNext() && page.size() < limit) {
             InboundMessage m = it.next();
-            if (m.seq() > after && !m.receivedAt().isBefore(cutoff)) {
+            if (m.seq() > after && retained(m, cutoff, held)) {
                 page.add(m);
             }
         }

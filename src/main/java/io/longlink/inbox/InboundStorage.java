@@ -11,6 +11,11 @@ interface InboundStorage {
         static final Tail EMPTY = new Tail(0, List.of());
     }
 
+    /** Whether the log's memory is the only copy (memory kind), so trimming it deletes. */
+    default boolean memoryOnly() {
+        return false;
+    }
+
     /** How many of the newest messages the log keeps in memory. */
     int cacheSize(InboundSettings settings);
 

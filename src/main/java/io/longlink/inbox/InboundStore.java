@@ -20,9 +20,12 @@ public final class InboundStore {
     private final InboundStorage storage;
     private final Function<String, InboundSettings> settings;
     private final Clock clock;
+    private final RetentionHold hold;
     private final Map<String, InboundLog> logs = new ConcurrentHashMap<>();
 
-    private InboundStore(InboundStorage storage, Function<String, InboundSettings> settings, Clock clock) {
+    private InboundStore(InboundStorage storage, Function<String, InboundSettings> settings, Clock clock,
+            RetentionHold hold) {
+        this.hold = hold;
         this.storage = storage;
         this.settings = settings;
         this.clock = clock;
@@ -30,22 +33,39 @@ public final class InboundStore {
 
     /** Inbound kept in memory only: the newest {@code inbound.retain} per connection, lost with the process. */
     public static InboundStore inMemory(Function<String, InboundSettings> settings, Clock clock) {
-        return new InboundStore(new InMemory(), settings, clock);
+        return inMemory(settings, clock, RetentionHold.NONE);
+    }
+
+    /** As {@link #inMemory(Function, Clock)}, and what {@code hold} keeps stays in memory beyond the retention. */
+    public static InboundStore inMemory(Function<String, InboundSettings> settings, Clock clock, RetentionHold hold) {
+        return new InboundStore(new InMemory(), settings, clock, hold);
     }
 
     /** Inbound kept in {@code database}; registers its tables, which load when the database starts. */
     public static InboundStore sqlite(SqliteDatabase database, Function<String, InboundSettings> settings,
             Clock clock) {
-        return new InboundStore(new SqliteInboundStorage(database, settings, clock), settings, clock);
+        return sqlite(database, settings, clock, RetentionHold.NONE);
+    }
+
+    /** As {@link #sqlite(SqliteDatabase, Function, Clock)}; pruning never deletes what {@code hold} keeps. */
+    public static InboundStore sqlite(SqliteDatabase database, Function<String, InboundSettings> settings,
+            Clock clock, RetentionHold hold) {
+        return new InboundStore(new SqliteInboundStorage(database, settings, clock, hold), settings, clock, hold);
     }
 
     /** The log of one connection. */
     public InboundLog log(String connectionId) {
-        return logs.computeIfAbsent(connectionId, id -> new InboundLog(id, settings.apply(id), storage, clock));
+        return logs.computeIfAbsent(connectionId, id -> new InboundLog(id, settings.apply(id), storage, clock,
+                () -> hold.keepAfter(id)));
     }
 
     /** Memory only: the log's own cache is the store, sized to the whole retention. */
     private static final class InMemory implements InboundStorage {
+        @Override
+        public boolean memoryOnly() {
+            return true;
+        }
+
         @Override
         public int cacheSize(InboundSettings settings) {
             return settings.retain();

@@ -32,7 +32,8 @@ import io.vertx.core.Vertx;
  * and writes them again first, so the order never changes.
  *
  * <p>Upkeep deletes, per connection, what is beyond {@code inbound.retain} or older than
- * {@code inbound.retain-for}. {@code lastSeqs} belongs to the writer thread; {@code tails} is read once per
+ * {@code inbound.retain-for}, but never a message above the {@link RetentionHold} (what the webhook has not
+ * delivered). {@code lastSeqs} belongs to the writer thread; {@code tails} is read once per
  * connection.
  */
 final class SqliteInboundStorage implements InboundStorage, StoreTables {
@@ -49,17 +50,20 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
             SELECT seq, received_at, is_binary, data FROM inbound_message
             WHERE connection = ? ORDER BY seq DESC LIMIT ?""";
     private static final String PRUNE = """
-            DELETE FROM inbound_message WHERE connection = ? AND (seq <= ? OR received_at < ?)""";
+            DELETE FROM inbound_message WHERE connection = ? AND (seq <= ? OR received_at < ?) AND seq <= ?""";
 
     private final SqliteDatabase database;
     private final Function<String, InboundSettings> settings;
     private final Clock clock;
+    private final RetentionHold hold;
     /** What each connection held when the file opened, until its log takes it. */
     private final Map<String, Tail> tails = new ConcurrentHashMap<>();
     /** Newest committed seq per connection. */
     private final Map<String, Long> lastSeqs = new HashMap<>();
 
-    SqliteInboundStorage(SqliteDatabase database, Function<String, InboundSettings> settings, Clock clock) {
+    SqliteInboundStorage(SqliteDatabase database, Function<String, InboundSettings> settings, Clock clock,
+            RetentionHold hold) {
+        this.hold = hold;
         this.database = database;
         this.settings = settings;
         this.clock = clock;
@@ -138,6 +142,7 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
             prune.setString(1, last.getKey());
             prune.setLong(2, last.getValue() - s.retain());
             prune.setLong(3, clock.instant().minus(s.retainFor()).toEpochMilli());
+            prune.setLong(4, hold.keepAfter(last.getKey()));
             prune.executeUpdate();
         }
     }

@@ -45,7 +45,7 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 public class ConnectionMetrics implements ConnectionObserver {
 
-    static final String TAG = "connection";
+    public static final String TAG = "connection";
 
     private final MeterRegistry meters;
     private final LonglinkConfig.Metrics config;

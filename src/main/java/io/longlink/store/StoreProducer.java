@@ -1,6 +1,8 @@
 package io.longlink.store;
 
+import java.net.URI;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.function.Function;
 
 import jakarta.enterprise.inject.Disposes;
@@ -15,6 +17,7 @@ import io.longlink.outbox.InMemoryOutboxStore;
 import io.longlink.outbox.OutboxSettings;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.outbox.SqliteOutboxStore;
+import io.longlink.webhook.WebhookCursors;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -25,7 +28,7 @@ import io.quarkus.runtime.Startup;
 public class StoreProducer {
 
     /** Both stores, and the file they share (null for the memory kind). */
-    public record Stores(OutboxStore outbox, InboundStore inbound, SqliteDatabase database) {
+    public record Stores(OutboxStore outbox, InboundStore inbound, SqliteDatabase database, WebhookCursors webhooks) {
     }
 
     @Produces
@@ -40,13 +43,20 @@ public class StoreProducer {
             LonglinkConfig.ConnectionConfig c = configs.get(id);
             return c == null ? InboundSettings.NONE : InboundSettings.of(c.inbound());
         };
+        Function<String, Optional<URI>> webhookUrls = id -> {
+            LonglinkConfig.ConnectionConfig c = config.connections().get(id);
+            return c == null ? Optional.empty() : c.inbound().webhook().url();
+        };
         if (config.store().kind() == LonglinkConfig.StoreKind.MEMORY) {
+            WebhookCursors webhooks = WebhookCursors.inMemory(webhookUrls);
             return new Stores(new InMemoryOutboxStore(clock, outbox, config.store().idempotencyKeys()),
-                    InboundStore.inMemory(inbound, clock), null);
+                    InboundStore.inMemory(inbound, clock, webhooks.retentionHold()), null, webhooks);
         }
         SqliteDatabase database = new SqliteDatabase(config.store(), clock);
+        // registered before the inbound tables: its upkeep writes the cursors that the inbound pruning then keeps
+        WebhookCursors webhooks = WebhookCursors.sqlite(database, webhookUrls);
         Stores stores = new Stores(new SqliteOutboxStore(database, config.store(), outbox, clock),
-                InboundStore.sqlite(database, inbound, clock), database);
+                InboundStore.sqlite(database, inbound, clock, webhooks.retentionHold()), database, webhooks);
         database.start();
         return stores;
     }
@@ -61,6 +71,12 @@ public class StoreProducer {
     @Singleton
     InboundStore inboundStore(Stores stores) {
         return stores.inbound();
+    }
+
+    @Produces
+    @Singleton
+    WebhookCursors webhookCursors(Stores stores) {
+        return stores.webhooks();
     }
 
     void close(@Disposes Stores stores) {

@@ -1,0 +1,77 @@
+package io.longlink.webhook;
+
+import java.time.Clock;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.longlink.connection.ConnectionRegistry;
+import io.longlink.connection.ManagedConnection;
+import io.longlink.metrics.WebhookMetrics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+
+/**
+ * One {@link WebhookDelivery} per connection that has an {@code inbound.webhook.url}, started with the application
+ * (whatever the connection's state: stored inbound is delivered even while the socket is closed) and stopped on
+ * shutdown. Each connection's status shows its webhook's through {@link ManagedConnection#attachWebhook}.
+ */
+@ApplicationScoped
+public class WebhookDeliveries {
+
+    private final ConnectionRegistry registry;
+    private final WebhookCursors cursors;
+    private final ObjectMapper json;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final WebhookMetrics metrics;
+    /** By connection id; filled once at start-up. */
+    private volatile Map<String, WebhookDelivery> deliveries = Map.of();
+
+    public WebhookDeliveries(ConnectionRegistry registry, WebhookCursors cursors, ObjectMapper json, Vertx vertx,
+            Clock clock, WebhookMetrics metrics) {
+        this.registry = registry;
+        this.cursors = cursors;
+        this.json = json;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    void onStart(@Observes @Priority(100) StartupEvent event) {
+        Map<String, WebhookDelivery> byId = new TreeMap<>();
+        for (ManagedConnection c : registry.all()) {
+            c.config().inbound().webhook().url().ifPresent(url -> {
+                WebhookDelivery delivery = new WebhookDelivery(c.id(), url, c.config().inbound().webhook(), c.inbox(),
+                        cursors, json, vertx, clock);
+                byId.put(c.id(), delivery);
+                c.attachWebhook(delivery::status);
+                metrics.register(delivery);
+            });
+        }
+        deliveries = Collections.unmodifiableMap(byId);
+        deliveries.values().forEach(WebhookDelivery::start);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        deliveries.values().forEach(WebhookDelivery::stop);
+    }
+
+    public Optional<WebhookDelivery> get(String connectionId) {
+        return Optional.ofNullable(deliveries.get(connectionId));
+    }
+
+    /** Every webhook, ordered by connection id. */
+    public Collection<WebhookDelivery> all() {
+        return deliveries.values();
+    }
+}
