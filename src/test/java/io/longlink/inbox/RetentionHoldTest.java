@@ -15,6 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.longlink.store.SqliteDatabase;
+import io.longlink.testing.MovableClock;
+import io.longlink.testing.TestStoreSettings;
 import io.longlink.webhook.WebhookCursors;
 
 /**
@@ -27,7 +29,7 @@ class RetentionHoldTest {
     private static final String ID = "feed";
     private static final Optional<URI> HOOK = Optional.of(URI.create("http://localhost:1/hook"));
 
-    private final SqliteInboundStoreTest.MovableClock clock = new SqliteInboundStoreTest.MovableClock();
+    private final MovableClock clock = new MovableClock();
     private SqliteDatabase database;
 
     @AfterEach
@@ -42,7 +44,7 @@ class RetentionHoldTest {
         Path target = Files.createDirectories(Path.of("target", "test-stores"));
         Path file = Files.createTempDirectory(target, "hold-").resolve("longlink.db");
         InboundSettings settings = new InboundSettings(5, Duration.ofMinutes(10), 2);
-        database = new SqliteDatabase(new SqliteInboundStoreTest.StoreSettings(file.toString()), clock);
+        database = new SqliteDatabase(TestStoreSettings.at(file.toString()), clock);
         WebhookCursors cursors = WebhookCursors.sqlite(database, id -> HOOK);
         InboundLog log = InboundStore.sqlite(database, id -> settings, clock, cursors.retentionHold()).log(ID);
         database.start();
