@@ -352,6 +352,10 @@ public interface LonglinkConfig {
         /** Messages written to the socket per flush. */
         @WithDefault("64")
         int batchSize();
+
+        /** Most messages one {@code POST .../messages:batch} may carry; more answer 413. */
+        @WithDefault("1000")
+        int maxBatch();
     }
 
     interface Inbound {

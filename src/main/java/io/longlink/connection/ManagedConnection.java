@@ -226,6 +226,14 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         });
     }
 
+    /** Stores several messages, all or nothing (see {@link OutboxStore#enqueueAll}), and wakes the sender. */
+    public CompletionStage<java.util.List<Enqueued>> enqueueAll(java.util.List<EnqueueRequest> requests) {
+        return outbox.enqueueAll(id, requests).thenApply(stored -> {
+            messageQueued();
+            return stored;
+        });
+    }
+
     private void messageQueued() {
         long newCycle = -1;
         Session open = null;

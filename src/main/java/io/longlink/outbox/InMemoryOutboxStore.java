@@ -45,6 +45,16 @@ public class InMemoryOutboxStore implements OutboxStore {
     }
 
     @Override
+    public CompletionStage<List<Enqueued>> enqueueAll(String connectionId, List<EnqueueRequest> requests) {
+        try {
+            return CompletableFuture.completedFuture(intake(connectionId).addAll(requests,
+                    settings.apply(connectionId), clock.instant()));
+        } catch (OutboxFullException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
     public CompletionStage<List<OutboundMessage>> head(String connectionId, int max) {
         List<OutboundMessage> batch = intake(connectionId).queue.head(max, Long.MAX_VALUE, clock.instant()).batch()
                 .stream().map(w -> w.withPayload(w.payload())).toList();
@@ -87,6 +97,21 @@ public class InMemoryOutboxStore implements OutboxStore {
         Intake(OutboxQueue queue, int maxKeys) {
             this.queue = queue;
             this.maxKeys = maxKeys;
+        }
+
+        /** All of them, or none when they do not all fit. */
+        synchronized List<Enqueued> addAll(List<EnqueueRequest> requests, OutboxSettings limits, Instant now) {
+            long bytes = requests.stream().mapToLong(r -> r.payload().length).sum();
+            OutboxFullException full = limits.refusal(requests.get(0).connectionId(), queue.size(), queue.bytes(),
+                    requests.size(), bytes);
+            if (full != null) {
+                throw full;
+            }
+            List<Enqueued> stored = new java.util.ArrayList<>(requests.size());
+            for (EnqueueRequest request : requests) {
+                stored.add(add(request, limits, now));
+            }
+            return stored;
         }
 
         synchronized Enqueued add(EnqueueRequest request, OutboxSettings limits, Instant now) {

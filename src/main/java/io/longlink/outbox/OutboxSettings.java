@@ -25,7 +25,16 @@ public record OutboxSettings(int capacity, long maxBytes, int retainSent, Durati
 
     /** Why a message of {@code size} bytes does not fit beside what is waiting, or null when it fits. */
     OutboxFullException refusal(String connectionId, int waiting, long waitingBytes, long size) {
-        if (waiting >= capacity) {
+        return refusal(connectionId, waiting, waitingBytes, 1, size);
+    }
+
+    /** Why {@code count} messages of {@code size} bytes in all do not fit beside what is waiting, or null. */
+    OutboxFullException refusal(String connectionId, int waiting, long waitingBytes, int count, long size) {
+        if (waiting + count > capacity) {
+            if (count > 1) {
+                return new OutboxFullException(connectionId, "holds " + waiting + " messages; " + count
+                        + " more would exceed its capacity of " + capacity + " (outbox.capacity)", retryAfter);
+            }
             return new OutboxFullException(connectionId,
                     "holds its capacity of " + capacity + " messages (outbox.capacity)", retryAfter);
         }

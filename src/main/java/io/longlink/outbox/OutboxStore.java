@@ -26,6 +26,13 @@ public interface OutboxStore {
     CompletionStage<Enqueued> enqueue(EnqueueRequest request);
 
     /**
+     * Appends several messages of one connection at the tail, all or nothing: the stage completes with their ids
+     * (contiguous, in order) once all are stored, or fails as {@link #enqueue} does with nothing stored, e.g. with
+     * {@link OutboxFullException} when they do not all fit. The requests carry no idempotency key.
+     */
+    CompletionStage<List<Enqueued>> enqueueAll(String connectionId, List<EnqueueRequest> requests);
+
+    /**
      * Up to {@code max} messages at the head of the queue, oldest first, with their payloads; nothing is removed.
      * A durable store also stops at {@code longlink.store.read-window} bytes (always at least one message).
      */

@@ -61,6 +61,11 @@ final class OutboxWrites {
         return new Enqueue(request, at, result, context);
     }
 
+    StoreJob enqueueAll(String connectionId, List<EnqueueRequest> requests, Instant at,
+            CompletableFuture<List<Enqueued>> result, Context context) {
+        return new EnqueueAll(connectionId, requests, at, result, context);
+    }
+
     StoreJob sent(String connectionId, long upTo, Instant at, long forgetUpTo) {
         return new Sent(connectionId, upTo, at, forgetUpTo);
     }
@@ -119,6 +124,52 @@ final class OutboxWrites {
             } else {
                 result.complete(Enqueued.stored(id));
             }
+        }
+    }
+
+    /**
+     * One producer's batch, all or nothing: refused whole when it does not fit, else its messages are stored in
+     * this transaction, contiguous; answered once, after the commit, with every id.
+     */
+    private final class EnqueueAll implements StoreJob {
+        final String connectionId;
+        final List<Enqueue> parts = new ArrayList<>();
+        final CompletableFuture<List<Enqueued>> result;
+        final Context context;
+
+        EnqueueAll(String connectionId, List<EnqueueRequest> requests, Instant at,
+                CompletableFuture<List<Enqueued>> result, Context context) {
+            this.connectionId = connectionId;
+            this.result = result;
+            this.context = context;
+            for (EnqueueRequest request : requests) {
+                parts.add(new Enqueue(request, at, new CompletableFuture<>(), context));
+            }
+            CompletableFuture.allOf(parts.stream().map(p -> p.result).toArray(CompletableFuture[]::new))
+                    .whenComplete((ok, failure) -> {
+                        if (failure != null) {
+                            result.completeExceptionally(failure instanceof java.util.concurrent.CompletionException
+                                    && failure.getCause() != null ? failure.getCause() : failure);
+                        } else {
+                            result.complete(parts.stream().map(p -> p.result.join()).toList());
+                        }
+                    });
+        }
+
+        @Override
+        public void write(Transaction tx) throws SQLException {
+            batch(tx).addAll(this);
+        }
+
+        @Override
+        public void committed() {
+            // answered by the batch, through its parts
+        }
+
+        @Override
+        public boolean rolledBack(RuntimeException cause) {
+            parts.forEach(p -> p.rolledBack(cause));
+            return false;
         }
     }
 
@@ -190,6 +241,24 @@ final class OutboxWrites {
 
         Batch(Transaction tx) {
             this.tx = tx;
+        }
+
+        /** A whole batch: refused together when it does not all fit, else each message as {@link #add}. */
+        void addAll(EnqueueAll job) throws SQLException {
+            String connectionId = job.connectionId;
+            OutboxQueue queue = queues.apply(connectionId);
+            long bytes = job.parts.stream().mapToLong(p -> p.request.payload().length).sum();
+            OutboxFullException full = settings.apply(connectionId).refusal(connectionId,
+                    queue.size() + added.getOrDefault(connectionId, 0),
+                    queue.bytes() + addedBytes.getOrDefault(connectionId, 0L), job.parts.size(), bytes);
+            for (Enqueue part : job.parts) {
+                if (full != null) {
+                    enqueues.add(part);
+                    part.refusal = full;
+                } else {
+                    add(part);
+                }
+            }
         }
 
         void add(Enqueue job) throws SQLException {

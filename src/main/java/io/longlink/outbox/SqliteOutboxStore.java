@@ -77,6 +77,13 @@ public final class SqliteOutboxStore implements OutboxStore {
     }
 
     @Override
+    public CompletionStage<List<Enqueued>> enqueueAll(String connectionId, List<EnqueueRequest> requests) {
+        CompletableFuture<List<Enqueued>> result = new CompletableFuture<>();
+        database.submit(writes.enqueueAll(connectionId, requests, clock.instant(), result, Vertx.currentContext()));
+        return result;
+    }
+
+    @Override
     public CompletionStage<List<OutboundMessage>> head(String connectionId, int max) {
         OutboxQueue.Head head = queue(connectionId).head(max, readWindow, clock.instant());
         if (!head.expired().isEmpty()) {

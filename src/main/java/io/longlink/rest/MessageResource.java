@@ -1,6 +1,8 @@
 package io.longlink.rest;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -20,6 +22,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ManagedConnection;
@@ -57,15 +61,17 @@ public class MessageResource {
     private final OutboxStore outbox;
     private final IntakeGate gate;
     private final ConnectionMetrics metrics;
+    private final ObjectMapper json;
     @Inject
     ConnectionAccess access;
 
     public MessageResource(ConnectionRegistry registry, OutboxStore outbox, IntakeGate gate,
-            ConnectionMetrics metrics) {
+            ConnectionMetrics metrics, ObjectMapper json) {
         this.registry = registry;
         this.outbox = outbox;
         this.gate = gate;
         this.metrics = metrics;
+        this.json = json;
     }
 
     /** What a 202 answers. */
@@ -115,6 +121,62 @@ public class MessageResource {
                     .header(HttpHeaders.LOCATION, "/connections/" + id + "/messages/" + messageId)
                     .build();
         });
+    }
+
+    /**
+     * Many messages in one request, all or nothing: {@code POST /connections/{id}/messages:batch} with a JSON array
+     * ({@link MessageBatch}); 202 once the whole batch is stored, with the first and last id (contiguous, in array
+     * order), or an error with nothing stored. Quarkus REST does not route a path segment with a colon, so
+     * {@link #reroute} hands {@code .../messages:batch} to {@code .../messages/batch} before routing.
+     */
+    @POST
+    @Path("/batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.PRODUCER)
+    @Operation(summary = "Enqueue a batch of messages", description = "A JSON array of {\"text\"}, {\"json\"} or "
+            + "{\"binary\"} elements, stored all or nothing and sent in array order.")
+    @RequestBody(ref = "Batch")
+    @APIResponse(responseCode = "202", ref = "BatchAccepted")
+    @APIResponse(responseCode = "400", ref = "InvalidBatch")
+    @APIResponse(responseCode = "404", ref = "UnknownConnection")
+    @APIResponse(responseCode = "413", ref = "MessageTooLarge")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
+    public Uni<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
+            byte[] body) {
+        access.check(id);
+        if (!gate.accepting()) {
+            throw new ProblemException(503, "shutting-down", "Shutting down",
+                    "this instance is shutting down and accepts no new messages; retry later",
+                    Map.of("Retry-After", Long.toString(gate.retryAfter().toSeconds())));
+        }
+        ManagedConnection connection = registry.get(id);
+        if (idempotencyKey != null && !idempotencyKey.isBlank()) {
+            throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
+                    "Idempotency-Key is not supported on batches; a batch is stored all or nothing");
+        }
+        List<MessageBody> messages = MessageBatch.parse(json, body, connection.config().outbox().maxBatch(),
+                connection.config().outbox().maxMessageSize().asLongValue());
+        List<EnqueueRequest> requests = new ArrayList<>(messages.size());
+        for (MessageBody m : messages) {
+            requests.add(new EnqueueRequest(id, m.binary(), m.payload(), null, null));
+        }
+        return Uni.createFrom().completionStage(() -> connection.enqueueAll(requests)).map(stored -> Response
+                .accepted(new BatchAccepted(Long.toString(stored.get(0).id()), Long.toString(stored.get(stored.size() - 1)
+                        .id()), stored.size()))
+                .build());
+    }
+
+    void reroute(@jakarta.enterprise.event.Observes io.vertx.ext.web.Router router) {
+        // the colon as sent, or percent-encoded as some clients (REST Assured among them) send it
+        router.routeWithRegex(io.vertx.core.http.HttpMethod.POST, "/connections/([^/]+)/messages(?::|%3[Aa])batch")
+                .order(io.quarkus.vertx.http.runtime.RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 2)
+                .handler(context -> context.reroute("/connections/" + context.pathParam("param0")
+                        + "/messages/batch"));
+    }
+
+    /** What a 202 to a batch answers. */
+    @RegisterForReflection
+    public record BatchAccepted(String first, String last, int count) {
     }
 
     @GET
