@@ -163,6 +163,6 @@ class BadInputTest {
     @Test
     void unknownPathsAndMethodsAreProblemsToo() {
         problem(given().get("/no-such-thing").then(), 404, "not-found");
-        problem(given().delete("/connections/tiny").then(), 405, "method-not-allowed");
+        problem(given().patch("/connections/tiny").then(), 405, "method-not-allowed");
     }
 }
