@@ -97,6 +97,32 @@ class RuntimeConnectionsTest {
     }
 
     @Test
+    void aRuntimeConnectionWithAWebhookPushesItsInboundAndStopsWhenRemoved() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        byte[] key = "runtime-hook-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (io.longlink.testing.WebhookReceiver receiver = new io.longlink.testing.WebhookReceiver(vertx,
+                UpstreamResource.freePort(), key)
+                .start()) {
+            String id = "runtime-hooked";
+            put(id, """
+                    {"url": "%s", "auto-open": true,
+                     "inbound": {"webhook": {"url": "%s", "secret": "runtime-hook-secret", "max-batch": 10}}}"""
+                    .formatted(url("/runtime-hooked"), receiver.url("/hook")), null).then().statusCode(201);
+            awaitState(id, "OPEN");
+            await().atMost(PATIENCE).until(() -> UpstreamResource.main().path("/runtime-hooked").openSockets() == 1);
+            UpstreamResource.main().pushText("/runtime-hooked", "pushed to a runtime webhook");
+            await().atMost(PATIENCE).until(() -> receiver.acknowledged("/hook").stream()
+                    .anyMatch(b -> b.data().contains("pushed to a runtime webhook")));
+            assertEquals(List.of(), receiver.invalid, "every signature verifies");
+            await().atMost(PATIENCE).until(() -> Api.status(id).getLong("webhook.deliveredSeq") >= 1);
+            given().delete("/connections/{id}", id).then().statusCode(204);
+            given().get("/q/metrics").then().body(not(org.hamcrest.Matchers.containsString("connection=\"" + id + "\"")));
+        } finally {
+            vertx.close();
+        }
+    }
+
+    @Test
     void anEmptyRuntimeConnectionIsDeletedWithoutDiscard() {
         String id = "runtime-empty";
         put(id, "{\"url\": \"" + url("/runtime-empty") + "\", \"auto-open\": false}", null).then().statusCode(201);

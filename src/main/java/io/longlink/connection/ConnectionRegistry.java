@@ -66,6 +66,10 @@ public class ConnectionRegistry {
     private final ConnectionConfigs configs;
     private final InboundStore inbound;
 
+    /** Tells what hangs off connections (webhooks) that one was created, replaced or removed over HTTP. */
+    @jakarta.inject.Inject
+    jakarta.enterprise.event.Event<ConnectionChange> changes;
+
     /** A runtime connection was created ({@code created}) or replaced; {@code etag} tags its spec. */
     public record Change(boolean created, String etag, ConnectionStatus status) {
     }
@@ -257,11 +261,13 @@ public class ConnectionRegistry {
             configs.put(id, c);
             existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams), tokens(id, c, plan));
             Log.infof("[%s] spec replaced", id);
+            changes.fire(new ConnectionChange(id, existing));
             return new Change(false, etag, existing.status());
         }
         ManagedConnection created = build(id, c, plan, upstreams);
         connections.put(id, created);
         observer.connectionAdded(created);
+        changes.fire(new ConnectionChange(id, created));
         Log.infof("[%s] created over HTTP", id);
         if (c.autoOpen()) {
             created.open();
@@ -288,6 +294,7 @@ public class ConnectionRegistry {
         connections.remove(id);
         configs.remove(id);
         observer.connectionRemoved(id);
+        changes.fire(new ConnectionChange(id, null));
         if (discard) {
             outbox.discard(id);
         }

@@ -23,6 +23,14 @@ public class WebhookMetrics {
         this.meters = meters;
     }
 
+    /** Removes a webhook's meters (its connection's settings changed or it was removed). */
+    public void unregister(String connectionId) {
+        meters.getMeters().stream()
+                .filter(m -> m.getId().getName().startsWith("longlink.webhook.")
+                        && connectionId.equals(m.getId().getTag(ConnectionMetrics.TAG)))
+                .toList().forEach(meters::remove);
+    }
+
     public void register(WebhookDelivery delivery) {
         String id = delivery.connectionId();
         FunctionCounter.builder("longlink.webhook.delivered", delivery, WebhookDelivery::deliveredTotal)

@@ -133,14 +133,8 @@ public class MessageResource {
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.PRODUCER)
-    @Operation(summary = "Enqueue a batch of messages", description = "A JSON array of {\"text\"}, {\"json\"} or "
-            + "{\"binary\"} elements, stored all or nothing and sent in array order.")
-    @RequestBody(ref = "Batch")
-    @APIResponse(responseCode = "202", ref = "BatchAccepted")
-    @APIResponse(responseCode = "400", ref = "InvalidBatch")
-    @APIResponse(responseCode = "404", ref = "UnknownConnection")
-    @APIResponse(responseCode = "413", ref = "MessageTooLarge")
-    @APIResponse(responseCode = "503", ref = "Unavailable")
+    // documented at its public path, .../messages:batch, in META-INF/openapi.yaml
+    @Operation(hidden = true)
     public Uni<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
             byte[] body) {
         access.check(id);

@@ -2,10 +2,8 @@ package io.longlink.webhook;
 
 import java.time.Clock;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,8 +32,8 @@ public class WebhookDeliveries {
     private final Vertx vertx;
     private final Clock clock;
     private final WebhookMetrics metrics;
-    /** By connection id; filled once at start-up. */
-    private volatile Map<String, WebhookDelivery> deliveries = Map.of();
+    /** By connection id: filled at start-up, changed when a runtime connection is created, replaced or removed. */
+    private final Map<String, WebhookDelivery> deliveries = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public WebhookDeliveries(ConnectionRegistry registry, WebhookCursors cursors, ObjectMapper json, Vertx vertx,
             Clock clock, WebhookMetrics metrics) {
@@ -48,18 +46,31 @@ public class WebhookDeliveries {
     }
 
     void onStart(@Observes @Priority(100) StartupEvent event) {
-        Map<String, WebhookDelivery> byId = new TreeMap<>();
-        for (ManagedConnection c : registry.all()) {
-            c.config().inbound().webhook().url().ifPresent(url -> {
-                WebhookDelivery delivery = new WebhookDelivery(c.id(), url, c.config().inbound().webhook(), c.inbox(),
-                        cursors, json, vertx, clock);
-                byId.put(c.id(), delivery);
-                c.attachWebhook(delivery::status);
-                metrics.register(delivery);
-            });
+        registry.all().forEach(this::attach);
+    }
+
+    /** A runtime connection changed: its old delivery (if any) stops, a new one starts with the new settings. */
+    void changed(@Observes io.longlink.connection.ConnectionChange change) {
+        WebhookDelivery old = deliveries.remove(change.id());
+        if (old != null) {
+            old.stop();
+            metrics.unregister(change.id());
         }
-        deliveries = Collections.unmodifiableMap(byId);
-        deliveries.values().forEach(WebhookDelivery::start);
+        if (change.connection() != null) {
+            change.connection().attachWebhook(() -> null);
+            attach(change.connection());
+        }
+    }
+
+    private void attach(ManagedConnection c) {
+        c.config().inbound().webhook().url().ifPresent(url -> {
+            WebhookDelivery delivery = new WebhookDelivery(c.id(), url, c.config().inbound().webhook(), c.inbox(),
+                    cursors, json, vertx, clock);
+            deliveries.put(c.id(), delivery);
+            c.attachWebhook(delivery::status);
+            metrics.register(delivery);
+            delivery.start();
+        });
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -117,6 +117,17 @@ class SessionTest {
     }
 
     @Test
+    void theResumeOffsetComesFromTheStoredInboundLogAfterARestart() {
+        // what a restarted process finds in its durable inbound log (InboundDurabilityIT proves the log survives)
+        h.inbox().appendText("{\"offset\":41}");
+        h.inbox().appendText("{\"offset\":42,\"data\":\"last before the restart\"}");
+        h.inbox().appendText("{\"other\":true}");
+        h.settings.put("on-open[0].text", "{\"op\":\"resume\",\"after\":\"{{inbound:/offset}}\"}");
+        h.connection().open();
+        assertEquals(List.of("{\"op\":\"resume\",\"after\":\"42\"}"), h.upstream.last().accept().frames);
+    }
+
+    @Test
     void aTemplateThatCannotBeExpandedFailsTheAttemptWithAClearError() {
         h.settings.put("headers.Authorization", "Bearer {{file:" + dir.resolve("missing") + "}}");
         h.connection().open();

@@ -244,7 +244,7 @@ class AuthTest {
                 operations++;
             }
         }
-        assertEquals(11, operations);
+        assertEquals(15, operations);
         Map<String, Object> responses = (Map<String, Object>) components.get("responses");
         for (String name : List.of("Unauthorized", "Forbidden")) {
             Map<String, Object> content = (Map<String, Object>) ((Map<String, Object>) responses.get(name)).get("content");
