@@ -51,7 +51,7 @@ public class AllEventsResource {
     @APIResponse(responseCode = "400", ref = "BadCursor")
     @RolesAllowed(Roles.VIEWER)
     public void all(@RestHeader("Last-Event-ID") String lastEventId, @Context SseEventSink sink, @Context Sse sse) {
-        new EventStream(events, access.scope()::allows, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId))
+        SseFeed.events(events, access.scope()::allows, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId))
                 .start();
     }
 }

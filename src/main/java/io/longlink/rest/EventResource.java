@@ -59,6 +59,6 @@ public class EventResource {
             @Context SseEventSink sink, @Context Sse sse) {
         access.check(id);
         registry.get(id);
-        new EventStream(events, id::equals, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId)).start();
+        SseFeed.events(events, id::equals, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId)).start();
     }
 }

@@ -88,6 +88,6 @@ public class InboundResource {
         access.check(id);
         InboundLog log = registry.get(id).inbox();
         long from = Cursors.parse("Last-Event-ID", lastEventId);
-        new InboundStream(log, sink, sse, json, from).start();
+        SseFeed.inbound(log, sink, sse, json, from).start();
     }
 }
