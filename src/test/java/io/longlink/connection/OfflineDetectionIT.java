@@ -205,6 +205,9 @@ class OfflineDetectionIT {
                 ProcessHandle.current().info().command().orElse("java"),
                 "-Dquarkus.http.host=0.0.0.0",
                 "-Dquarkus.http.port=" + APP_PORT,
+                // the packaged app runs in prod, where the control plane needs a key unless told otherwise
+                "-Dlonglink.auth.enabled=false",
+                "-Dlonglink.store.kind=memory",
                 "-Dquarkus.log.category.\"io.longlink\".level=DEBUG"));
         connection(command, "net", upstream.url("/net"));
         command.add("-Dlonglink.connections.net.heartbeat.interval=300ms");

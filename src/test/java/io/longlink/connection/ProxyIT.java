@@ -78,7 +78,7 @@ class ProxyIT {
         String proxyUrl = "http://longlink:" + PROXY_PASSWORD + "@" + PROXY_ADDRESS + ":" + proxyPort;
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Dquarkus.http.host=0.0.0.0", "-Dquarkus.http.port=" + APP_PORT,
-                "-Dlonglink.store.kind=memory"));
+                "-Dlonglink.store.kind=memory", "-Dlonglink.auth.enabled=false"));
         for (String id : new String[] { "proxied", "direct" }) {
             String prefix = "-Dlonglink.connections." + id + ".";
             command.add(prefix + "url=" + url + "/" + id);
