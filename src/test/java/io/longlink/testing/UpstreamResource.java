@@ -305,10 +305,29 @@ public class UpstreamResource implements QuarkusTestResourceLifecycleManager {
 
     /** A TCP port nobody listens on right now. */
     public static int freePort() {
+        // below Linux's ephemeral range (32768-60999): a server the tests kill and restart on its port must not
+        // find it taken by one of the many outgoing connections the app makes meanwhile
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int tries = 0; tries < 200; tries++) {
+            int port = random.nextInt(LOW_PORT, HIGH_PORT);
+            if (PORTS_GIVEN.add(port)) {
+                try (ServerSocket socket = new ServerSocket(port)) {
+                    return socket.getLocalPort();
+                } catch (IOException e) {
+                    // taken: try another
+                }
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Where {@link #freePort()} looks first. */
+    private static final int LOW_PORT = 20000;
+    private static final int HIGH_PORT = 32000;
+    /** Ports handed out in this JVM, never handed out twice. */
+    private static final java.util.Set<Integer> PORTS_GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }
