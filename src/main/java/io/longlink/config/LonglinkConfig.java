@@ -35,6 +35,32 @@ public interface LonglinkConfig {
     /** Which upstreams connections created over HTTP may reach. */
     Upstreams upstreams();
 
+    /** Several instances sharing one PostgreSQL database ({@code longlink.store.kind=postgresql}). */
+    Cluster cluster();
+
+    interface Cluster {
+        /** This instance's name in leases and in status {@code owner}; default the host name. */
+        Optional<String> instanceId();
+
+        /**
+         * The base URL other instances forward requests to (e.g. {@code http://10.1.2.3:8080}); default
+         * {@code http://<this host's address>:<the HTTP port>}. In Kubernetes, the pod IP.
+         */
+        Optional<URI> advertiseUrl();
+
+        /** How long an owner's lease lasts without renewal; a dead owner is replaced within it plus 2 s. */
+        @WithDefault("10s")
+        Duration leaseTtl();
+
+        /** How often an instance renews its leases, balances connections and refreshes who owns what. */
+        @WithDefault("3s")
+        Duration renewInterval();
+
+        /** {@code Retry-After} of the 503 {@code no-owner} while a connection has no live owner. */
+        @WithDefault("1s")
+        Duration retryAfter();
+    }
+
     interface Upstreams {
         /**
          * Glob patterns of host names (or addresses) a runtime connection may reach even when they resolve to a
@@ -83,6 +109,8 @@ public interface LonglinkConfig {
     enum StoreKind {
         /** An embedded SQLite file: survives restarts and kill -9. */
         SQLITE,
+        /** The {@code longlink} datasource's PostgreSQL database, shared by the instances of a cluster. */
+        POSTGRESQL,
         /** Process memory: fastest, lost with the process. */
         MEMORY
     }
@@ -96,7 +124,10 @@ public interface LonglinkConfig {
     }
 
     interface Store {
-        /** {@code sqlite} (embedded file, survives restarts) or {@code memory}. */
+        /**
+         * {@code sqlite} (embedded file, survives restarts), {@code postgresql} (cluster mode: the
+         * {@code quarkus.datasource.longlink.*} database, shared by several instances) or {@code memory}.
+         */
         @WithDefault("sqlite")
         StoreKind kind();
 

@@ -16,6 +16,8 @@ import jakarta.enterprise.event.Observes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.longlink.cluster.Cluster;
+import io.longlink.cluster.ClusterMode;
 import io.longlink.config.ConnectionSettings;
 import io.longlink.config.ConnectionSpec;
 import io.longlink.config.LonglinkConfig;
@@ -65,6 +67,8 @@ public class ConnectionRegistry {
     /** Every connection's settings by id, which the stores look up (runtime connections included). */
     private final ConnectionConfigs configs;
     private final InboundStore inbound;
+    /** Null for a single instance. */
+    private final Cluster cluster;
 
     /** Tells what hangs off connections (webhooks) that one was created, replaced or removed over HTTP. */
     @jakarta.inject.Inject
@@ -76,10 +80,11 @@ public class ConnectionRegistry {
 
     public ConnectionRegistry(LonglinkConfig config, ConnectionConfigs configs, OutboxStore outbox,
             InboundStore inbound, Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
-            ConnectionSpecStore specs, OidcClients oidcClients, TlsConfigurationRegistry tls) {
+            ConnectionSpecStore specs, OidcClients oidcClients, TlsConfigurationRegistry tls, ClusterMode clusterMode) {
         this.configs = configs;
         this.inbound = inbound;
-        this.env = ConnectionEnvironment.of(vertx, clock, observer, events);
+        this.cluster = clusterMode.cluster();
+        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, clusterMode.ownership());
         this.oidcClients = oidcClients;
         this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();
@@ -101,7 +106,7 @@ public class ConnectionRegistry {
             }
             connections.put(id, build(id, c, plan, null));
         });
-        specs.load().forEach((id, spec) -> {
+        (cluster == null ? specs.load() : Map.<String, JsonNode>of()).forEach((id, spec) -> {
             if (configured.contains(id)) {
                 Log.warnf("[%s] a stored runtime spec is shadowed by the configuration; the configuration wins", id);
                 return;
@@ -173,7 +178,10 @@ public class ConnectionRegistry {
     void onStart(@Observes StartupEvent event) {
         Log.infof("%d connection(s): %s (%d from configuration)", connections.size(), connections.keySet(),
                 configured.size());
-        connections.values().stream().filter(c -> c.config().autoOpen()).forEach(ManagedConnection::open);
+        if (cluster == null) {
+            connections.values().stream().filter(c -> c.config().autoOpen()).forEach(ManagedConnection::open);
+        }
+        // in a cluster, a connection opens on the instance that takes its lease (ClusterMembers)
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -196,6 +204,11 @@ public class ConnectionRegistry {
             throw new UnknownConnectionException(id);
         }
         return connection;
+    }
+
+    /** The connection with this id, or null. */
+    public ManagedConnection find(String id) {
+        return connections.get(id);
     }
 
     /** All connections, ordered by id. */
@@ -229,6 +242,7 @@ public class ConnectionRegistry {
      * @param ifMatch the {@code If-Match} header, or null
      */
     public synchronized Change put(String id, JsonNode spec, String ifMatch) {
+        refuseInCluster(id);
         if (configured.contains(id)) {
             throw new ConnectionChangeRefusedException(Reason.CONFIGURED_CONNECTION,
                     "connection " + id + " comes from the configuration and is not changed over HTTP");
@@ -275,12 +289,22 @@ public class ConnectionRegistry {
         return new Change(true, etag, created.status());
     }
 
+    /** Runtime connections are a single instance's: a cluster's connections are the configuration all share. */
+    private void refuseInCluster(String id) {
+        if (cluster != null) {
+            throw new ConnectionChangeRefusedException(Reason.CLUSTER_MODE, "connection " + id
+                    + " cannot be created, replaced or removed over HTTP in cluster mode: every instance reads its"
+                    + " connections from the same configuration (longlink.connections.*)");
+        }
+    }
+
     /**
      * Removes a runtime connection: close frame 1000, then it is gone, spec included. With messages queued it is
      * refused unless {@code discard}, which drops them. Blocks (file): call it off the event loop.
      */
     public synchronized CompletableFuture<Void> delete(String id, boolean discard) {
         ManagedConnection connection = get(id);
+        refuseInCluster(id);
         if (configured.contains(id)) {
             throw new ConnectionChangeRefusedException(Reason.CONFIGURED_CONNECTION,
                     "connection " + id + " comes from the configuration and is not removed over HTTP");

@@ -29,5 +29,15 @@ public record ConnectionStatus(
         Instant lastPongAt,
         Long rttMillis,
         /** The inbound webhook's delivery; null without {@code inbound.webhook.url}. */
-        WebhookStatus webhook) {
+        WebhookStatus webhook,
+        /** Cluster mode: the instance holding the connection's lease, and the lease's epoch; null otherwise. */
+        String owner,
+        Long epoch) {
+
+    /** The same snapshot with the owner and epoch of the lease as the cluster knows them. */
+    public ConnectionStatus withOwner(String newOwner, Long newEpoch) {
+        return new ConnectionStatus(id, url, proxy, state, desired, generation, attempt, nextAttemptAt, connectedAt,
+                lastError, lastCloseCode, lastCloseReason, queued, sent, received, lastPongAt, rttMillis, webhook,
+                newOwner, newEpoch);
+    }
 }

@@ -145,7 +145,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             was = phase;
             boolean active = was instanceof Phase.Open || was instanceof Phase.Connecting
                     || was instanceof Phase.Reconnecting || was instanceof Phase.Offline;
-            if (active && desired == DesiredState.OPEN && !stopped) {
+            if (active && desired == DesiredState.OPEN && mayRunLocked()) {
                 newCycle = beginCycleLocked("settings replaced");
             }
         }
@@ -171,6 +171,25 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         return closeWith(NORMAL_CLOSURE, "connection removed", DesiredState.CLOSED);
     }
 
+    /**
+     * Cluster mode: another instance owns the connection now (or this one could not renew its lease): the socket
+     * closes with 1001 and nothing reconnects here; what the operator wants is kept for the next owner.
+     */
+    public CompletionStage<Void> suspend(String reason) {
+        return closeWith(GOING_AWAY, reason, null);
+    }
+
+    /** Cluster mode: this instance owns the connection now, with the stored desired state: opens it when wanted. */
+    public void resume(DesiredState wanted) {
+        if (wanted == DesiredState.OPEN) {
+            open();
+        } else {
+            synchronized (this) {
+                desired = DesiredState.CLOSED;
+            }
+        }
+    }
+
     public String id() {
         return id;
     }
@@ -190,7 +209,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         long newCycle = -1;
         synchronized (this) {
             desired = DesiredState.OPEN;
-            if (!stopped && (phase instanceof Phase.Closed || phase instanceof Phase.Failed)) {
+            env.ownership().desiredChanged(id, desired);
+            if (mayRunLocked() && (phase instanceof Phase.Closed || phase instanceof Phase.Failed)) {
                 unauthorized = false;
                 newCycle = beginCycleLocked("open requested");
             }
@@ -204,6 +224,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
 
     /** The operator wants the connection closed: close frame 1000, no reconnect; the outbox stays. */
     public CompletionStage<ConnectionStatus> close() {
+        env.ownership().desiredChanged(id, DesiredState.CLOSED);
         return closeWith(NORMAL_CLOSURE, "closed by operator", DesiredState.CLOSED).thenApply(v -> status());
     }
 
@@ -238,7 +259,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         long newCycle = -1;
         Session open = null;
         synchronized (this) {
-            if (phase instanceof Phase.Failed && desired == DesiredState.OPEN && !stopped) {
+            if (phase instanceof Phase.Failed && desired == DesiredState.OPEN && mayRunLocked()) {
                 unauthorized = false;
                 newCycle = beginCycleLocked("message queued while failed");
             } else if (phase instanceof Phase.Open o) {
@@ -269,7 +290,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation, attempt,
                     nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    webhookStatus);
+                    webhookStatus, env.ownership().owner(id), env.ownership().epoch(id));
         }
     }
 
@@ -329,7 +350,12 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private boolean isCurrentLocked(long number) {
         boolean ours = phase instanceof Phase.Connecting c && c.cycle() == number
                 || phase instanceof Phase.Reconnecting r && r.cycle() == number;
-        return ours && desired == DesiredState.OPEN && !stopped;
+        return ours && desired == DesiredState.OPEN && mayRunLocked();
+    }
+
+    /** Nothing stops new cycles: the process is not stopping and this instance owns the connection. */
+    private boolean mayRunLocked() {
+        return !stopped && env.ownership().mayAct(id);
     }
 
     private void runCycle(long number) {
@@ -576,7 +602,11 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             lastError = decision.error() != null ? decision.error() : ending.reason();
             lastCloseCode = ending.closeCode();
             lastCloseReason = ending.closeReason();
-            if (decision.action() == RejectionPolicy.Action.FAIL) {
+            if (!mayRunLocked()) {
+                attempt = 0;
+                moveLocked(new Phase.Closed(), because + "; not reconnecting: "
+                        + (stopped ? "the process is stopping" : "this instance no longer owns the connection"));
+            } else if (decision.action() == RejectionPolicy.Action.FAIL) {
                 attempt = 0;
                 moveLocked(new Phase.Failed(), because + ": " + lastError);
             } else if (decision.notBefore() != null) {
@@ -647,7 +677,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             lastCloseCode = code;
             lastCloseReason = reason;
             moveLocked(new Phase.Closed(), reason);
-            if (desired == DesiredState.OPEN && !stopped) {
+            if (desired == DesiredState.OPEN && mayRunLocked()) {
                 newCycle = beginCycleLocked("open requested while closing");
             }
         }

@@ -518,6 +518,12 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     private void write(List<OutboundMessage> batch) {
+        if (!ctx.env().ownership().mayAct(ctx.id())) {
+            // a cluster instance that lost its lease (paused, partitioned) sends nothing more
+            stopFlushing();
+            lost(new Ending("this instance no longer owns the connection", null, null), true);
+            return;
+        }
         UpstreamSocket target;
         synchronized (this) {
             target = step == Step.ACTIVE ? socket : null;

@@ -59,6 +59,19 @@ public final class InboundLog {
         tail.newest().forEach(this::keep);
     }
 
+    /** Starts again from what the storage holds (cluster claim): seq, and the newest messages in memory. */
+    void reset(InboundStorage.Tail tail) {
+        synchronized (appendLock) {
+            synchronized (this) {
+                assignedSeq = tail.lastSeq();
+                storedSeq = tail.lastSeq();
+                newest.clear();
+                tail.newest().forEach(this::keep);
+            }
+        }
+        notifyListeners();
+    }
+
     String connectionId() {
         return connectionId;
     }

@@ -19,7 +19,7 @@ interface InboundStorage {
     /** How many of the newest messages the log keeps in memory. */
     int cacheSize(InboundSettings settings);
 
-    /** The connection's stored tail; asked once per connection. */
+    /** The connection's stored tail; asked once per connection, and again after a cluster claim loaded it anew. */
     Tail tail(String connectionId);
 
     /**

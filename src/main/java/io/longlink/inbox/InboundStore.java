@@ -8,11 +8,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 
 /**
  * Every connection's {@link InboundLog}, over one storage: memory ({@code longlink.store.kind=memory}) or the
- * SQLite file shared with the outbox. A log is made on first use from what the storage loaded when it opened, so
+ * database shared with the outbox (SQLite, or PostgreSQL in a cluster). A log is made on first use from what the storage loaded when it opened, so
  * asking for one never does I/O.
  */
 public final class InboundStore {
@@ -42,21 +42,29 @@ public final class InboundStore {
     }
 
     /** Inbound kept in {@code database}; registers its tables, which load when the database starts. */
-    public static InboundStore sqlite(SqliteDatabase database, Function<String, InboundSettings> settings,
+    public static InboundStore durable(StoreDatabase database, Function<String, InboundSettings> settings,
             Clock clock) {
-        return sqlite(database, settings, clock, RetentionHold.NONE);
+        return durable(database, settings, clock, RetentionHold.NONE);
     }
 
-    /** As {@link #sqlite(SqliteDatabase, Function, Clock)}; pruning never deletes what {@code hold} keeps. */
-    public static InboundStore sqlite(SqliteDatabase database, Function<String, InboundSettings> settings,
+    /** As {@link #durable(StoreDatabase, Function, Clock)}; pruning never deletes what {@code hold} keeps. */
+    public static InboundStore durable(StoreDatabase database, Function<String, InboundSettings> settings,
             Clock clock, RetentionHold hold) {
-        return new InboundStore(new SqliteInboundStorage(database, settings, clock, hold), settings, clock, hold);
+        return new InboundStore(new SqlInboundStorage(database, settings, clock, hold), settings, clock, hold);
     }
 
     /** The log of one connection. */
     public InboundLog log(String connectionId) {
         return logs.computeIfAbsent(connectionId, id -> new InboundLog(id, settings.apply(id), storage, clock,
                 () -> hold.keepAfter(id)));
+    }
+
+    /**
+     * Cluster mode: this instance just claimed the connection and its storage loaded what the previous owner stored;
+     * the log starts again from there (its seq goes on from the stored one).
+     */
+    public void claimed(String connectionId) {
+        log(connectionId).reset(storage.tail(connectionId));
     }
 
     /** Memory only: the log's own cache is the store, sized to the whole retention. */

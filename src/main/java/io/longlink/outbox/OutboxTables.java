@@ -8,12 +8,13 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.longlink.config.LonglinkConfig;
+import io.longlink.store.Dialect;
 import io.longlink.store.StoreTables;
 import io.longlink.store.Transaction;
 
@@ -33,19 +34,28 @@ import io.longlink.store.Transaction;
 final class OutboxTables implements StoreTables {
 
     private static final String PRUNE_KEYS = """
-            DELETE FROM idempotency_key WHERE connection = ?1 AND created_at < ?2
-            AND message_id <= (SELECT message_id FROM idempotency_key WHERE connection = ?1
-                               ORDER BY message_id DESC LIMIT 1 OFFSET ?3)""";
+            DELETE FROM idempotency_key WHERE connection = ? AND created_at < ?
+            AND message_id <= (SELECT message_id FROM idempotency_key WHERE connection = ?
+                               ORDER BY message_id DESC LIMIT 1 OFFSET ?)""";
     private static final String CLEAR_PAYLOADS = """
             UPDATE outbox_message SET payload = NULL
             WHERE connection = ? AND id > ? AND id <= ? AND payload IS NOT NULL""";
     private static final String FORGET_MESSAGES = "DELETE FROM outbox_message WHERE connection = ? AND id <= ?";
     private static final String FORGET_MARKS = "DELETE FROM outbox_sent WHERE connection = ? AND up_to <= ?";
 
+    /** Receives loaded queues: every connection's when a file opens ({@code all}), or one claimed connection's. */
+    interface Loaded {
+        void accept(Map<String, OutboxQueue> queues, boolean all);
+
+        /** A released connection's queue is dropped. */
+        void released(String connectionId);
+    }
+
     private final LonglinkConfig.Store config;
+    private final Dialect dialect;
     private final Clock clock;
     private final Function<String, OutboxQueue> newQueue;
-    private final Consumer<Map<String, OutboxQueue>> loaded;
+    private final Loaded loaded;
     /** Last id allocated per connection, as committed. */
     private final Map<String, Long> lastIds = new HashMap<>();
     /** Highest id covered by a committed sent mark, per connection. */
@@ -61,9 +71,10 @@ final class OutboxTables implements StoreTables {
      * @param newQueue makes an empty queue for a connection id
      * @param loaded receives every connection's queue once the file is open and loaded
      */
-    OutboxTables(LonglinkConfig.Store config, Clock clock, Function<String, OutboxQueue> newQueue,
-            Consumer<Map<String, OutboxQueue>> loaded) {
+    OutboxTables(LonglinkConfig.Store config, Dialect dialect, Clock clock, Function<String, OutboxQueue> newQueue,
+            Loaded loaded) {
         this.config = config;
+        this.dialect = dialect;
         this.clock = clock;
         this.newQueue = newQueue;
         this.loaded = loaded;
@@ -81,15 +92,34 @@ final class OutboxTables implements StoreTables {
     }
 
     @Override
-    public void open(Connection jdbc) throws SQLException {
+    public void open(Connection jdbc, boolean loadAll) throws SQLException {
         createSchema(jdbc);
+        if (!loadAll) {
+            return;
+        }
         migrateFirstFormat(jdbc);
         lastIds.clear();
         sentUpTo.clear();
         clearedUpTo.clear();
         forgetUpTo.clear();
         forgotten.clear();
-        loaded.accept(load(jdbc));
+        loaded.accept(load(jdbc, null), true);
+    }
+
+    @Override
+    public void claim(Transaction tx, String connectionId) throws SQLException {
+        for (Map<String, Long> byConnection : List.of(lastIds, sentUpTo, clearedUpTo, forgetUpTo, forgotten)) {
+            byConnection.remove(connectionId);
+        }
+        loaded.accept(load(tx.jdbc(), connectionId), false);
+    }
+
+    @Override
+    public void release(String connectionId) {
+        for (Map<String, Long> byConnection : List.of(lastIds, sentUpTo, clearedUpTo, forgetUpTo, forgotten)) {
+            byConnection.remove(connectionId);
+        }
+        loaded.released(connectionId);
     }
 
     @Override
@@ -97,9 +127,13 @@ final class OutboxTables implements StoreTables {
         long cutoff = clock.instant().minus(config.idempotencyRetention()).toEpochMilli();
         PreparedStatement pruneKeys = tx.statement(PRUNE_KEYS);
         for (String connectionId : lastIds.keySet()) {
+            if (!tx.mayWrite(connectionId)) {
+                continue;
+            }
             pruneKeys.setString(1, connectionId);
             pruneKeys.setLong(2, cutoff);
-            pruneKeys.setInt(3, config.idempotencyKeys());
+            pruneKeys.setString(3, connectionId);
+            pruneKeys.setInt(4, config.idempotencyKeys());
             pruneKeys.executeUpdate();
             clearPayloads(tx, connectionId);
             forget(tx, connectionId);
@@ -133,9 +167,11 @@ final class OutboxTables implements StoreTables {
         }
     }
 
-    private static void createSchema(Connection jdbc) throws SQLException {
-        try (Statement s = jdbc.createStatement()) {
-            s.executeUpdate("""
+    private void createSchema(Connection jdbc) throws SQLException {
+        dialect.createSchema(jdbc, SCHEMA);
+    }
+
+    private static final String[] SCHEMA = { """
                     CREATE TABLE IF NOT EXISTS outbox_message (
                         connection TEXT NOT NULL,
                         id INTEGER NOT NULL,
@@ -145,29 +181,23 @@ final class OutboxTables implements StoreTables {
                         expires_at INTEGER,
                         expired INTEGER NOT NULL DEFAULT 0,
                         payload BLOB,
-                        PRIMARY KEY (connection, id))""");
-            s.executeUpdate("""
+                        PRIMARY KEY (connection, id))""", """
                     CREATE TABLE IF NOT EXISTS outbox_sent (
                         connection TEXT NOT NULL,
                         up_to INTEGER NOT NULL,
                         sent_at INTEGER NOT NULL,
-                        PRIMARY KEY (connection, up_to))""");
-            s.executeUpdate("""
+                        PRIMARY KEY (connection, up_to))""", """
                     CREATE TABLE IF NOT EXISTS outbox_sequence (
                         connection TEXT PRIMARY KEY,
-                        last_id INTEGER NOT NULL)""");
-            s.executeUpdate("""
+                        last_id INTEGER NOT NULL)""", """
                     CREATE TABLE IF NOT EXISTS idempotency_key (
                         connection TEXT NOT NULL,
                         key TEXT NOT NULL,
                         message_id INTEGER NOT NULL,
                         created_at INTEGER NOT NULL,
-                        PRIMARY KEY (connection, key))""");
-            s.executeUpdate("""
+                        PRIMARY KEY (connection, key))""", """
                     CREATE INDEX IF NOT EXISTS idempotency_key_by_message
-                        ON idempotency_key (connection, message_id)""");
-        }
-    }
+                        ON idempotency_key (connection, message_id)""" };
 
     /** Moves the rows of the first format (per-row state, tables {@code message} and {@code sequence}), once. */
     private static void migrateFirstFormat(Connection jdbc) throws SQLException {
@@ -201,24 +231,31 @@ final class OutboxTables implements StoreTables {
         }
     }
 
-    private Map<String, OutboxQueue> load(Connection jdbc) throws SQLException {
+    /** Every connection's queue ({@code only} null), or one connection's; fills the maps above for them. */
+    private Map<String, OutboxQueue> load(Connection jdbc, String only) throws SQLException {
         Map<String, OutboxQueue> queues = new HashMap<>();
         Map<String, TreeMap<Long, Long>> marks = new HashMap<>();
-        try (Statement s = jdbc.createStatement()) {
-            try (ResultSet rows = s.executeQuery("SELECT connection, last_id FROM outbox_sequence")) {
+        String where = only == null ? "" : " WHERE connection = ?";
+        if (only != null) {
+            queues.put(only, newQueue.apply(only));
+        }
+        try (PreparedStatement sequences = select(jdbc, "SELECT connection, last_id FROM outbox_sequence" + where, only);
+                PreparedStatement sent = select(jdbc, "SELECT connection, up_to, sent_at FROM outbox_sent" + where, only);
+                PreparedStatement messages = select(jdbc, """
+                        SELECT connection, id, is_binary, size, enqueued_at, expires_at, expired
+                        FROM outbox_message""" + where + " ORDER BY connection, id", only)) {
+            try (ResultSet rows = sequences.executeQuery()) {
                 while (rows.next()) {
                     lastIds.put(rows.getString(1), rows.getLong(2));
                 }
             }
-            try (ResultSet rows = s.executeQuery("SELECT connection, up_to, sent_at FROM outbox_sent")) {
+            try (ResultSet rows = sent.executeQuery()) {
                 while (rows.next()) {
                     marks.computeIfAbsent(rows.getString(1), c -> new TreeMap<>()).put(rows.getLong(2), rows.getLong(3));
                 }
             }
             marks.forEach((connectionId, byUpTo) -> sentUpTo.put(connectionId, byUpTo.lastKey()));
-            try (ResultSet rows = s.executeQuery("""
-                    SELECT connection, id, is_binary, size, enqueued_at, expires_at, expired
-                    FROM outbox_message ORDER BY connection, id""")) {
+            try (ResultSet rows = messages.executeQuery()) {
                 while (rows.next()) {
                     String connectionId = rows.getString(1);
                     OutboxQueue queue = queues.computeIfAbsent(connectionId, newQueue);
@@ -240,5 +277,13 @@ final class OutboxTables implements StoreTables {
             }
         }
         return queues;
+    }
+
+    private static PreparedStatement select(Connection jdbc, String sql, String connectionId) throws SQLException {
+        PreparedStatement statement = jdbc.prepareStatement(sql);
+        if (connectionId != null) {
+            statement.setString(1, connectionId);
+        }
+        return statement;
     }
 }

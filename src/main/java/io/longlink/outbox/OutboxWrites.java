@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 import io.longlink.store.StoreJob;
 import io.longlink.store.Transaction;
 import io.vertx.core.Context;
@@ -37,7 +37,9 @@ final class OutboxWrites {
             "INSERT INTO idempotency_key (connection, key, message_id, created_at) VALUES (?, ?, ?, ?)";
     private static final String FIND_KEY = "SELECT message_id FROM idempotency_key WHERE connection = ? AND key = ?";
     private static final String INSERT_MARK =
-            "INSERT OR REPLACE INTO outbox_sent (connection, up_to, sent_at) VALUES (?, ?, ?)";
+            """
+            INSERT INTO outbox_sent (connection, up_to, sent_at) VALUES (?, ?, ?)
+            ON CONFLICT (connection, up_to) DO UPDATE SET sent_at = excluded.sent_at""";
     private static final String MARK_EXPIRED = """
             UPDATE outbox_message SET expired = 1, payload = NULL WHERE connection = ? AND id = ?""";
     private static final String SAVE_SEQUENCE = """
@@ -101,6 +103,11 @@ final class OutboxWrites {
         }
 
         @Override
+        public String connectionId() {
+            return request.connectionId();
+        }
+
+        @Override
         public void write(Transaction tx) throws SQLException {
             batch(tx).add(this);
         }
@@ -112,7 +119,7 @@ final class OutboxWrites {
 
         @Override
         public boolean rolledBack(RuntimeException cause) {
-            SqliteDatabase.complete(context, () -> result.completeExceptionally(cause));
+            StoreDatabase.complete(context, () -> result.completeExceptionally(cause));
             return false;
         }
 
@@ -157,6 +164,11 @@ final class OutboxWrites {
         }
 
         @Override
+        public String connectionId() {
+            return connectionId;
+        }
+
+        @Override
         public void write(Transaction tx) throws SQLException {
             batch(tx).addAll(this);
         }
@@ -185,6 +197,11 @@ final class OutboxWrites {
             this.upTo = upTo;
             this.at = at;
             this.forgetUpTo = forgetUpTo;
+        }
+
+        @Override
+        public String connectionId() {
+            return connectionId;
         }
 
         @Override

@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.config.ConnectionSettings;
 import io.longlink.config.ConnectionSpec;
+import io.longlink.cluster.ClusterMembers;
 import io.longlink.connection.ConnectionChangeRefusedException;
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ConnectionStatus;
@@ -47,14 +48,18 @@ import io.smallrye.mutiny.Uni;
 @APIResponse(responseCode = "403", ref = "Forbidden")
 public class ConnectionResource {
 
+    /** Statuses as a cluster member tells them (the owner's, for a connection another instance owns). */
+    private final ClusterMembers members;
+
     private final ConnectionRegistry registry;
     private final ObjectMapper json;
     @Inject
     ConnectionAccess access;
 
-    public ConnectionResource(ConnectionRegistry registry, ObjectMapper json) {
+    public ConnectionResource(ConnectionRegistry registry, ObjectMapper json, ClusterMembers members) {
         this.registry = registry;
         this.json = json;
+        this.members = members;
     }
 
     @GET
@@ -62,7 +67,7 @@ public class ConnectionResource {
     @Operation(summary = "List the connections")
     @APIResponse(responseCode = "200", ref = "ConnectionList")
     public List<ConnectionStatus> list() {
-        return registry.all().stream().filter(c -> access.allows(c.id())).map(c -> c.status()).toList();
+        return registry.all().stream().filter(c -> access.allows(c.id())).map(members::statusOf).toList();
     }
 
     @GET
@@ -73,7 +78,7 @@ public class ConnectionResource {
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public ConnectionStatus get(@RestPath String id) {
         access.check(id);
-        return registry.get(id).status();
+        return members.statusOf(registry.get(id));
     }
 
     /** desired=OPEN; starts connecting unless already open or connecting; resets a FAILED connection's attempts. */

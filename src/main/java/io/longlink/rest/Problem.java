@@ -22,7 +22,7 @@ public record Problem(String type, String title, int status, String detail, Stri
     }
 
     /** Where problem type URIs live; each type is this plus a short slug. */
-    static final String TYPE_BASE = "https://longlink.dev/problems/";
+    public static final String TYPE_BASE = "https://longlink.dev/problems/";
 
     /** No credentials, or credentials that do not verify; says how to authenticate, never what was sent. */
     public static Problem unauthorized(String instance) {

@@ -8,6 +8,14 @@ import java.sql.SQLException;
  */
 public interface StoreJob {
 
+    /**
+     * The connection whose owner alone may write this job (cluster mode: the writer refuses it on an instance that
+     * does not hold its lease), or null for a job that belongs to no connection.
+     */
+    default String connectionId() {
+        return null;
+    }
+
     /** Writes this job inside the open transaction; statements may be batched and flushed by a part. */
     void write(Transaction tx) throws SQLException;
 

@@ -9,6 +9,8 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import io.agroal.api.AgroalDataSource;
+import io.longlink.cluster.ClusterMode;
 import io.longlink.config.ConnectionConfigs;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.inbox.InboundSettings;
@@ -16,25 +18,28 @@ import io.longlink.inbox.InboundStore;
 import io.longlink.outbox.InMemoryOutboxStore;
 import io.longlink.outbox.OutboxSettings;
 import io.longlink.outbox.OutboxStore;
-import io.longlink.outbox.SqliteOutboxStore;
+import io.longlink.outbox.SqlOutboxStore;
 import io.longlink.webhook.WebhookCursors;
+import io.quarkus.agroal.DataSource;
+import io.quarkus.arc.InjectableInstance;
 import io.quarkus.runtime.Startup;
 
 /**
- * Chooses the stores from {@code longlink.store.kind} at run time: both directions in one SQLite file, or both in
- * memory. They are created eagerly at start, on the main thread, so that loading a durable store never runs on the
+ * Chooses the stores from {@code longlink.store.kind} at run time: both directions in one SQLite file, in the
+ * PostgreSQL database a cluster shares (fenced by the cluster's leases), or both in memory. They are created eagerly at start, on the main thread, so that loading a durable store never runs on the
  * event loop and every connection finds its queue and its inbound tail when it opens.
  */
 public class StoreProducer {
 
     /** Both stores, and the file they share (null for the memory kind). */
-    public record Stores(OutboxStore outbox, InboundStore inbound, SqliteDatabase database, WebhookCursors webhooks) {
+    public record Stores(OutboxStore outbox, InboundStore inbound, StoreDatabase database, WebhookCursors webhooks) {
     }
 
     @Produces
     @Singleton
     @Startup
-    Stores stores(LonglinkConfig config, ConnectionConfigs configs, Clock clock) {
+    Stores stores(LonglinkConfig config, ConnectionConfigs configs, Clock clock, ClusterMode cluster,
+            @DataSource("longlink") InjectableInstance<AgroalDataSource> dataSource) {
         Function<String, OutboxSettings> outbox = id -> {
             LonglinkConfig.ConnectionConfig c = configs.get(id);
             return c == null ? OutboxSettings.NONE : OutboxSettings.of(c.outbox());
@@ -52,11 +57,13 @@ public class StoreProducer {
             return new Stores(new InMemoryOutboxStore(clock, outbox, config.store().idempotencyKeys()),
                     InboundStore.inMemory(inbound, clock, webhooks.retentionHold()), null, webhooks);
         }
-        SqliteDatabase database = new SqliteDatabase(config.store(), clock);
+        StoreDatabase database = cluster.cluster() == null ? new StoreDatabase(config.store(), clock)
+                : StoreDatabase.postgresql(config.store(), dataSource.get(), "postgresql (datasource longlink)",
+                        cluster.cluster(), clock);
         // registered before the inbound tables: its upkeep writes the cursors that the inbound pruning then keeps
-        WebhookCursors webhooks = WebhookCursors.sqlite(database, webhookUrls);
-        Stores stores = new Stores(new SqliteOutboxStore(database, config.store(), outbox, clock),
-                InboundStore.sqlite(database, inbound, clock, webhooks.retentionHold()), database, webhooks);
+        WebhookCursors webhooks = WebhookCursors.durable(database, webhookUrls);
+        Stores stores = new Stores(new SqlOutboxStore(database, config.store(), outbox, clock),
+                InboundStore.durable(database, inbound, clock, webhooks.retentionHold()), database, webhooks);
         database.start();
         return stores;
     }

@@ -4,14 +4,29 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * The tables one store owns in the shared SQLite file: it creates (or migrates) them and loads what must be in
- * memory when the file opens, and keeps them trimmed. Both run on the writer thread, never concurrently with a job.
+ * The tables one store owns in the shared database: it creates (or migrates) them and loads what must be in memory
+ * (all of it when a SQLite file opens; one connection's part when a cluster instance claims it), and keeps them
+ * trimmed. Everything runs on the writer thread, never concurrently with a job.
  */
 public interface StoreTables {
 
-    /** Creates or migrates the tables and loads what the store keeps in memory; before any job is written. */
-    void open(Connection jdbc) throws SQLException;
+    /**
+     * Creates or migrates the tables; before any job is written, and again whenever the database is reopened. For
+     * SQLite ({@code loadAll}) it also loads every connection's state; in a cluster nothing is loaded before a claim.
+     */
+    void open(Connection jdbc, boolean loadAll) throws SQLException;
 
-    /** Periodic upkeep (pruning, reclaiming space), inside a writer transaction every maintenance interval. */
+    /** Cluster mode: this instance now owns {@code connectionId}: load its state (replacing any kept before). */
+    default void claim(Transaction tx, String connectionId) throws SQLException {
+    }
+
+    /** Cluster mode: this instance no longer owns {@code connectionId}: forget its state, write nothing of it. */
+    default void release(String connectionId) {
+    }
+
+    /**
+     * Periodic upkeep (pruning, reclaiming space), inside a writer transaction every maintenance interval; only for
+     * connections {@link Transaction#mayWrite} allows.
+     */
     void maintain(Transaction tx) throws SQLException;
 }

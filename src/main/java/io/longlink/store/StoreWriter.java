@@ -7,8 +7,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -54,6 +56,11 @@ final class StoreWriter {
     };
 
     private final LonglinkConfig.Store config;
+    private final Dialect dialect;
+    /** What the logs call the database: the file's path, or the datasource. */
+    private final String label;
+    /** Null for a single instance: it writes every connection's rows. */
+    private final Fence fence;
     private final Opener opener;
     private final List<StoreTables> tables;
     private final Clock clock;
@@ -72,8 +79,12 @@ final class StoreWriter {
     /** An attempt to open the file failed (logged once). */
     private boolean openFailed;
 
-    StoreWriter(LonglinkConfig.Store config, Opener opener, List<StoreTables> tables, Clock clock) {
+    StoreWriter(LonglinkConfig.Store config, Dialect dialect, String label, Opener opener, List<StoreTables> tables,
+            Fence fence, Clock clock) {
         this.config = config;
+        this.dialect = dialect;
+        this.label = label;
+        this.fence = fence;
         this.opener = opener;
         this.tables = tables;
         this.clock = clock;
@@ -156,9 +167,14 @@ final class StoreWriter {
             refuse(work, new StoreUnavailableException("the message store cannot be opened now; nothing was stored"));
             return;
         }
-        Transaction tx = new Transaction(statements);
+        Transaction tx;
         try {
             statements.begin.execute();
+            Set<String> held = fence == null ? null : fence.held(jdbc, connectionsOf(work));
+            if (held != null) {
+                work = refuseUnowned(work, held);
+            }
+            tx = new Transaction(statements, held);
             for (StoreJob job : work) {
                 job.write(tx);
             }
@@ -173,6 +189,33 @@ final class StoreWriter {
         committed();
         tx.afterCommit();
         work.forEach(StoreJob::committed);
+    }
+
+    private static Set<String> connectionsOf(List<StoreJob> work) {
+        Set<String> ids = new HashSet<>();
+        for (StoreJob job : work) {
+            if (job.connectionId() != null) {
+                ids.add(job.connectionId());
+            }
+        }
+        return ids;
+    }
+
+    /** Drops (and refuses) the jobs of connections this instance does not own; they are never written. */
+    private List<StoreJob> refuseUnowned(List<StoreJob> work, Set<String> held) {
+        List<StoreJob> owned = new ArrayList<>(work.size());
+        Set<String> refused = new HashSet<>();
+        for (StoreJob job : work) {
+            String id = job.connectionId();
+            if (id == null || held.contains(id)) {
+                owned.add(job);
+            } else {
+                job.rolledBack(new NotOwnerException(id));
+                refused.add(id);
+            }
+        }
+        refused.forEach(fence::refused);
+        return owned;
     }
 
     private void refuse(List<StoreJob> work, StoreUnavailableException cause) {
@@ -192,9 +235,10 @@ final class StoreWriter {
         if (!unsaved.isEmpty()) {
             apply(new ArrayList<>());
         }
-        Transaction tx = new Transaction(statements);
+        Transaction tx;
         try {
             statements.begin.execute();
+            tx = new Transaction(statements, fence == null ? null : fence.held(jdbc, fence.claimed()));
             for (StoreTables t : tables) {
                 t.maintain(tx);
             }
@@ -217,7 +261,7 @@ final class StoreWriter {
         commits.incrementAndGet();
         if (!writable) {
             writable = true;
-            Log.infof("message store %s is writable", config.path());
+            Log.infof("message store %s is writable", label);
         }
     }
 
@@ -225,13 +269,17 @@ final class StoreWriter {
         Log.debugf("message store transaction failed: %s", e.getMessage());
         if (writable) {
             if (e instanceof SQLException) {
-                Log.errorf("message store %s cannot be written: %s; enqueues answer 503 until it can", config.path(),
+                Log.errorf("message store %s cannot be written: %s; enqueues answer 503 until it can", label,
                         e.getMessage());
             } else {
-                Log.errorf(e, "message store %s: unexpected failure; the transaction was rolled back", config.path());
+                Log.errorf(e, "message store %s: unexpected failure; the transaction was rolled back", label);
             }
         }
         writable = false;
+        if (jdbc != null && dialect.lost(jdbc, e)) {
+            // a server restarted or the network dropped: open a new connection at the next upkeep
+            closeFile();
+        }
     }
 
     private void rollback() {
@@ -249,19 +297,21 @@ final class StoreWriter {
             Connection connection = opener.open();
             try {
                 for (StoreTables t : tables) {
-                    t.open(connection);
+                    t.open(connection, dialect == Dialect.SQLITE);
                 }
-                statements = new Statements(connection);
+                statements = new Statements(connection, dialect);
             } catch (SQLException | RuntimeException e) {
                 connection.close();
                 throw e;
             }
             jdbc = connection;
             writable = true;
-            Log.infof("message store %s open (sync=%s)", config.path(), config.sync().name().toLowerCase());
+            openFailed = false;
+            Log.infof("message store %s open (%s)", label, dialect == Dialect.SQLITE
+                    ? "sync=" + config.sync().name().toLowerCase() : dialect.name().toLowerCase());
         } catch (IOException | SQLException e) {
             if (!openFailed) {
-                Log.errorf("message store %s cannot be opened: %s; enqueues answer 503 until it can", config.path(),
+                Log.errorf("message store %s cannot be opened: %s; enqueues answer 503 until it can", label,
                         e.getMessage());
             }
             openFailed = true;
@@ -275,11 +325,12 @@ final class StoreWriter {
         }
         try {
             jdbc.close();
-            Log.infof("message store %s closed", config.path());
+            Log.infof("message store %s closed", label);
         } catch (SQLException e) {
-            Log.warnf("message store %s did not close cleanly: %s", config.path(), e.getMessage());
+            Log.warnf("message store %s did not close cleanly: %s", label, e.getMessage());
         }
         jdbc = null;
+        statements = null;
     }
 
     /**
@@ -295,15 +346,21 @@ final class StoreWriter {
         final PreparedStatement rollback;
         final PreparedStatement probe;
 
-        Statements(Connection connection) throws SQLException {
+        Statements(Connection connection, Dialect dialect) throws SQLException {
             this.connection = connection;
+            connection.setAutoCommit(true);
             begin = connection.prepareStatement("BEGIN");
             commit = connection.prepareStatement("COMMIT");
             rollback = connection.prepareStatement("ROLLBACK");
-            try (var s = connection.createStatement()) {
-                s.executeUpdate("CREATE TABLE IF NOT EXISTS store_check (name TEXT PRIMARY KEY, at INTEGER NOT NULL)");
-            }
-            probe = connection.prepareStatement("INSERT OR REPLACE INTO store_check (name, at) VALUES ('writable', ?)");
+            dialect.createSchema(connection,
+                    "CREATE TABLE IF NOT EXISTS store_check (name TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+            probe = connection.prepareStatement("""
+                    INSERT INTO store_check (name, at) VALUES ('writable', ?)
+                    ON CONFLICT (name) DO UPDATE SET at = excluded.at""");
+        }
+
+        Connection connection() {
+            return connection;
         }
 
         PreparedStatement get(String sql) throws SQLException {

@@ -4,6 +4,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -26,9 +27,22 @@ public final class Transaction {
 
     private final StoreWriter.Statements statements;
     private final Map<Object, Part> parts = new LinkedHashMap<>();
+    /** Connections this instance may write in this transaction; null: all (a single instance). */
+    private final Set<String> writable;
 
-    Transaction(StoreWriter.Statements statements) {
+    Transaction(StoreWriter.Statements statements, Set<String> writable) {
         this.statements = statements;
+        this.writable = writable;
+    }
+
+    /** Whether this transaction may write rows of {@code connectionId} (in a cluster: this instance owns it). */
+    public boolean mayWrite(String connectionId) {
+        return writable == null || writable.contains(connectionId);
+    }
+
+    /** The writer's JDBC connection, for a query that is not worth a cached statement. */
+    public java.sql.Connection jdbc() {
+        return statements.connection();
     }
 
     /** The writer connection's prepared statement for {@code sql}, prepared once per open file. */

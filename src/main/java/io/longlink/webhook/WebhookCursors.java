@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.longlink.inbox.RetentionHold;
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 
 /**
  * Each connection's webhook cursor (the seq of the last acknowledged message) and whether a receiver said
@@ -37,8 +37,8 @@ public abstract class WebhookCursors {
     }
 
     /** Cursors in the store file; registers the table (before the inbound store's, so pruning sees them). */
-    public static WebhookCursors sqlite(SqliteDatabase database, Function<String, Optional<URI>> webhookUrls) {
-        return new SqliteWebhookCursors(database, webhookUrls);
+    public static WebhookCursors durable(StoreDatabase database, Function<String, Optional<URI>> webhookUrls) {
+        return new SqlWebhookCursors(database, webhookUrls);
     }
 
     /** The cursor to resume from: the last acknowledged seq, 0 for a webhook that never delivered. */

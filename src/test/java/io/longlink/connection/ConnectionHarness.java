@@ -60,11 +60,14 @@ final class ConnectionHarness {
         return ConnectionSettings.read(ID, settings);
     }
 
+    /** Whether this instance owns the connection (a cluster's lease); a test takes it away. */
+    volatile boolean owned = true;
+
     ManagedConnection connection() {
         if (connection == null) {
             LonglinkConfig.ConnectionConfig c = config();
             ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,
-                    variables::get, (id, nanos) -> roundTrips.add(nanos), events);
+                    variables::get, (id, nanos) -> roundTrips.add(nanos), events, id -> owned);
             connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox(), upstream, tokenEndpoint,
                     env);
         }

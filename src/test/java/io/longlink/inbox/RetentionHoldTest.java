@@ -14,7 +14,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 import io.longlink.testing.MovableClock;
 import io.longlink.testing.TestStoreSettings;
 import io.longlink.webhook.WebhookCursors;
@@ -30,7 +30,7 @@ class RetentionHoldTest {
     private static final Optional<URI> HOOK = Optional.of(URI.create("http://localhost:1/hook"));
 
     private final MovableClock clock = new MovableClock();
-    private SqliteDatabase database;
+    private StoreDatabase database;
 
     @AfterEach
     void close() {
@@ -44,9 +44,9 @@ class RetentionHoldTest {
         Path target = Files.createDirectories(Path.of("target", "test-stores"));
         Path file = Files.createTempDirectory(target, "hold-").resolve("longlink.db");
         InboundSettings settings = new InboundSettings(5, Duration.ofMinutes(10), 2);
-        database = new SqliteDatabase(TestStoreSettings.at(file.toString()), clock);
-        WebhookCursors cursors = WebhookCursors.sqlite(database, id -> HOOK);
-        InboundLog log = InboundStore.sqlite(database, id -> settings, clock, cursors.retentionHold()).log(ID);
+        database = new StoreDatabase(TestStoreSettings.at(file.toString()), clock);
+        WebhookCursors cursors = WebhookCursors.durable(database, id -> HOOK);
+        InboundLog log = InboundStore.durable(database, id -> settings, clock, cursors.retentionHold()).log(ID);
         database.start();
         for (int i = 1; i <= 20; i++) {
             log.appendText("m" + i);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 import io.longlink.testing.MovableClock;
 import io.longlink.testing.TestStoreSettings;
 
@@ -28,7 +28,7 @@ class SqliteInboundStoreTest {
 
     private Path file;
     private final MovableClock clock = new MovableClock();
-    private final List<SqliteDatabase> opened = new ArrayList<>();
+    private final List<StoreDatabase> opened = new ArrayList<>();
 
     @BeforeEach
     void newFile() throws IOException {
@@ -38,7 +38,7 @@ class SqliteInboundStoreTest {
 
     @AfterEach
     void closeAll() {
-        opened.forEach(SqliteDatabase::close);
+        opened.forEach(StoreDatabase::close);
     }
 
     @Test
@@ -109,8 +109,8 @@ class SqliteInboundStoreTest {
     }
 
     private InboundLog open(InboundSettings settings, LonglinkConfig.StoreSync sync) {
-        SqliteDatabase database = new SqliteDatabase(TestStoreSettings.at(file.toString()).withSync(sync), clock);
-        InboundStore store = InboundStore.sqlite(database, id -> settings, clock);
+        StoreDatabase database = new StoreDatabase(TestStoreSettings.at(file.toString()).withSync(sync), clock);
+        InboundStore store = InboundStore.durable(database, id -> settings, clock);
         database.start();
         opened.add(database);
         return store.log(ID);

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 import io.longlink.store.StoreUnavailableException;
 import io.longlink.testing.MovableClock;
 import io.longlink.testing.TestStoreSettings;
@@ -37,8 +37,8 @@ class SqliteOutboxStoreTest {
 
     private Path dir;
     private final MovableClock clock = new MovableClock();
-    private final List<SqliteDatabase> opened = new ArrayList<>();
-    private final Map<SqliteOutboxStore, SqliteDatabase> databases = new HashMap<>();
+    private final List<StoreDatabase> opened = new ArrayList<>();
+    private final Map<SqlOutboxStore, StoreDatabase> databases = new HashMap<>();
 
     @BeforeEach
     void newDirectory() throws IOException {
@@ -48,19 +48,19 @@ class SqliteOutboxStoreTest {
 
     @AfterEach
     void closeStores() {
-        opened.forEach(SqliteDatabase::close);
+        opened.forEach(StoreDatabase::close);
     }
 
     @Test
     void restartResumesTheQueueInOrderAndKeepsStates() {
-        SqliteOutboxStore store = open(settings());
+        SqlOutboxStore store = open(settings());
         for (int i = 1; i <= 10; i++) {
             assertEquals(i, enqueue(store, "m" + i, null).id());
         }
         store.markSent(ID, head(store, 3), clock.instant());
         close(store);
 
-        SqliteOutboxStore again = open(settings());
+        SqlOutboxStore again = open(settings());
         List<OutboundMessage> head = head(again, 100);
         assertEquals(List.of("m4", "m5", "m6", "m7", "m8", "m9", "m10"), texts(head));
         assertEquals(List.of(4L, 5L, 6L, 7L, 8L, 9L, 10L), head.stream().map(OutboundMessage::id).toList());
@@ -71,20 +71,20 @@ class SqliteOutboxStoreTest {
 
     @Test
     void idsKeepGrowingAfterEverySentRowWasPruned() {
-        SqliteOutboxStore store = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
+        SqlOutboxStore store = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
         enqueue(store, "a", null);
         enqueue(store, "b", null);
         store.markSent(ID, head(store, 10), clock.instant());
         close(store);
 
-        SqliteOutboxStore again = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
+        SqlOutboxStore again = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
         assertTrue(again.find(ID, 1).isEmpty());
         assertEquals(3, enqueue(again, "c", null).id());
     }
 
     @Test
     void concurrentEnqueuesShareTransactions() {
-        SqliteOutboxStore store = open(settings());
+        SqlOutboxStore store = open(settings());
         long before = databases.get(store).commits();
         List<CompletableFuture<Enqueued>> all = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
@@ -98,7 +98,7 @@ class SqliteOutboxStoreTest {
 
     @Test
     void idempotencyKeyAnswersTheFirstMessageAcrossRestarts() {
-        SqliteOutboxStore store = open(settings());
+        SqlOutboxStore store = open(settings());
         Enqueued first = enqueue(store, "once", "key-1");
         CompletionStage<Enqueued> sameBatchA = store.enqueue(request("twice", "key-2", null));
         CompletionStage<Enqueued> sameBatchB = store.enqueue(request("twice again", "key-2", null));
@@ -106,14 +106,14 @@ class SqliteOutboxStoreTest {
         assertEquals(first.id(), enqueue(store, "once more", "key-1").id());
         close(store);
 
-        SqliteOutboxStore again = open(settings());
+        SqlOutboxStore again = open(settings());
         assertEquals(first.id(), enqueue(again, "after restart", "key-1").id());
         assertEquals(List.of("once", "twice"), texts(head(again, 10)));
     }
 
     @Test
     void capacityIsCountedOnStoredMessagesAndRejectsWithoutStoring() {
-        SqliteOutboxStore store = open(settings().withLimits(100, 3, Long.MAX_VALUE));
+        SqlOutboxStore store = open(settings().withLimits(100, 3, Long.MAX_VALUE));
         for (int i = 0; i < 3; i++) {
             join(store.enqueue(new EnqueueRequest(ID, false, bytes("m" + i), null)));
         }
@@ -121,7 +121,7 @@ class SqliteOutboxStoreTest {
         assertInstanceOf(OutboxFullException.class, full);
         close(store);
 
-        SqliteOutboxStore again = open(settings().withLimits(100, 3, Long.MAX_VALUE));
+        SqlOutboxStore again = open(settings().withLimits(100, 3, Long.MAX_VALUE));
         assertEquals(3, again.queued(ID));
         assertInstanceOf(OutboxFullException.class,
                 failure(again.enqueue(new EnqueueRequest(ID, false, bytes("over"), null))));
@@ -130,7 +130,7 @@ class SqliteOutboxStoreTest {
 
     @Test
     void aMessagePastItsTimeToLiveExpiresInsteadOfBeingSent() {
-        SqliteOutboxStore store = open(settings());
+        SqlOutboxStore store = open(settings());
         Enqueued shortLived = join(store.enqueue(request("late", null, Duration.ofSeconds(10))));
         enqueue(store, "on time", null);
         clock.advance(Duration.ofSeconds(11));
@@ -138,7 +138,7 @@ class SqliteOutboxStoreTest {
         assertEquals(List.of("on time"), texts(head(store, 10)));
         close(store);
 
-        SqliteOutboxStore again = open(settings());
+        SqlOutboxStore again = open(settings());
         assertEquals(MessageState.EXPIRED, again.find(ID, shortLived.id()).orElseThrow().state());
         assertEquals(List.of("on time"), texts(head(again, 10)));
     }
@@ -146,7 +146,7 @@ class SqliteOutboxStoreTest {
     @Test
     void aStoreThatCannotBeCreatedRefusesMessages() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
-        SqliteOutboxStore store = open(settings().withStore(settings().store().withPath(notADirectory.resolve("longlink.db").toString())));
+        SqlOutboxStore store = open(settings().withStore(settings().store().withPath(notADirectory.resolve("longlink.db").toString())));
         assertFalse(store.writable());
         assertInstanceOf(StoreUnavailableException.class, failure(store.enqueue(request("m", null, null))));
     }
@@ -154,7 +154,7 @@ class SqliteOutboxStoreTest {
     @Test
     void aFullDiskRefusesNewMessagesKeepsStoredOnesAndRecovers() {
         Settings small = settings().withStore(settings().store().withMaxSize(256 * 1024)).withLimits(0, CAPACITY, Long.MAX_VALUE);
-        SqliteOutboxStore store = open(small);
+        SqlOutboxStore store = open(small);
         byte[] big = new byte[8 * 1024];
         List<Long> stored = new ArrayList<>();
         Throwable refused = null;
@@ -174,27 +174,27 @@ class SqliteOutboxStoreTest {
         store.markSent(ID, head(store, CAPACITY), clock.instant());
         await().atMost(Duration.ofSeconds(10)).until(store::writable);
         close(store);
-        SqliteOutboxStore again = open(small);
+        SqlOutboxStore again = open(small);
         assertEquals(0, again.queued(ID));
         assertEquals(stored.get(stored.size() - 1) + 1, enqueue(again, "fits again", null).id());
     }
 
     @Test
     void headReadsPayloadsFromDiskAWindowAtATime() {
-        SqliteOutboxStore store = open(withWindow(settings(), 2500));
+        SqlOutboxStore store = open(withWindow(settings(), 2500));
         for (int i = 0; i < 5; i++) {
             join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         }
         assertEquals(List.of(1L, 2L), head(store, 64).stream().map(OutboundMessage::id).toList());
         assertEquals(1000, head(store, 64).get(0).payload().length);
-        SqliteOutboxStore single = open(settings().withStore(settings().store().withPath(dir.resolve("single.db").toString()).withReadWindow(10)));
+        SqlOutboxStore single = open(settings().withStore(settings().store().withPath(dir.resolve("single.db").toString()).withReadWindow(10)));
         join(single.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         assertEquals(1, head(single, 64).size(), "a message larger than the window still goes out alone");
     }
 
     @Test
     void maxBytesRefusesWithoutStoringAndCountsOnlyWaitingMessages() {
-        SqliteOutboxStore store = open(settings().withLimits(100, CAPACITY, 2500));
+        SqlOutboxStore store = open(settings().withLimits(100, CAPACITY, 2500));
         join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
         Throwable full = failure(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
@@ -207,7 +207,7 @@ class SqliteOutboxStoreTest {
 
     @Test
     void sentIsOneMarkPerBatchAndUpkeepDropsSentPayloads() throws Exception {
-        SqliteOutboxStore store = open(settings());
+        SqlOutboxStore store = open(settings());
         for (int i = 0; i < 100; i++) {
             enqueue(store, "m" + i, null);
         }
@@ -219,7 +219,7 @@ class SqliteOutboxStoreTest {
         assertEquals(2, sql("SELECT count(*) FROM outbox_sent"));
         close(store);
 
-        SqliteOutboxStore again = open(settings());
+        SqlOutboxStore again = open(settings());
         assertEquals(MessageState.SENT, again.find(ID, 1).orElseThrow().state());
         assertEquals(first, again.find(ID, 64).orElseThrow().sentAt());
         assertEquals(first.plusSeconds(1), again.find(ID, 65).orElseThrow().sentAt());
@@ -228,7 +228,7 @@ class SqliteOutboxStoreTest {
 
     @Test
     void aRepeatedKeyAnswersTheStateOfTheFirstMessage() {
-        SqliteOutboxStore store = open(settings());
+        SqlOutboxStore store = open(settings());
         Enqueued first = enqueue(store, "once", "key");
         assertEquals(MessageState.QUEUED, enqueue(store, "again", "key").state());
         store.markSent(ID, head(store, 10), clock.instant());
@@ -237,8 +237,8 @@ class SqliteOutboxStoreTest {
 
     @Test
     void anUnexpectedFailureInTheWriterRollsBackAndKeepsTheSentMarks() throws Exception {
-        SqliteOutboxStore store = open(settings());
-        SqliteDatabase database = databases.get(store);
+        SqlOutboxStore store = open(settings());
+        StoreDatabase database = databases.get(store);
         enqueue(store, "a", null);
         enqueue(store, "b", null);
         java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
@@ -265,7 +265,7 @@ class SqliteOutboxStoreTest {
         assertInstanceOf(StoreUnavailableException.class, failure(refused));
         await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 2 && database.writable());
         close(store);
-        SqliteOutboxStore again = open(settings());
+        SqlOutboxStore again = open(settings());
         assertEquals(0, again.queued(ID));
         assertEquals(MessageState.SENT, again.find(ID, 2).orElseThrow().state());
     }
@@ -288,9 +288,9 @@ class SqliteOutboxStoreTest {
 
     // --- helpers ---
 
-    private SqliteOutboxStore open(Settings settings) {
-        SqliteDatabase database = new SqliteDatabase(settings.store(), clock);
-        SqliteOutboxStore store = new SqliteOutboxStore(database, settings.store(),
+    private SqlOutboxStore open(Settings settings) {
+        StoreDatabase database = new StoreDatabase(settings.store(), clock);
+        SqlOutboxStore store = new SqlOutboxStore(database, settings.store(),
                 id -> new OutboxSettings(settings.capacity(), settings.maxBytes(), settings.retainSent(), Duration.ofSeconds(1)),
                 clock);
         database.start();
@@ -299,7 +299,7 @@ class SqliteOutboxStoreTest {
         return store;
     }
 
-    private void close(SqliteOutboxStore store) {
+    private void close(SqlOutboxStore store) {
         databases.get(store).close();
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 import io.longlink.store.StoreJob;
 import io.longlink.store.StoreTables;
 import io.longlink.store.Transaction;
@@ -25,7 +25,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * Inbound messages in the SQLite file: table {@code inbound_message} (one row per frame, its data last) and
+ * Inbound messages in the store's database (the SQLite file, or PostgreSQL in a cluster): table {@code inbound_message} (one row per frame, its data last) and
  * {@code inbound_sequence} (the newest seq per connection, so numbering goes on after every row was pruned).
  * Frames are written by the shared store writer, in the same group commits as the outbox; a log hears of its
  * frames after the commit, on the Vert.x context that appended them. A transaction that fails keeps its frames
@@ -36,7 +36,7 @@ import io.vertx.core.Vertx;
  * delivered). {@code lastSeqs} belongs to the writer thread; {@code tails} is read once per
  * connection.
  */
-final class SqliteInboundStorage implements InboundStorage, StoreTables {
+final class SqlInboundStorage implements InboundStorage, StoreTables {
 
     private static final String INSERT = """
             INSERT INTO inbound_message (connection, seq, received_at, is_binary, data) VALUES (?, ?, ?, ?, ?)""";
@@ -52,7 +52,7 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
     private static final String PRUNE = """
             DELETE FROM inbound_message WHERE connection = ? AND (seq <= ? OR received_at < ?) AND seq <= ?""";
 
-    private final SqliteDatabase database;
+    private final StoreDatabase database;
     private final Function<String, InboundSettings> settings;
     private final Clock clock;
     private final RetentionHold hold;
@@ -61,7 +61,7 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
     /** Newest committed seq per connection. */
     private final Map<String, Long> lastSeqs = new HashMap<>();
 
-    SqliteInboundStorage(SqliteDatabase database, Function<String, InboundSettings> settings, Clock clock,
+    SqlInboundStorage(StoreDatabase database, Function<String, InboundSettings> settings, Clock clock,
             RetentionHold hold) {
         this.hold = hold;
         this.database = database;
@@ -101,36 +101,67 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
     }
 
     @Override
-    public void open(Connection jdbc) throws SQLException {
-        try (Statement s = jdbc.createStatement()) {
-            s.executeUpdate("""
-                    CREATE TABLE IF NOT EXISTS inbound_message (
-                        connection TEXT NOT NULL,
-                        seq INTEGER NOT NULL,
-                        received_at INTEGER NOT NULL,
-                        is_binary INTEGER NOT NULL,
-                        data TEXT NOT NULL,
-                        PRIMARY KEY (connection, seq))""");
-            s.executeUpdate("""
-                    CREATE TABLE IF NOT EXISTS inbound_sequence (
-                        connection TEXT PRIMARY KEY,
-                        last_seq INTEGER NOT NULL)""");
-            lastSeqs.clear();
-            try (ResultSet rows = s.executeQuery("SELECT connection, last_seq FROM inbound_sequence")) {
-                while (rows.next()) {
-                    lastSeqs.put(rows.getString(1), rows.getLong(2));
+    public void open(Connection jdbc, boolean loadAll) throws SQLException {
+        database.dialect().createSchema(jdbc, """
+                CREATE TABLE IF NOT EXISTS inbound_message (
+                    connection TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    is_binary INTEGER NOT NULL,
+                    data TEXT NOT NULL,
+                    PRIMARY KEY (connection, seq))""", """
+                CREATE TABLE IF NOT EXISTS inbound_sequence (
+                    connection TEXT PRIMARY KEY,
+                    last_seq INTEGER NOT NULL)""");
+        if (!loadAll) {
+            return;
+        }
+        lastSeqs.clear();
+        tails.clear();
+        try (Statement s = jdbc.createStatement();
+                ResultSet rows = s.executeQuery("SELECT connection, last_seq FROM inbound_sequence")) {
+            while (rows.next()) {
+                lastSeqs.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        for (String connectionId : lastSeqs.keySet()) {
+            loadTail(jdbc, connectionId);
+        }
+    }
+
+    @Override
+    public void claim(Transaction tx, String connectionId) throws SQLException {
+        lastSeqs.remove(connectionId);
+        try (PreparedStatement last = tx.jdbc().prepareStatement(
+                "SELECT last_seq FROM inbound_sequence WHERE connection = ?")) {
+            last.setString(1, connectionId);
+            try (ResultSet row = last.executeQuery()) {
+                if (row.next()) {
+                    lastSeqs.put(connectionId, row.getLong(1));
                 }
             }
         }
-        tails.clear();
+        if (lastSeqs.containsKey(connectionId)) {
+            loadTail(tx.jdbc(), connectionId);
+        } else {
+            tails.put(connectionId, Tail.EMPTY);
+        }
+    }
+
+    @Override
+    public void release(String connectionId) {
+        lastSeqs.remove(connectionId);
+        tails.remove(connectionId);
+    }
+
+    /** Keeps the connection's newest seq and messages for its log to take. */
+    private void loadTail(Connection jdbc, String connectionId) throws SQLException {
         try (PreparedStatement newest = jdbc.prepareStatement(NEWEST)) {
-            for (Map.Entry<String, Long> last : lastSeqs.entrySet()) {
-                newest.setString(1, last.getKey());
-                newest.setInt(2, cacheSize(settings.apply(last.getKey())));
-                List<InboundMessage> messages = new ArrayList<>(rows(newest));
-                Collections.reverse(messages);
-                tails.put(last.getKey(), new Tail(last.getValue(), messages));
-            }
+            newest.setString(1, connectionId);
+            newest.setInt(2, cacheSize(settings.apply(connectionId)));
+            List<InboundMessage> messages = new ArrayList<>(rows(newest));
+            Collections.reverse(messages);
+            tails.put(connectionId, new Tail(lastSeqs.get(connectionId), messages));
         }
     }
 
@@ -138,6 +169,9 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
     public void maintain(Transaction tx) throws SQLException {
         PreparedStatement prune = tx.statement(PRUNE);
         for (Map.Entry<String, Long> last : lastSeqs.entrySet()) {
+            if (!tx.mayWrite(last.getKey())) {
+                continue;
+            }
             InboundSettings s = settings.apply(last.getKey());
             prune.setString(1, last.getKey());
             prune.setLong(2, last.getValue() - s.retain());
@@ -171,9 +205,14 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
         }
 
         @Override
+        public String connectionId() {
+            return log.connectionId();
+        }
+
+        @Override
         public void write(Transaction tx) throws SQLException {
             // published per log by the batch after the commit
-            tx.part(SqliteInboundStorage.class, () -> new Batch(tx)).add(this);
+            tx.part(SqlInboundStorage.class, () -> new Batch(tx)).add(this);
         }
     }
 
@@ -211,7 +250,7 @@ final class SqliteInboundStorage implements InboundStorage, StoreTables {
         @Override
         public void afterCommit() {
             lastSeqs.putAll(newLastSeqs);
-            byLog.forEach((log, messages) -> SqliteDatabase.complete(contexts.get(log), () -> log.committed(messages)));
+            byLog.forEach((log, messages) -> StoreDatabase.complete(contexts.get(log), () -> log.committed(messages)));
         }
     }
 }

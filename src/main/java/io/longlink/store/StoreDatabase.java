@@ -17,6 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import javax.sql.DataSource;
+
 import org.sqlite.SQLiteConfig;
 
 import io.longlink.config.LonglinkConfig;
@@ -25,15 +27,19 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * The SQLite file (WAL mode) that the outbox and the inbound logs share, so that one group commit holds both
- * directions' writes. Writes go through one {@link StoreWriter} thread; reads run on one reader thread with its
- * own read-only connection (WAL lets it read the last commit while the writer writes), so neither ever runs on
- * the event loop.
+ * The database that the outbox and the inbound logs share, so that one group commit holds both directions'
+ * writes: the SQLite file (WAL mode) of a single instance, or the PostgreSQL database of a cluster. Writes go
+ * through one {@link StoreWriter} thread; reads run on one reader thread with its own connection (read-only for
+ * SQLite: WAL lets it read the last commit while the writer writes), so neither ever runs on the event loop.
  *
- * <p>Life: {@link #register} every store's tables, {@link #start} (opens the file and loads every store before
- * it returns), then {@link #submit} and {@link #read} from any thread, and {@link #close} once.
+ * <p>In a cluster every instance writes the same tables, each only the rows of the connections it owns: the
+ * writer asks the {@link Fence} before each transaction, and a store loads a connection's state when this
+ * instance {@link #claim claims} it instead of loading everything at open.
+ *
+ * <p>Life: {@link #register} every store's tables, {@link #start} (opens the database and, for SQLite, loads every
+ * store before it returns), then {@link #submit} and {@link #read} from any thread, and {@link #close} once.
  */
-public final class SqliteDatabase implements AutoCloseable {
+public final class StoreDatabase implements AutoCloseable {
 
     /** A read on the reader thread's connection. */
     @FunctionalInterface
@@ -41,7 +47,15 @@ public final class SqliteDatabase implements AutoCloseable {
         T run(Connection jdbc) throws SQLException;
     }
 
+    /** Opens a connection to the database. */
+    @FunctionalInterface
+    interface Opener {
+        Connection open(boolean readOnly) throws IOException, SQLException;
+    }
+
     private final LonglinkConfig.Store config;
+    private final Dialect dialect;
+    private final Opener opener;
     private final List<StoreTables> tables = new CopyOnWriteArrayList<>();
     private final StoreWriter writer;
     private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
@@ -54,9 +68,96 @@ public final class SqliteDatabase implements AutoCloseable {
     /** Set once by {@link #close}. */
     private volatile boolean closed;
 
-    public SqliteDatabase(LonglinkConfig.Store config, Clock clock) {
+    /** The SQLite file at {@code longlink.store.path}. */
+    public StoreDatabase(LonglinkConfig.Store config, Clock clock) {
+        this(config, Dialect.SQLITE, null, config.path(), null, clock);
+    }
+
+    /** A PostgreSQL database shared by the instances of a cluster; {@code fence} says which rows this one may write. */
+    public static StoreDatabase postgresql(LonglinkConfig.Store config, DataSource dataSource, String label,
+            Fence fence, Clock clock) {
+        return new StoreDatabase(config, Dialect.POSTGRESQL, readOnly -> dataSource.getConnection(), label, fence,
+                clock);
+    }
+
+    private StoreDatabase(LonglinkConfig.Store config, Dialect dialect, Opener opener, String label, Fence fence,
+            Clock clock) {
         this.config = config;
-        this.writer = new StoreWriter(config, () -> connect(false), tables, clock);
+        this.dialect = dialect;
+        this.opener = opener == null ? this::connect : opener;
+        this.writer = new StoreWriter(config, dialect, label, () -> this.opener.open(false), tables, fence, clock);
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /**
+     * This instance now owns the connection (cluster): every store loads what it keeps in memory of it, in a writer
+     * transaction (fenced like any write). The stage completes once loaded, or fails when the store cannot be read
+     * or the ownership is already gone.
+     */
+    public CompletionStage<Void> claim(String connectionId) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        submit(new StoreJob() {
+            @Override
+            public String connectionId() {
+                return connectionId;
+            }
+
+            @Override
+            public void write(Transaction tx) throws SQLException {
+                for (StoreTables t : tables) {
+                    t.claim(tx, connectionId);
+                }
+            }
+
+            @Override
+            public void committed() {
+                done.complete(null);
+            }
+
+            @Override
+            public boolean rolledBack(RuntimeException cause) {
+                done.completeExceptionally(cause);
+                return false;
+            }
+        });
+        return done;
+    }
+
+    /** This instance no longer owns the connection (cluster): every store forgets it, on the writer thread. */
+    public void release(String connectionId) {
+        submit(new StoreJob.Kept() {
+            @Override
+            public void write(Transaction tx) {
+                for (StoreTables t : tables) {
+                    t.release(connectionId);
+                }
+            }
+        });
+    }
+
+    /** Completes once everything submitted before it is committed (or refused); for an orderly hand-over. */
+    public CompletionStage<Void> flush() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        submit(new StoreJob() {
+            @Override
+            public void write(Transaction tx) {
+            }
+
+            @Override
+            public void committed() {
+                done.complete(null);
+            }
+
+            @Override
+            public boolean rolledBack(RuntimeException cause) {
+                done.complete(null);
+                return false;
+            }
+        });
+        return done;
     }
 
     /** Adds a store's tables; only before {@link #start}. */
@@ -144,7 +245,7 @@ public final class SqliteDatabase implements AutoCloseable {
 
     private Connection readConnection() throws IOException, SQLException {
         if (readConnection == null) {
-            readConnection = connect(true);
+            readConnection = opener.open(true);
         }
         return readConnection;
     }
@@ -160,6 +261,7 @@ public final class SqliteDatabase implements AutoCloseable {
         }
     }
 
+    /** A connection to the SQLite file, with its pragmas. */
     private Connection connect(boolean readOnly) throws IOException, SQLException {
         Path file = Path.of(config.path());
         Path dir = file.toAbsolutePath().getParent();

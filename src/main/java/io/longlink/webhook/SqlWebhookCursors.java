@@ -14,13 +14,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 import io.longlink.store.StoreJob;
 import io.longlink.store.StoreTables;
 import io.longlink.store.Transaction;
 
 /**
- * Webhook cursors in table {@code webhook_cursor} of the store file. A save is a {@link StoreJob} in the writer's
+ * Webhook cursors in table {@code webhook_cursor} of the store's database. A save is a {@link StoreJob} in the writer's
  * group commits; a save whose transaction fails is not kept (the next one carries a newer value), and upkeep writes
  * every acknowledged cursor again, so a store that recovers catches up without a delivery waiting on it.
  *
@@ -29,20 +29,21 @@ import io.longlink.store.Transaction;
  * a message is deleted only in a transaction that also makes the cursor past it durable: a crash can never bring
  * back a cursor below a deleted message. {@code floors} is written on the writer thread only.
  */
-final class SqliteWebhookCursors extends WebhookCursors implements StoreTables {
+final class SqlWebhookCursors extends WebhookCursors implements StoreTables {
 
     private static final String SAVE = """
             INSERT INTO webhook_cursor (connection, delivered_seq) VALUES (?, ?)
-            ON CONFLICT (connection) DO UPDATE SET delivered_seq = max(delivered_seq, excluded.delivered_seq)""";
+            ON CONFLICT (connection) DO UPDATE SET delivered_seq = CASE WHEN excluded.delivered_seq > webhook_cursor.delivered_seq
+                THEN excluded.delivered_seq ELSE webhook_cursor.delivered_seq END""";
     private static final String GONE = """
             INSERT INTO webhook_cursor (connection, delivered_seq, gone_url) VALUES (?, 0, ?)
             ON CONFLICT (connection) DO UPDATE SET gone_url = excluded.gone_url""";
 
-    private final SqliteDatabase database;
+    private final StoreDatabase database;
     /** Cursors as written by the writer (committed, or in the upkeep transaction now pruning). */
     private final Map<String, Long> floors = new ConcurrentHashMap<>();
 
-    SqliteWebhookCursors(SqliteDatabase database, Function<String, Optional<URI>> webhookUrls) {
+    SqlWebhookCursors(StoreDatabase database, Function<String, Optional<URI>> webhookUrls) {
         super(webhookUrls);
         this.database = database;
         database.register(this);
@@ -68,21 +69,45 @@ final class SqliteWebhookCursors extends WebhookCursors implements StoreTables {
     }
 
     @Override
-    public void open(Connection jdbc) throws SQLException {
-        try (Statement s = jdbc.createStatement()) {
-            s.executeUpdate("""
-                    CREATE TABLE IF NOT EXISTS webhook_cursor (
-                        connection TEXT PRIMARY KEY,
-                        delivered_seq INTEGER NOT NULL,
-                        gone_url TEXT)""");
-            try (ResultSet rows = s.executeQuery("SELECT connection, delivered_seq, gone_url FROM webhook_cursor")) {
-                while (rows.next()) {
-                    acknowledged.merge(rows.getString(1), rows.getLong(2), Math::max);
-                    floors.put(rows.getString(1), rows.getLong(2));
-                    if (rows.getString(3) != null) {
-                        goneUrls.put(rows.getString(1), rows.getString(3));
-                    }
-                }
+    public void open(Connection jdbc, boolean loadAll) throws SQLException {
+        database.dialect().createSchema(jdbc, """
+                CREATE TABLE IF NOT EXISTS webhook_cursor (
+                    connection TEXT PRIMARY KEY,
+                    delivered_seq INTEGER NOT NULL,
+                    gone_url TEXT)""");
+        if (loadAll) {
+            try (Statement s = jdbc.createStatement();
+                    ResultSet rows = s.executeQuery("SELECT connection, delivered_seq, gone_url FROM webhook_cursor")) {
+                load(rows);
+            }
+        }
+    }
+
+    @Override
+    public void claim(Transaction tx, String connectionId) throws SQLException {
+        release(connectionId);
+        try (PreparedStatement select = tx.jdbc().prepareStatement(
+                "SELECT connection, delivered_seq, gone_url FROM webhook_cursor WHERE connection = ?")) {
+            select.setString(1, connectionId);
+            try (ResultSet rows = select.executeQuery()) {
+                load(rows);
+            }
+        }
+    }
+
+    @Override
+    public void release(String connectionId) {
+        acknowledged.remove(connectionId);
+        floors.remove(connectionId);
+        goneUrls.remove(connectionId);
+    }
+
+    private void load(ResultSet rows) throws SQLException {
+        while (rows.next()) {
+            acknowledged.merge(rows.getString(1), rows.getLong(2), Math::max);
+            floors.put(rows.getString(1), rows.getLong(2));
+            if (rows.getString(3) != null) {
+                goneUrls.put(rows.getString(1), rows.getString(3));
             }
         }
     }
@@ -91,6 +116,7 @@ final class SqliteWebhookCursors extends WebhookCursors implements StoreTables {
     public void maintain(Transaction tx) throws SQLException {
         Map<String, Long> written = new HashMap<>(acknowledged);
         PreparedStatement save = tx.statement(SAVE);
+        written.keySet().removeIf(id -> !tx.mayWrite(id));
         for (Map.Entry<String, Long> cursor : written.entrySet()) {
             save.setString(1, cursor.getKey());
             save.setLong(2, cursor.getValue());
@@ -115,6 +141,11 @@ final class SqliteWebhookCursors extends WebhookCursors implements StoreTables {
             this.connectionId = connectionId;
             this.value = value;
             this.stored = stored;
+        }
+
+        @Override
+        public String connectionId() {
+            return connectionId;
         }
 
         @Override

@@ -16,11 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.store.SqliteDatabase;
+import io.longlink.store.StoreDatabase;
 import io.vertx.core.Vertx;
 
 /**
- * Outbox kept in the SQLite file, so that accepted messages and their states survive restarts and kill -9, with
+ * Outbox kept in the store's database (the SQLite file, or PostgreSQL in a cluster), so that accepted messages and their states survive restarts and kill -9, with
  * memory use that does not grow with the bytes queued.
  *
  * <p>Every connection has an in-memory {@link OutboxQueue} mirroring its committed rows without their payloads,
@@ -38,12 +38,12 @@ import io.vertx.core.Vertx;
  * keeps them and writes them again first.</li>
  * </ul>
  */
-public final class SqliteOutboxStore implements OutboxStore {
+public final class SqlOutboxStore implements OutboxStore {
 
     private static final String READ_PAYLOADS = """
             SELECT id, payload FROM outbox_message WHERE connection = ? AND id BETWEEN ? AND ?""";
 
-    private final SqliteDatabase database;
+    private final StoreDatabase database;
     private final Function<String, OutboxSettings> settings;
     private final Clock clock;
     private final long readWindow;
@@ -55,16 +55,27 @@ public final class SqliteOutboxStore implements OutboxStore {
      *
      * @param settings each connection's limits, by connection id
      */
-    public SqliteOutboxStore(SqliteDatabase database, LonglinkConfig.Store config,
+    public SqlOutboxStore(StoreDatabase database, LonglinkConfig.Store config,
             Function<String, OutboxSettings> settings, Clock clock) {
         this.database = database;
         this.settings = settings;
         this.clock = clock;
         this.readWindow = config.readWindow().asLongValue();
-        OutboxTables tables = new OutboxTables(config, clock, this::newQueue, loaded -> {
-            queues.clear();
-            queues.putAll(loaded);
-        });
+        OutboxTables tables = new OutboxTables(config, database.dialect(), clock, this::newQueue,
+                new OutboxTables.Loaded() {
+                    @Override
+                    public void accept(Map<String, OutboxQueue> loaded, boolean all) {
+                        if (all) {
+                            queues.clear();
+                        }
+                        queues.putAll(loaded);
+                    }
+
+                    @Override
+                    public void released(String connectionId) {
+                        queues.remove(connectionId);
+                    }
+                });
         this.writes = new OutboxWrites(tables, this::queue, settings, clock);
         database.register(tables);
     }

@@ -1,0 +1,160 @@
+package io.longlink.cluster;
+
+import java.net.URI;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.longlink.config.LonglinkConfig;
+import io.longlink.connection.ConnectionRegistry;
+import io.longlink.rest.Problem;
+import io.quarkus.logging.Log;
+import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Cluster mode: any instance answers any request. A request under {@code /connections/{id}/...} (and a status
+ * read) for a connection another instance owns is forwarded to that instance as it came (method, path, headers,
+ * body; the owner authenticates it) and its answer streamed back, server-sent events included. With no live owner
+ * (a takeover in progress) it answers 503 {@code no-owner} with {@code Retry-After}. A forwarded request is never
+ * forwarded again: the instance it reaches serves it or answers 503.
+ *
+ * <p>Runs before authentication and before the body is read, on the event loop; the body is piped, not buffered.
+ */
+@ApplicationScoped
+public class OwnerRouter {
+
+    /** Marks a request one instance forwarded to another; its value is the forwarding instance's id. */
+    static final String FORWARDED = "X-Longlink-Forwarded-By";
+
+    private static final Set<CharSequence> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "transfer-encoding", "te", "trailer", "upgrade", "host");
+
+    void install(@Observes Router router, ClusterMode mode, ConnectionRegistry registry, Vertx vertx,
+            LonglinkConfig config, ObjectMapper json) {
+        Cluster cluster = mode.cluster();
+        if (cluster == null) {
+            return;
+        }
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(true)
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.cluster().leaseTtl().toMillis())));
+        long retryAfter = Math.max(1, config.cluster().retryAfter().toSeconds());
+        router.routeWithRegex("/connections/([a-z0-9][a-z0-9-]{0,62})(/.*|)")
+                .order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 10)
+                .handler(ctx -> route(ctx, ctx.pathParam("param0"), ctx.pathParam("param1"), cluster, registry, client,
+                        retryAfter, json));
+    }
+
+    private static void route(RoutingContext ctx, String id, String rest, Cluster cluster, ConnectionRegistry registry,
+            HttpClient client, long retryAfter, ObjectMapper json) {
+        HttpServerRequest request = ctx.request();
+        boolean statusRead = rest.isEmpty() && request.method() == HttpMethod.GET;
+        if (registry.find(id) == null || cluster.ownsReady(id) || rest.isEmpty() && !statusRead) {
+            // unknown ids get their 404 here, PUT and DELETE their 409; a status read falls back to the published one
+            ctx.next();
+            return;
+        }
+        Cluster.Lease lease = cluster.lease(id);
+        boolean elsewhere = lease != null && lease.live() && lease.ownerUrl() != null && !cluster.holds(id)
+                && !cluster.instanceId().equals(lease.owner());
+        if (request.getHeader(FORWARDED) != null || !elsewhere) {
+            if (statusRead) {
+                ctx.next();
+            } else {
+                noOwner(ctx, id, retryAfter, json, cluster.holds(id)
+                        ? "this instance is taking connection " + id + " over; retry in a moment"
+                        : "no instance owns connection " + id + " right now (a takeover is under way); retry in a moment");
+            }
+            return;
+        }
+        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter, json);
+    }
+
+    private static void forward(RoutingContext ctx, URI owner, String self, HttpClient client, String id,
+            long retryAfter, ObjectMapper json) {
+        HttpServerRequest request = ctx.request();
+        boolean buffered = ctx.body() != null && ctx.body().available();
+        if (!buffered) {
+            request.pause();
+        }
+        RequestOptions options = new RequestOptions().setMethod(request.method())
+                .setAbsoluteURI(owner.resolve(request.uri()).toString());
+        client.request(options).onComplete(created -> {
+            if (created.failed()) {
+                request.resume();
+                noOwner(ctx, id, retryAfter, json, "the owner of connection " + id + " cannot be reached now ("
+                        + created.cause().getMessage() + "); retry in a moment");
+                return;
+            }
+            HttpClientRequest out = created.result();
+            request.headers().forEach(h -> {
+                if (!HOP_BY_HOP.contains(h.getKey().toLowerCase())) {
+                    out.headers().add(h.getKey(), h.getValue());
+                }
+            });
+            out.putHeader(FORWARDED, self);
+            out.response().onComplete(answered -> {
+                if (answered.failed()) {
+                    if (!ctx.response().headWritten()) {
+                        noOwner(ctx, id, retryAfter, json, "the owner of connection " + id + " did not answer ("
+                                + answered.cause().getMessage() + "); retry in a moment");
+                    }
+                    return;
+                }
+                var in = answered.result();
+                HttpServerResponse response = ctx.response();
+                response.setStatusCode(in.statusCode());
+                in.headers().forEach(h -> {
+                    if (!HOP_BY_HOP.contains(h.getKey().toLowerCase())) {
+                        response.headers().add(h.getKey(), h.getValue());
+                    }
+                });
+                if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                    response.setChunked(true);
+                }
+                // a client that goes away (an SSE reader) ends the forwarded request too
+                response.closeHandler(v -> out.connection().close());
+                in.pipeTo(response);
+            });
+            if (buffered) {
+                out.send(ctx.body().buffer());
+            } else if (request.headers().contains(HttpHeaders.CONTENT_LENGTH)
+                    || request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+                if (!request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                    out.setChunked(true);
+                }
+                out.send(request);
+            } else {
+                request.resume();
+                out.send();
+            }
+        });
+    }
+
+    private static void noOwner(RoutingContext ctx, String id, long retryAfter, ObjectMapper json, String detail) {
+        Problem problem = new Problem(Problem.TYPE_BASE + "no-owner", "No owner", 503, detail, ctx.request().path());
+        String body;
+        try {
+            body = json.writeValueAsString(problem);
+        } catch (JsonProcessingException e) {
+            body = "{\"status\":503}";
+        }
+        Log.debugf("[%s] %s", id, detail);
+        ctx.response().setStatusCode(503).putHeader(HttpHeaders.CONTENT_TYPE, "application/problem+json")
+                .putHeader("Retry-After", Long.toString(retryAfter)).end(body);
+    }
+}
