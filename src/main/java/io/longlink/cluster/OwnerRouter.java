@@ -53,14 +53,15 @@ public class OwnerRouter {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(true)
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.cluster().leaseTtl().toMillis())));
         long retryAfter = Math.max(1, config.cluster().retryAfter().toSeconds());
+        long patience = config.cluster().leaseTtl().toMillis();
         router.routeWithRegex("/connections/([a-z0-9][a-z0-9-]{0,62})(/.*|)")
                 .order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 10)
                 .handler(ctx -> route(ctx, ctx.pathParam("param0"), ctx.pathParam("param1"), cluster, registry, client,
-                        retryAfter, json));
+                        retryAfter, patience, json));
     }
 
     private static void route(RoutingContext ctx, String id, String rest, Cluster cluster, ConnectionRegistry registry,
-            HttpClient client, long retryAfter, ObjectMapper json) {
+            HttpClient client, long retryAfter, long patience, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean statusRead = rest.isEmpty() && request.method() == HttpMethod.GET;
         if (registry.find(id) == null || cluster.ownsReady(id) || rest.isEmpty() && !statusRead) {
@@ -81,18 +82,23 @@ public class OwnerRouter {
             }
             return;
         }
-        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter, json);
+        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter, patience, json);
     }
 
+    /**
+     * Forwards the request to {@code owner}. An owner that does not answer within {@code patience} (the lease TTL: a
+     * paused or dead owner) gets the request reset and the client a 503; an event stream, once its head arrived, may
+     * then stay quiet for as long as it likes.
+     */
     private static void forward(RoutingContext ctx, URI owner, String self, HttpClient client, String id,
-            long retryAfter, ObjectMapper json) {
+            long retryAfter, long patience, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean buffered = ctx.body() != null && ctx.body().available();
         if (!buffered) {
             request.pause();
         }
         RequestOptions options = new RequestOptions().setMethod(request.method())
-                .setAbsoluteURI(owner.resolve(request.uri()).toString());
+                .setAbsoluteURI(owner.resolve(request.uri()).toString()).setIdleTimeout(patience);
         client.request(options).onComplete(created -> {
             if (created.failed()) {
                 request.resume();
@@ -116,6 +122,10 @@ public class OwnerRouter {
                     return;
                 }
                 var in = answered.result();
+                String type = in.getHeader(HttpHeaders.CONTENT_TYPE);
+                if (type != null && type.startsWith("text/event-stream")) {
+                    out.idleTimeout(0);
+                }
                 HttpServerResponse response = ctx.response();
                 response.setStatusCode(in.statusCode());
                 in.headers().forEach(h -> {

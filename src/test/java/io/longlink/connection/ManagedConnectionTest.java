@@ -331,6 +331,46 @@ class ManagedConnectionTest {
         assertEquals(6, connection().sentCount());
     }
 
+    // --- cluster ownership (issue 16) ---
+
+    @Test
+    void anInstanceThatLostItsLeaseWritesNothingMoreAndDoesNotReconnect() {
+        FakeSocket socket = openSocket();
+        send("m1");
+        assertEquals(List.of("m1"), socket.frames);
+
+        h.owned = false; // the lease lapsed (this process was paused), not yet noticed by the watchdog
+        send("m2");
+        assertEquals(List.of("m1"), socket.frames, "not a frame is written without the lease");
+        assertEquals(List.of(1011), socket.closeCodes, "the socket is dropped the moment the sender notices");
+        assertEquals(ConnectionState.CLOSED, state());
+        assertTrue(connection().status().lastError().contains("no longer owns"), connection().status().lastError());
+        timers.advance(Duration.ofMinutes(5));
+        assertEquals(1, upstream.attempts.size(), "a non-owner never reconnects");
+        connection().open();
+        assertEquals(1, upstream.attempts.size(), "nor opens when asked");
+        assertEquals(1, connection().queued(), "m2 stays queued for the next owner");
+    }
+
+    @Test
+    void aConnectionHandedOverClosesWith1001AndTheNewOwnershipOpensItAgain() {
+        FakeSocket socket = openSocket();
+        h.owned = false;
+        connection().suspend("handed over to another instance");
+        assertEquals(List.of(1001), socket.closeCodes);
+        socket.events.closed(1001, "handed over");
+        assertEquals(ConnectionState.CLOSED, state());
+        assertEquals(DesiredState.OPEN, connection().status().desired(), "what the operator wants is kept");
+        timers.advance(Duration.ofMinutes(1));
+        assertEquals(1, upstream.attempts.size());
+
+        h.owned = true;
+        connection().resume(DesiredState.OPEN);
+        assertEquals(2, upstream.attempts.size());
+        upstream.last().accept();
+        assertEquals(ConnectionState.OPEN, state());
+    }
+
     @Test
     void statusShowsTheSamePhaseAsState() {
         assertEquals(ConnectionState.CLOSED, connection().status().state());
