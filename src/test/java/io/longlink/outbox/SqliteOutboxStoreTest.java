@@ -7,140 +7,34 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.longlink.store.StoreDatabase;
 import io.longlink.store.StoreUnavailableException;
-import io.longlink.testing.MovableClock;
-import io.longlink.testing.TestStoreSettings;
 
-/** The SQLite store on a real file in {@code target/}: reopened to play a restart, filled, broken. */
-class SqliteOutboxStoreTest {
+/** The outbox on a SQLite file in {@code target/}; plus what only a file can do: not exist, fill its disk. */
+class SqliteOutboxStoreTest extends OutboxStoreSuite {
 
-    private static final String ID = "conn";
-    private static final int CAPACITY = 1000;
-
-    private Path dir;
-    private final MovableClock clock = new MovableClock();
-    private final List<StoreDatabase> opened = new ArrayList<>();
-    private final Map<SqlOutboxStore, StoreDatabase> databases = new HashMap<>();
-
-    @BeforeEach
-    void newDirectory() throws IOException {
-        Path target = Files.createDirectories(Path.of("target", "test-stores"));
-        dir = Files.createTempDirectory(target, "unit-");
+    @Override
+    protected StoreDatabase database(Settings settings, String name) {
+        return new StoreDatabase(settings.store(), clock);
     }
 
-    @AfterEach
-    void closeStores() {
-        opened.forEach(StoreDatabase::close);
-    }
-
-    @Test
-    void restartResumesTheQueueInOrderAndKeepsStates() {
-        SqlOutboxStore store = open(settings());
-        for (int i = 1; i <= 10; i++) {
-            assertEquals(i, enqueue(store, "m" + i, null).id());
+    @Override
+    protected long sql(String query) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("longlink.db"));
+                java.sql.ResultSet row = c.createStatement().executeQuery(query)) {
+            row.next();
+            return row.getLong(1);
         }
-        store.markSent(ID, head(store, 3), clock.instant());
-        close(store);
-
-        SqlOutboxStore again = open(settings());
-        List<OutboundMessage> head = head(again, 100);
-        assertEquals(List.of("m4", "m5", "m6", "m7", "m8", "m9", "m10"), texts(head));
-        assertEquals(List.of(4L, 5L, 6L, 7L, 8L, 9L, 10L), head.stream().map(OutboundMessage::id).toList());
-        assertEquals(MessageState.SENT, again.find(ID, 2).orElseThrow().state());
-        assertEquals(MessageState.QUEUED, again.find(ID, 4).orElseThrow().state());
-        assertEquals(11, enqueue(again, "m11", null).id());
-    }
-
-    @Test
-    void idsKeepGrowingAfterEverySentRowWasPruned() {
-        SqlOutboxStore store = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
-        enqueue(store, "a", null);
-        enqueue(store, "b", null);
-        store.markSent(ID, head(store, 10), clock.instant());
-        close(store);
-
-        SqlOutboxStore again = open(settings().withLimits(0, CAPACITY, Long.MAX_VALUE));
-        assertTrue(again.find(ID, 1).isEmpty());
-        assertEquals(3, enqueue(again, "c", null).id());
-    }
-
-    @Test
-    void concurrentEnqueuesShareTransactions() {
-        SqlOutboxStore store = open(settings());
-        long before = databases.get(store).commits();
-        List<CompletableFuture<Enqueued>> all = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            all.add(store.enqueue(request("m" + i, null, null)).toCompletableFuture());
-        }
-        all.forEach(CompletableFuture::join);
-        long commits = databases.get(store).commits() - before;
-        assertTrue(commits < 250, "500 enqueues took " + commits + " commits");
-        assertEquals(500, store.queued(ID));
-    }
-
-    @Test
-    void idempotencyKeyAnswersTheFirstMessageAcrossRestarts() {
-        SqlOutboxStore store = open(settings());
-        Enqueued first = enqueue(store, "once", "key-1");
-        CompletionStage<Enqueued> sameBatchA = store.enqueue(request("twice", "key-2", null));
-        CompletionStage<Enqueued> sameBatchB = store.enqueue(request("twice again", "key-2", null));
-        assertEquals(join(sameBatchA).id(), join(sameBatchB).id());
-        assertEquals(first.id(), enqueue(store, "once more", "key-1").id());
-        close(store);
-
-        SqlOutboxStore again = open(settings());
-        assertEquals(first.id(), enqueue(again, "after restart", "key-1").id());
-        assertEquals(List.of("once", "twice"), texts(head(again, 10)));
-    }
-
-    @Test
-    void capacityIsCountedOnStoredMessagesAndRejectsWithoutStoring() {
-        SqlOutboxStore store = open(settings().withLimits(100, 3, Long.MAX_VALUE));
-        for (int i = 0; i < 3; i++) {
-            join(store.enqueue(new EnqueueRequest(ID, false, bytes("m" + i), null)));
-        }
-        Throwable full = failure(store.enqueue(new EnqueueRequest(ID, false, bytes("over"), null)));
-        assertInstanceOf(OutboxFullException.class, full);
-        close(store);
-
-        SqlOutboxStore again = open(settings().withLimits(100, 3, Long.MAX_VALUE));
-        assertEquals(3, again.queued(ID));
-        assertInstanceOf(OutboxFullException.class,
-                failure(again.enqueue(new EnqueueRequest(ID, false, bytes("over"), null))));
-        assertEquals(List.of("m0", "m1", "m2"), texts(head(again, 10)));
-    }
-
-    @Test
-    void aMessagePastItsTimeToLiveExpiresInsteadOfBeingSent() {
-        SqlOutboxStore store = open(settings());
-        Enqueued shortLived = join(store.enqueue(request("late", null, Duration.ofSeconds(10))));
-        enqueue(store, "on time", null);
-        clock.advance(Duration.ofSeconds(11));
-        assertEquals(MessageState.EXPIRED, store.find(ID, shortLived.id()).orElseThrow().state());
-        assertEquals(List.of("on time"), texts(head(store, 10)));
-        close(store);
-
-        SqlOutboxStore again = open(settings());
-        assertEquals(MessageState.EXPIRED, again.find(ID, shortLived.id()).orElseThrow().state());
-        assertEquals(List.of("on time"), texts(head(again, 10)));
     }
 
     @Test
@@ -177,183 +71,5 @@ class SqliteOutboxStoreTest {
         SqlOutboxStore again = open(small);
         assertEquals(0, again.queued(ID));
         assertEquals(stored.get(stored.size() - 1) + 1, enqueue(again, "fits again", null).id());
-    }
-
-    @Test
-    void headReadsPayloadsFromDiskAWindowAtATime() {
-        SqlOutboxStore store = open(withWindow(settings(), 2500));
-        for (int i = 0; i < 5; i++) {
-            join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
-        }
-        assertEquals(List.of(1L, 2L), head(store, 64).stream().map(OutboundMessage::id).toList());
-        assertEquals(1000, head(store, 64).get(0).payload().length);
-        SqlOutboxStore single = open(settings().withStore(settings().store().withPath(dir.resolve("single.db").toString()).withReadWindow(10)));
-        join(single.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
-        assertEquals(1, head(single, 64).size(), "a message larger than the window still goes out alone");
-    }
-
-    @Test
-    void maxBytesRefusesWithoutStoringAndCountsOnlyWaitingMessages() {
-        SqlOutboxStore store = open(settings().withLimits(100, CAPACITY, 2500));
-        join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
-        join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
-        Throwable full = failure(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
-        assertInstanceOf(OutboxFullException.class, full);
-        assertTrue(full.getMessage().contains("outbox.max-bytes"), full.getMessage());
-        assertEquals(2, store.queued(ID));
-        store.markSent(ID, head(store, 1), clock.instant());
-        assertEquals(3, join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null))).id());
-    }
-
-    @Test
-    void sentIsOneMarkPerBatchAndUpkeepDropsSentPayloads() throws Exception {
-        SqlOutboxStore store = open(settings());
-        for (int i = 0; i < 100; i++) {
-            enqueue(store, "m" + i, null);
-        }
-        Instant first = clock.instant();
-        store.markSent(ID, head(store, 64), first);
-        clock.advance(Duration.ofSeconds(1));
-        store.markSent(ID, head(store, 30), clock.instant());
-        await().atMost(Duration.ofSeconds(10)).until(() -> sql("SELECT count(*) FROM outbox_message WHERE payload IS NOT NULL") == 6);
-        assertEquals(2, sql("SELECT count(*) FROM outbox_sent"));
-        close(store);
-
-        SqlOutboxStore again = open(settings());
-        assertEquals(MessageState.SENT, again.find(ID, 1).orElseThrow().state());
-        assertEquals(first, again.find(ID, 64).orElseThrow().sentAt());
-        assertEquals(first.plusSeconds(1), again.find(ID, 65).orElseThrow().sentAt());
-        assertEquals(List.of(95L, 96L, 97L, 98L, 99L, 100L), head(again, 64).stream().map(OutboundMessage::id).toList());
-    }
-
-    @Test
-    void aRepeatedKeyAnswersTheStateOfTheFirstMessage() {
-        SqlOutboxStore store = open(settings());
-        Enqueued first = enqueue(store, "once", "key");
-        assertEquals(MessageState.QUEUED, enqueue(store, "again", "key").state());
-        store.markSent(ID, head(store, 10), clock.instant());
-        assertEquals(new Enqueued(first.id(), MessageState.SENT), enqueue(store, "again", "key"));
-    }
-
-    @Test
-    void anUnexpectedFailureInTheWriterRollsBackAndKeepsTheSentMarks() throws Exception {
-        SqlOutboxStore store = open(settings());
-        StoreDatabase database = databases.get(store);
-        enqueue(store, "a", null);
-        enqueue(store, "b", null);
-        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
-        database.submit(new TestJob(() -> {
-            holding.countDown();
-            try {
-                hold.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        holding.await();
-        // queued behind the job that holds the writer, so these three share the next transaction
-        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
-        database.submit(new TestJob(() -> {
-            if (failures.getAndIncrement() == 0) {
-                throw new IllegalStateException("a bug");
-            }
-        }));
-        store.markSent(ID, head(store, 10), clock.instant());
-        CompletionStage<Enqueued> refused = store.enqueue(request("c", null, null));
-        hold.countDown();
-        assertInstanceOf(StoreUnavailableException.class, failure(refused));
-        await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 2 && database.writable());
-        close(store);
-        SqlOutboxStore again = open(settings());
-        assertEquals(0, again.queued(ID));
-        assertEquals(MessageState.SENT, again.find(ID, 2).orElseThrow().state());
-    }
-
-    /** A job that runs {@code action} as its write and is kept when its transaction fails. */
-    private record TestJob(Runnable action) implements io.longlink.store.StoreJob.Kept {
-        @Override
-        public void write(io.longlink.store.Transaction tx) {
-            action.run();
-        }
-    }
-
-    private long sql(String query) throws java.sql.SQLException {
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("longlink.db"));
-                java.sql.ResultSet row = c.createStatement().executeQuery(query)) {
-            row.next();
-            return row.getLong(1);
-        }
-    }
-
-    // --- helpers ---
-
-    private SqlOutboxStore open(Settings settings) {
-        StoreDatabase database = new StoreDatabase(settings.store(), clock);
-        SqlOutboxStore store = new SqlOutboxStore(database, settings.store(),
-                id -> new OutboxSettings(settings.capacity(), settings.maxBytes(), settings.retainSent(), Duration.ofSeconds(1)),
-                clock);
-        database.start();
-        opened.add(database);
-        databases.put(store, database);
-        return store;
-    }
-
-    private void close(SqlOutboxStore store) {
-        databases.get(store).close();
-    }
-
-    private static List<OutboundMessage> head(OutboxStore store, int max) {
-        return join(store.head(ID, max));
-    }
-
-    private static Settings withWindow(Settings settings, long bytes) {
-        return settings.withStore(settings.store().withReadWindow(bytes));
-    }
-
-    private Settings settings() {
-        return new Settings(TestStoreSettings.at(dir.resolve("longlink.db").toString()).withReadWindow(Long.MAX_VALUE),
-                100, CAPACITY, Long.MAX_VALUE);
-    }
-
-    private Enqueued enqueue(OutboxStore store, String text, String key) {
-        return join(store.enqueue(request(text, key, null)));
-    }
-
-    private static EnqueueRequest request(String text, String key, Duration ttl) {
-        return new EnqueueRequest(ID, false, bytes(text), key, ttl);
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static <T> T join(CompletionStage<T> stage) {
-        return stage.toCompletableFuture().join();
-    }
-
-    private static Throwable failure(CompletionStage<?> stage) {
-        try {
-            join(stage);
-        } catch (CompletionException e) {
-            return e.getCause();
-        }
-        throw new AssertionError("expected the enqueue to fail");
-    }
-
-    private static List<String> texts(List<OutboundMessage> messages) {
-        return messages.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).toList();
-    }
-
-    /** The store's settings and the connection's outbox limits. */
-    record Settings(TestStoreSettings store, int retainSent, int capacity, long maxBytes) {
-
-        Settings withStore(TestStoreSettings newStore) {
-            return new Settings(newStore, retainSent, capacity, maxBytes);
-        }
-
-        Settings withLimits(int newRetainSent, int newCapacity, long newMaxBytes) {
-            return new Settings(store, newRetainSent, newCapacity, newMaxBytes);
-        }
     }
 }
