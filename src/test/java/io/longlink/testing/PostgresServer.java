@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL (Debian's, {@code /usr/lib/postgresql/15/bin}, or {@code -Dpostgres.bin=...}) owned by one test:
+ * A real PostgreSQL (Debian's, {@code /usr/lib/postgresql/<major>/bin}, or {@code -Dpostgres.bin=...}) owned by one test:
  * {@code initdb} into a fresh directory under the system temporary directory, the server on a free loopback port
  * with its Unix socket in that directory, a database {@code longlink} owned by a login user with a random password
  * (TCP needs the password, as in production; the socket trusts, for the test's own administration).
@@ -31,7 +31,7 @@ public final class PostgresServer implements AutoCloseable {
 
     /** The database the application uses, owned by {@link #username()}. */
     public static final String DATABASE = "longlink";
-    private static final Path BIN = Path.of(System.getProperty("postgres.bin", "/usr/lib/postgresql/15/bin"));
+    private static final Path BIN = binaries();
     private static final String OS_USER = "postgres";
     private static final String SUPERUSER = "postgres";
     private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -48,6 +48,21 @@ public final class PostgresServer implements AutoCloseable {
         this.dir = dir;
         this.data = dir.resolve("data");
         this.port = port;
+    }
+
+    /** {@code -Dpostgres.bin}, else Debian's newest {@code /usr/lib/postgresql/<major>/bin} (15 on bookworm). */
+    private static Path binaries() {
+        String configured = System.getProperty("postgres.bin");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.filter(v -> v.getFileName().toString().matches("\\d+"))
+                    .max(Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
+                    .map(v -> v.resolve("bin")).orElse(Path.of("/usr/lib/postgresql/15/bin"));
+        } catch (IOException e) {
+            return Path.of("/usr/lib/postgresql/15/bin");
+        }
     }
 
     /** Whether the PostgreSQL binaries are installed here (package {@code postgresql}). */
