@@ -1,6 +1,7 @@
 package io.longlink;
 
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,12 +106,13 @@ class ClusterIT {
                     assertEquals(Set.of("a", "b"), owned.keySet(), "owners " + owners(connections));
                     assertTrue(owned.values().stream().allMatch(count -> count <= 6), "owners " + owners(connections));
                 });
-        Map<String, String> owners = owners(connections);
-        for (String id : connections) {
-            assertEquals(owners.get(id), cluster.owner("a", id), id + ": a and b agree on its owner");
-            assertEquals(owners.get(id), cluster.owner("b", id), id + ": a and b agree on its owner");
-        }
-        System.out.println("owners: " + owners);
+        await("a and b report the same owner for every connection").atMost(PATIENCE).pollInterval(POLL)
+                .untilAsserted(() -> {
+                    for (String id : connections) {
+                        assertEquals(cluster.owner("a", id), cluster.owner("b", id), id + ": owner on a and on b");
+                    }
+                });
+        System.out.println("owners: " + owners(connections));
 
         connections.forEach(id -> produce(id, List.of("a", "b")));
         await("60 messages acknowledged per connection").atMost(Duration.ofSeconds(60)).pollInterval(POLL)
@@ -122,8 +124,9 @@ class ClusterIT {
         for (SequencedProducer producer : producers) {
             Attempt last = producer.lastAcknowledged().orElseThrow();
             for (String instance : cluster.ids()) {
-                assertEquals("SENT", messageState(instance, producer.connection(), last.messageId()),
-                        producer.connection() + " message " + last.messageId() + " asked on " + instance);
+                await(producer.connection() + " message " + last.messageId() + " SENT, asked on " + instance)
+                        .atMost(PATIENCE).pollInterval(POLL)
+                        .until(() -> messageState(instance, producer.connection(), last.messageId()), is("SENT"));
             }
         }
     }
@@ -133,12 +136,12 @@ class ClusterIT {
         String id = "busy";
         cluster = start("kill", List.of("a", "b"), List.of(id));
         awaitOwnedAndOpen(List.of(id));
-        String owner = owners(List.of(id)).get(id);
-        String survivor = other(owner);
-        long epoch = cluster.epoch(survivor, id);
         SequencedProducer producer = produce(id, List.of("a", "b"));
         UpstreamServer.PathState path = upstream.path("/" + id);
         awaitFlowing(producer, path);
+        String owner = owners(List.of(id)).get(id);
+        String survivor = other(owner);
+        long epoch = cluster.epoch(survivor, id);
         int socketsBefore = path.socketCount();
 
         producer.target(List.of(survivor));
@@ -167,12 +170,17 @@ class ClusterIT {
         String id = "stalled";
         cluster = start("pause", List.of("a", "b"), List.of(id));
         awaitOwnedAndOpen(List.of(id));
+        SequencedProducer producer = produce(id, List.of("a", "b"));
+        UpstreamServer.PathState path = upstream.path("/" + id);
+        awaitFlowing(producer, path);
         String owner = owners(List.of(id)).get(id);
         String taker = other(owner);
         long epoch = cluster.epoch(taker, id);
-        SequencedProducer producer = produce(id, List.of(taker));
-        UpstreamServer.PathState path = upstream.path("/" + id);
-        awaitFlowing(producer, path);
+        // no request may be waiting on the owner when it freezes: it would stall the producer for its timeout
+        producer.target(List.of(taker));
+        long moved = System.nanoTime();
+        await("acknowledged by " + taker + " alone").atMost(PATIENCE).pollInterval(POLL)
+                .until(() -> producer.acknowledgedSince(moved) >= 5);
         int oldSocket = path.socketCount() - 1;
         assertTrue(path.isOpen(oldSocket), "the owner's socket is open");
 
@@ -180,14 +188,11 @@ class ClusterIT {
         cluster.instance(owner).pause();
         long ownerChanged = awaitOwner(taker, id, taker);
         long newSocket = awaitNewSocket(path, oldSocket + 1);
-        long newEpoch = cluster.epoch(taker, id);
-        assertTrue(newEpoch > epoch, "the epoch grows at the takeover: " + epoch + " -> " + newEpoch);
-        long afterTakeover = System.nanoTime();
-        await("messages delivered by the new owner while the old one is paused").atMost(PATIENCE).pollInterval(POLL)
-                .until(() -> producer.acknowledgedSince(afterTakeover) >= 30);
-
+        // at once: from now on two sockets are open, and the old owner can only close its own once it runs again
         long resumed = System.nanoTime();
         cluster.instance(owner).resume();
+        long newEpoch = cluster.epoch(taker, id);
+        assertTrue(newEpoch > epoch, "the epoch grows at the takeover: " + epoch + " -> " + newEpoch);
         await("the old owner closes its socket after SIGCONT").atMost(PATIENCE).pollInterval(POLL)
                 .until(() -> !path.isOpen(oldSocket));
         long oldClosed = path.closedNanos(oldSocket);
@@ -207,8 +212,8 @@ class ClusterIT {
                 + "the takeover; %d duplicates%n", owner, taker, millis(ownerChanged - paused),
                 millis(newSocket - paused), epoch, newEpoch, millis(oldClosed - resumed),
                 path.longestOverlap().toMillis(), late.size(), report.duplicates());
-        assertTrue(late.isEmpty(), "the paused owner sent " + late.size() + " frames on its old socket after the "
-                + "takeover, first " + late.get(0).text());
+        assertTrue(late.isEmpty(), () -> "the paused owner sent " + late.size() + " frames on its old socket after "
+                + "the takeover: " + late.stream().limit(10).map(UpstreamServer.Received::text).toList());
         assertTrue(ownerChanged - paused <= TAKEOVER_BOUND.toNanos(), "owner changed " + millis(ownerChanged - paused)
                 + " ms after SIGSTOP, more than lease-ttl + 2 s");
         assertTrue(oldClosed - resumed <= LEASE_TTL.toNanos(), "the old owner closed its socket "
@@ -224,11 +229,11 @@ class ClusterIT {
         awaitOwnedAndOpen(connections);
         await("both instances own some connections").atMost(PATIENCE).pollInterval(POLL)
                 .until(() -> Set.copyOf(owners(connections).values()).size() == 2);
-        Map<String, String> before = owners(connections);
         String leaving = "a";
         String staying = "b";
         connections.forEach(id -> produce(id, List.of("a", "b")));
         producers.forEach(p -> awaitFlowing(p, upstream.path("/" + p.connection())));
+        Map<String, String> before = owners(connections);
         Map<String, Integer> socketsBefore = new LinkedHashMap<>();
         connections.forEach(id -> socketsBefore.put(id, upstream.path("/" + id).socketCount()));
 
@@ -274,7 +279,7 @@ class ClusterIT {
                 .until(() -> cluster.ids().stream().allMatch(i -> cluster.readiness(i) == 503));
         await("enqueues are refused while the database is down").atMost(PATIENCE).pollInterval(POLL)
                 .until(() -> producers.stream().allMatch(p -> p.attemptsWithin(down, System.nanoTime()).stream()
-                        .filter(a -> a.outcome() == Outcome.REJECTED).count() >= 5));
+                        .filter(a -> a.outcome() == Outcome.REJECTED).count() >= 3));
         long up = System.nanoTime();
         postgres.start();
 
@@ -283,8 +288,8 @@ class ClusterIT {
         List<Attempt> wrongType = whileDown.stream().filter(a -> a.outcome() == Outcome.REJECTED
                 && !a.problemType().equals("https://longlink.dev/problems/store-unavailable")
                 && !a.problemType().endsWith("no-owner")).toList();
-        assertTrue(accepted.isEmpty(), accepted.size() + " enqueues answered 202 while PostgreSQL was down, first "
-                + (accepted.isEmpty() ? "" : accepted.get(0)));
+        assertTrue(accepted.isEmpty(), () -> accepted.size() + " enqueues answered 202 while PostgreSQL was down: "
+                + accepted.stream().limit(5).toList());
         assertTrue(wrongType.isEmpty(), "503s other than store-unavailable or no-owner while PostgreSQL was down: "
                 + wrongType.stream().limit(5).toList());
 
