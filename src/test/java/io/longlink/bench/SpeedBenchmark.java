@@ -41,13 +41,13 @@ import io.vertx.core.http.HttpServer;
  */
 public final class SpeedBenchmark {
 
-    private static final Path WORK = Path.of("target", "bench");
-    private static final String BODY = "x".repeat(100);
+    static final Path WORK = Path.of("target", "bench");
+    static final String BODY = "x".repeat(100);
     private static final int BATCH = 100;
-    private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
-    private static final Pattern P99 = Pattern.compile("\\n\\s+99%\\s+([0-9.]+)(us|ms|s)");
-    private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
-    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    static final Pattern P99 = Pattern.compile("\\n\\s+99%\\s+([0-9.]+)(us|ms|s)");
+    static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
+    static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
     private static final Pattern ERRORS = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
 
     private SpeedBenchmark() {
@@ -165,7 +165,7 @@ public final class SpeedBenchmark {
                 t.statusUrl() == null ? -1 : sink.get() - sinkBefore, backlog);
     }
 
-    private static long socketErrors(String out) {
+    static long socketErrors(String out) {
         Matcher m = ERRORS.matcher(out);
         if (!m.find()) {
             return 0;
@@ -174,12 +174,12 @@ public final class SpeedBenchmark {
                 + Long.parseLong(m.group(4));
     }
 
-    private static long group(Pattern p, String out) {
+    static long group(Pattern p, String out) {
         Matcher m = p.matcher(out);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
-    private static String wrk(String url, String script, int connections, int seconds) throws Exception {
+    static String wrk(String url, String script, int connections, int seconds) throws Exception {
         Process wrk = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
                 "-s", WORK.resolve(script).toString(), url).redirectErrorStream(true).start();
         String out = new String(wrk.getInputStream().readAllBytes());
@@ -190,13 +190,13 @@ public final class SpeedBenchmark {
     }
 
     /** User plus system CPU of a process, in clock ticks (1/100 s on Linux). */
-    private static long cpuTicks(long pid) throws IOException {
+    static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
-    private static long queued(String statusUrl) throws Exception {
+    static long queued(String statusUrl) throws Exception {
         var client = java.net.http.HttpClient.newHttpClient();
         String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(statusUrl)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();

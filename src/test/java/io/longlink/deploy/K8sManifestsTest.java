@@ -3,11 +3,15 @@ package io.longlink.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.StringReader;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +20,12 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -30,53 +40,156 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 
 /**
- * Validates {@code k8s/} offline, the way {@code kubectl apply -k k8s/} would read it: every resource listed in
- * kustomization.yaml is read into the typed Kubernetes model (generated from the API's OpenAPI schema), with a
- * wrong type failing the read and a misspelt or unknown field failing the test; then what operating longlink
- * needs is checked: one replica, the store on a claim, probes on the health endpoints, a grace period longer
- * than the shutdown, a locked-down security context with writable store and /tmp, secrets only from a Secret.
+ * Validates {@code k8s/} (one pod on SQLite, the default) and {@code k8s/cluster/} (cluster mode: three pods on
+ * PostgreSQL) offline, the way {@code kubectl apply -k} would read them: every resource a kustomization lists (a
+ * file, or a directory with its own kustomization.yaml, such as the shared {@code k8s/common/}) is read into the
+ * typed Kubernetes model (generated from the API's OpenAPI schema), with a wrong type failing the read and a
+ * misspelt or unknown field failing the test; then what operating longlink needs is checked. When {@code kubectl}
+ * is installed, its own rendering ({@code kubectl kustomize}) must give the same objects.
  */
 class K8sManifestsTest {
 
     private static final Path DIR = Path.of("k8s");
+    private static final Path CLUSTER = DIR.resolve("cluster");
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SHUTDOWN_DELAY = Duration.ofSeconds(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** {@code longlink.cluster.lease-ttl} when the manifests do not set it. */
+    private static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     @Test
     void everyManifestIsAValidKubernetesObjectAndLonglinkCanRunFromThem() throws Exception {
-        List<HasMetadata> objects = load();
+        List<HasMetadata> objects = load(DIR);
         StatefulSet set = one(objects, StatefulSet.class);
-        ConfigMap config = one(objects, ConfigMap.class);
-        Secret secret = one(objects, Secret.class);
         List<Service> services = all(objects, Service.class);
 
         assertEquals(1, set.getSpec().getReplicas());
         assertTrue(services.stream().anyMatch(s -> s.getMetadata().getName().equals(set.getSpec().getServiceName())
                 && "None".equals(s.getSpec().getClusterIP())), "the governing headless Service exists");
         Map<String, String> selector = set.getSpec().getSelector().getMatchLabels();
-        assertTrue(set.getSpec().getTemplate().getMetadata().getLabels().entrySet().containsAll(selector.entrySet()));
-        services.forEach(s -> assertEquals(selector, s.getSpec().getSelector(), s.getMetadata().getName()));
+        assertSelects(selector, set.getSpec().getTemplate(), services);
 
         PodSpec pod = set.getSpec().getTemplate().getSpec();
+        Container app = pod.getContainers().get(0);
+        assertRunnable(objects, pod);
+        Duration stop = SHUTDOWN_DELAY.plus(SHUTDOWN_TIMEOUT).plus(CLOSE_TIMEOUT);
+        assertTrue(pod.getTerminationGracePeriodSeconds() > stop.toSeconds(), "grace period outlasts the shutdown");
+
+        String claim = set.getSpec().getVolumeClaimTemplates().get(0).getMetadata().getName();
+        String storePath = env(app, "LONGLINK_STORE_PATH").getValue();
+        assertTrue(storePath.startsWith(mount(app, claim).getMountPath() + "/"), "the store is on the claim");
+        assertTrue(app.getEnv().stream().noneMatch(e -> e.getName().equals("LONGLINK_STORE_KIND")),
+                "the default deployment keeps the default store, SQLite");
+    }
+
+    @Test
+    void theClusterOverlayRunsThreeInterchangeablePodsOnPostgresql() throws Exception {
+        List<HasMetadata> objects = load(CLUSTER);
+        assertTrue(all(objects, StatefulSet.class).isEmpty(), "no StatefulSet (and no volume claim) in cluster mode");
+        Deployment deployment = one(objects, Deployment.class);
+        PodDisruptionBudget budget = one(objects, PodDisruptionBudget.class);
+        List<Service> services = all(objects, Service.class);
+        int replicas = deployment.getSpec().getReplicas();
+        assertEquals(3, replicas);
+        assertSelects(deployment.getSpec().getSelector().getMatchLabels(), deployment.getSpec().getTemplate(),
+                services);
+
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        Container app = pod.getContainers().get(0);
+        assertRunnable(objects, pod);
+        assertTrue(pod.getVolumes().stream().allMatch(v -> v.getPersistentVolumeClaim() == null),
+                "no persistent volume: everything durable is in PostgreSQL");
+        assertTrue(app.getEnv().stream().noneMatch(e -> e.getName().equals("LONGLINK_STORE_PATH")));
+
+        // the store: PostgreSQL, the datasource entirely from a Secret
+        assertEquals("postgresql", env(app, "LONGLINK_STORE_KIND").getValue());
+        for (String key : List.of("JDBC_URL", "USERNAME", "PASSWORD")) {
+            EnvVar variable = env(app, "QUARKUS_DATASOURCE_LONGLINK_" + key);
+            assertNull(variable.getValue(), variable.getName() + " is not written in the Deployment");
+            assertNotNull(secretValue(objects, variable), variable.getName() + " comes from a Secret");
+        }
+        assertTrue(secretValue(objects, env(app, "QUARKUS_DATASOURCE_LONGLINK_JDBC_URL"))
+                .startsWith("jdbc:postgresql://"), "a PostgreSQL JDBC URL");
+
+        // who this pod is and where the others reach it: the downward API
+        assertEquals("metadata.name", fieldRef(app, "LONGLINK_CLUSTER_INSTANCE_ID"),
+                "the instance id is the pod name");
+        String advertise = env(app, "LONGLINK_CLUSTER_ADVERTISE_URL").getValue();
+        Matcher ip = REFERENCE.matcher(advertise);
+        assertTrue(ip.find() && "status.podIP".equals(fieldRef(app, ip.group(1))), "advertised at the pod IP: "
+                + advertise);
+        int port = app.getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst().orElseThrow()
+                .getContainerPort();
+        assertEquals("http://$(" + ip.group(1) + "):" + port, advertise, "the advertised URL is the HTTP port");
+
+        // voluntary disruptions take one pod at a time, and never all
+        Map<String, String> pods = deployment.getSpec().getTemplate().getMetadata().getLabels();
+        assertTrue(pods.entrySet().containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()),
+                "the PodDisruptionBudget covers the pods");
+        if (budget.getSpec().getMaxUnavailable() != null) {
+            assertEquals(1, budget.getSpec().getMaxUnavailable().getIntVal(), "maxUnavailable");
+        } else {
+            int minAvailable = budget.getSpec().getMinAvailable().getIntVal();
+            assertTrue(minAvailable >= 2 && minAvailable < replicas, "minAvailable " + minAvailable);
+        }
+        assertEquals(0, deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal(),
+                "a rollout starts a new pod before it stops an old one");
+
+        // a stopping pod has time to drain, close its sockets and hand its connections over
+        Duration leaseTtl = app.getEnv().stream().filter(e -> e.getName().equals("LONGLINK_CLUSTER_LEASE_TTL"))
+                .findFirst().map(e -> seconds(e.getValue())).orElse(DEFAULT_LEASE_TTL);
+        Duration handover = SHUTDOWN_DELAY.plus(SHUTDOWN_TIMEOUT).plus(CLOSE_TIMEOUT).plus(leaseTtl);
+        assertTrue(pod.getTerminationGracePeriodSeconds() > handover.toSeconds(), "grace period "
+                + pod.getTerminationGracePeriodSeconds() + " s outlasts shutdown and handover (" + handover + ")");
+    }
+
+    @Test
+    void kubectlRendersTheSameObjects() throws Exception {
+        assumeTrue(onPath("kubectl"), "kubectl not installed: the typed reading above is the check");
+        for (Path dir : List.of(DIR, CLUSTER)) {
+            Process kubectl = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true)
+                    .start();
+            String rendered = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(kubectl.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize " + dir + " ended");
+            assertEquals(0, kubectl.exitValue(), "kubectl kustomize " + dir + ":\n" + rendered);
+            List<HasMetadata> objects = new ArrayList<>();
+            try (YAMLParser parser = new YAMLFactory().createParser(rendered)) {
+                for (JsonNode document : yaml.readValues(parser, JsonNode.class).readAll()) {
+                    objects.add(typed(document));
+                }
+            }
+            assertEquals(names(load(dir)), names(objects), "kubectl kustomize " + dir);
+            for (HasMetadata object : objects) {
+                assertEquals("longlink", object.getMetadata().getLabels().get("app.kubernetes.io/part-of"),
+                        dir + ": " + object.getKind() + " " + object.getMetadata().getName() + " has the labels");
+            }
+        }
+    }
+
+    // --- what both deployments need ---
+
+    /** Probes, resources, lock-down, configuration from the ConfigMap, secrets only from Secrets, an API key. */
+    private void assertRunnable(List<HasMetadata> objects, PodSpec pod) throws IOException {
+        ConfigMap config = one(objects, ConfigMap.class);
         Container app = pod.getContainers().get(0);
         assertEquals("/q/health/live", app.getLivenessProbe().getHttpGet().getPath());
         assertEquals("/q/health/ready", app.getReadinessProbe().getHttpGet().getPath());
         assertEquals("/q/health/started", app.getStartupProbe().getHttpGet().getPath());
         assertNotNull(app.getResources().getRequests().get("memory"));
         assertNotNull(app.getResources().getLimits().get("memory"));
-
-        Duration stop = SHUTDOWN_DELAY.plus(SHUTDOWN_TIMEOUT).plus(CLOSE_TIMEOUT);
-        assertTrue(pod.getTerminationGracePeriodSeconds() > stop.toSeconds(), "grace period outlasts the shutdown");
         assertEquals(SHUTDOWN_TIMEOUT.toSeconds() + "s", env(app, "QUARKUS_SHUTDOWN_TIMEOUT").getValue());
         assertEquals(SHUTDOWN_DELAY.toSeconds() + "s", env(app, "QUARKUS_SHUTDOWN_DELAY").getValue());
 
@@ -84,14 +197,33 @@ class K8sManifestsTest {
         assertTrue(app.getSecurityContext().getReadOnlyRootFilesystem());
         assertEquals(Boolean.FALSE, app.getSecurityContext().getAllowPrivilegeEscalation());
         assertEquals(List.of("ALL"), app.getSecurityContext().getCapabilities().getDrop());
-        String claim = set.getSpec().getVolumeClaimTemplates().get(0).getMetadata().getName();
-        String storePath = env(app, "LONGLINK_STORE_PATH").getValue();
-        assertTrue(storePath.startsWith(mount(app, claim).getMountPath() + "/"), "the store is on the claim");
         assertEquals("tmp", mount(app, "tmp").getName());
         assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals("tmp") && v.getEmptyDir() != null));
 
+        // every reference to a Secret names one that is there, with that key
+        for (EnvVar variable : app.getEnv()) {
+            if (variable.getValueFrom() != null && variable.getValueFrom().getSecretKeyRef() != null) {
+                assertNotNull(secretValue(objects, variable), variable.getName() + " refers to a Secret key that "
+                        + "does not exist");
+            }
+        }
+        // a variable used as $(NAME) is defined before it (Kubernetes expands only earlier ones)
+        List<String> defined = new ArrayList<>();
+        for (EnvVar variable : app.getEnv()) {
+            if (variable.getValue() != null) {
+                Matcher reference = REFERENCE.matcher(variable.getValue());
+                while (reference.find()) {
+                    assertTrue(defined.contains(reference.group(1)), variable.getName() + " uses $("
+                            + reference.group(1) + ") before it is defined");
+                }
+            }
+            defined.add(variable.getName());
+        }
+
         String configDir = mount(app, "config").getMountPath();
         assertEquals(configDir + "/application.properties", env(app, "SMALLRYE_CONFIG_LOCATIONS").getValue());
+        assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getConfigMap() != null
+                && v.getConfigMap().getName().equals(config.getMetadata().getName())), "the ConfigMap is mounted");
         Properties properties = new Properties();
         properties.load(new StringReader(config.getData().get("application.properties")));
         assertTrue(properties.stringPropertyNames().stream().anyMatch(k -> k.matches("longlink\\.connections\\.[a-z0-9-]+\\.url")));
@@ -99,9 +231,7 @@ class K8sManifestsTest {
             if (key.toString().contains(".headers.")) {
                 String variable = value.toString().replaceAll("^\\$\\{(.+)}$", "$1");
                 assertTrue(value.toString().startsWith("${"), key + " comes from the environment, not the ConfigMap");
-                EnvVar fromSecret = env(app, variable);
-                assertEquals(secret.getMetadata().getName(), fromSecret.getValueFrom().getSecretKeyRef().getName());
-                assertTrue(secret.getStringData().containsKey(fromSecret.getValueFrom().getSecretKeyRef().getKey()));
+                assertNotNull(secretValue(objects, env(app, variable)), variable + " comes from a Secret");
             }
         });
 
@@ -110,10 +240,8 @@ class K8sManifestsTest {
                 .filter(e -> e.getName().matches("LONGLINK_AUTH_API_KEYS_[A-Z0-9]+_SHA256")).toList();
         assertFalse(keyHashes.isEmpty(), "an API key hash is configured");
         for (EnvVar hash : keyHashes) {
-            assertEquals(secret.getMetadata().getName(), hash.getValueFrom().getSecretKeyRef().getName(),
-                    hash.getName() + " comes from the Secret");
-            String value = secret.getStringData().get(hash.getValueFrom().getSecretKeyRef().getKey());
-            assertTrue(value != null && value.matches("[0-9a-f]{64}"), hash.getName() + " is a hex SHA-256");
+            String value = secretValue(objects, hash);
+            assertTrue(value != null && value.matches("[0-9a-f]{64}"), hash.getName() + " is a hex SHA-256 from a Secret");
             String name = hash.getName().replaceAll("^LONGLINK_AUTH_API_KEYS_(.+)_SHA256$", "$1").toLowerCase();
             assertTrue(properties.getProperty("longlink.auth.api-keys." + name + ".roles", "").matches(
                     "\\s*(viewer|producer|consumer|operator|admin)(\\s*,\\s*(viewer|producer|consumer|operator|admin))*\\s*"),
@@ -122,16 +250,57 @@ class K8sManifestsTest {
         assertFalse(properties.containsKey("longlink.auth.enabled"), "auth keeps its prod default: on");
     }
 
-    private List<HasMetadata> load() throws IOException {
-        JsonNode kustomization = yaml.readTree(DIR.resolve("kustomization.yaml").toFile());
+    private static void assertSelects(Map<String, String> selector, PodTemplateSpec template, List<Service> services) {
+        assertTrue(template.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()));
+        assertFalse(services.isEmpty(), "a Service for the clients");
+        services.forEach(s -> assertEquals(selector, s.getSpec().getSelector(), s.getMetadata().getName()));
+    }
+
+    /** The value a {@code secretKeyRef} variable gets from a Secret among the objects, or null when there is none. */
+    private static String secretValue(List<HasMetadata> objects, EnvVar variable) {
+        if (variable.getValueFrom() == null || variable.getValueFrom().getSecretKeyRef() == null) {
+            return null;
+        }
+        String name = variable.getValueFrom().getSecretKeyRef().getName();
+        String key = variable.getValueFrom().getSecretKeyRef().getKey();
+        return all(objects, Secret.class).stream().filter(s -> s.getMetadata().getName().equals(name))
+                .map(s -> s.getStringData() == null ? null : s.getStringData().get(key)).filter(v -> v != null)
+                .findFirst().orElse(null);
+    }
+
+    /** The downward-API field a variable takes, directly or as {@code $(OTHER)} of a variable that does. */
+    private static String fieldRef(Container container, String name) {
+        EnvVar variable = env(container, name);
+        if (variable.getValueFrom() != null && variable.getValueFrom().getFieldRef() != null) {
+            return variable.getValueFrom().getFieldRef().getFieldPath();
+        }
+        Matcher reference = REFERENCE.matcher(variable.getValue() == null ? "" : variable.getValue());
+        return reference.matches() ? fieldRef(container, reference.group(1)) : null;
+    }
+
+    private static Duration seconds(String value) {
+        assertTrue(value.matches("\\d+s"), "a duration in seconds: " + value);
+        return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
+    }
+
+    // --- reading the manifests ---
+
+    /** The objects of a kustomization: its files, and the objects of the kustomizations it lists by directory. */
+    private List<HasMetadata> load(Path dir) throws IOException {
+        JsonNode kustomization = yaml.readTree(dir.resolve("kustomization.yaml").toFile());
+        assertNull(kustomization.get("patches"), dir + ": no patches (this reader does not apply them)");
         List<HasMetadata> objects = new ArrayList<>();
         for (JsonNode resource : kustomization.get("resources")) {
-            Path file = DIR.resolve(resource.asText());
-            assertTrue(Files.isRegularFile(file), "kustomization lists " + file);
-            try (YAMLParser parser = new YAMLFactory().createParser(file.toFile())) {
+            Path path = dir.resolve(resource.asText()).normalize();
+            if (Files.isDirectory(path)) {
+                objects.addAll(load(path));
+                continue;
+            }
+            assertTrue(Files.isRegularFile(path), dir + "/kustomization.yaml lists " + path);
+            try (YAMLParser parser = new YAMLFactory().createParser(path.toFile())) {
                 for (JsonNode document : yaml.readValues(parser, JsonNode.class).readAll()) {
                     HasMetadata object = typed(document);
-                    assertNoUnknownFields(object, file + " " + document.get("kind").asText());
+                    assertNoUnknownFields(object, path + " " + document.get("kind").asText());
                     objects.add(object);
                 }
             }
@@ -142,12 +311,25 @@ class K8sManifestsTest {
     private HasMetadata typed(JsonNode document) {
         Class<? extends HasMetadata> type = switch (document.get("kind").asText()) {
             case "StatefulSet" -> StatefulSet.class;
+            case "Deployment" -> Deployment.class;
+            case "PodDisruptionBudget" -> PodDisruptionBudget.class;
             case "Service" -> Service.class;
             case "ConfigMap" -> ConfigMap.class;
             case "Secret" -> Secret.class;
             default -> throw new AssertionError("unexpected kind " + document.get("kind"));
         };
         return yaml.convertValue(document, type);
+    }
+
+    private static Set<String> names(List<HasMetadata> objects) {
+        Set<String> names = new TreeSet<>();
+        objects.forEach(o -> names.add(o.getKind() + "/" + o.getMetadata().getName()));
+        return names;
+    }
+
+    private static boolean onPath(String command) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
     }
 
     /** The model keeps fields it does not know in additionalProperties: there must be none, at any depth. */

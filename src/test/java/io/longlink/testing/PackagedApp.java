@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * {@code native.image.path} names one that exists) run as a child process, the way a container runs it: its own
  * JVM, the prod profile, configuration as system properties, output captured to a file under
  * {@code target/it-logs}. {@link #terminate()} sends SIGTERM, as Kubernetes does; {@link #kill()} sends SIGKILL,
- * as a crash or the OOM killer would. Authentication ({@code longlink.auth.enabled}) is off unless {@code config}
+ * as a crash or the OOM killer would; {@link #pause()} and {@link #resume()} send SIGSTOP and SIGCONT, as a frozen
+ * process that comes back (a long GC pause, a stalled VM) would be. Authentication ({@code longlink.auth.enabled}) is off unless {@code config}
  * sets it: these runs are about delivery and lifecycle; {@code AuthIT} is about authentication.
  */
 public final class PackagedApp implements AutoCloseable {
@@ -27,6 +28,8 @@ public final class PackagedApp implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final int port;
+    /** Whether {@link #pause()} stopped the process and no {@link #resume()} followed. */
+    private volatile boolean paused;
 
     private PackagedApp(Process process, Path log, int port) {
         this.process = process;
@@ -130,6 +133,30 @@ public final class PackagedApp implements AutoCloseable {
         process.destroy();
     }
 
+    /**
+     * Sends SIGSTOP: the process freezes as a long GC pause or a stalled VM would, its sockets stay open (the kernel
+     * still acknowledges TCP) but it neither reads, writes nor renews anything until {@link #resume()}.
+     */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+        paused = true;
+    }
+
+    /** Sends SIGCONT to a process {@link #pause() paused} before. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+        paused = false;
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true)
+                .start();
+        String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed: " + out);
+        }
+    }
+
     /** Waits for the process to end and returns its exit code. */
     public int awaitExit(Duration patience) throws InterruptedException {
         if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -168,6 +195,13 @@ public final class PackagedApp implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
+            if (paused) {
+                try {
+                    resume();
+                } catch (IOException e) {
+                    // SIGKILL below ends a stopped process too
+                }
+            }
             terminate();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

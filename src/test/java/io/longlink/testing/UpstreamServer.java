@@ -30,9 +30,17 @@ public final class UpstreamServer implements AutoCloseable {
         }
     }
 
+    /** A text frame with the number of the socket it came on (0 for the path's first socket) and when it came. */
+    public record Received(int socket, String text, long nanos) {
+    }
+
     /** What one path has seen; lists are safe to read from the test thread. */
     public static final class PathState {
         public final List<Frame> frames = new CopyOnWriteArrayList<>();
+        /** Every text frame with its socket, in arrival order: which socket sent what, and when. */
+        public final List<Received> received = new CopyOnWriteArrayList<>();
+        /** When each socket (by number) was closed or dropped ({@link System#nanoTime()}). */
+        final Map<Integer, Long> closedNanos = new ConcurrentHashMap<>();
         public final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
         public final List<Map<String, String>> handshakes = new CopyOnWriteArrayList<>();
         final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -58,10 +66,72 @@ public final class UpstreamServer implements AutoCloseable {
         public long openSockets() {
             return sockets.stream().filter(s -> !s.ws.isClosed()).count();
         }
+
+        /** Sockets accepted so far; the next one gets this number. */
+        public int socketCount() {
+            return sockets.size();
+        }
+
+        /** When socket {@code number} was accepted ({@link System#nanoTime()}). */
+        public long openedNanos(int number) {
+            return sockets.get(number).openedNanos();
+        }
+
+        /** When socket {@code number} was closed or dropped, or -1 while it is open. */
+        public long closedNanos(int number) {
+            Long closed = closedNanos.get(number);
+            return closed == null ? -1 : closed;
+        }
+
+        /** Whether socket {@code number} is still open. */
+        public boolean isOpen(int number) {
+            return !sockets.get(number).ws().isClosed();
+        }
+
+        /** Most sockets that were open at the same moment. */
+        public int mostOpenAtOnce() {
+            return overlap().most();
+        }
+
+        /** The longest stretch of time during which two or more sockets were open at once (open ones count up to now). */
+        public java.time.Duration longestOverlap() {
+            return java.time.Duration.ofNanos(overlap().longestNanos());
+        }
+
+        private record Overlap(int most, long longestNanos) {
+        }
+
+        private Overlap overlap() {
+            long now = System.nanoTime();
+            List<long[]> events = new ArrayList<>();
+            for (Socket socket : sockets) {
+                long closed = closedNanos(socket.number());
+                events.add(new long[] { socket.openedNanos(), 1 });
+                events.add(new long[] { closed < 0 ? now : closed, -1 });
+            }
+            // at equal times a close comes before an open: a socket replaced in the same instant is no overlap
+            events.sort(java.util.Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+            int open = 0;
+            int most = 0;
+            long since = 0;
+            long longest = 0;
+            for (long[] event : events) {
+                int before = open;
+                open += (int) event[1];
+                most = Math.max(most, open);
+                if (before < 2 && open >= 2) {
+                    since = event[0];
+                } else if (before >= 2 && open < 2) {
+                    longest = Math.max(longest, event[0] - since);
+                }
+            }
+            return new Overlap(most, longest);
+        }
     }
 
     /** A socket and the Vert.x context it lives on (pause and resume must run there). */
-    record Socket(ServerWebSocket ws, HttpConnection connection, io.vertx.core.Context context) {
+    record Socket(ServerWebSocket ws, HttpConnection connection, io.vertx.core.Context context, int number,
+            long openedNanos) {
     }
 
     private final Vertx vertx;
@@ -145,10 +215,15 @@ public final class UpstreamServer implements AutoCloseable {
             }
             HttpConnection connection = request.connection();
             request.toWebSocket().onSuccess(ws -> {
-                Socket socket = new Socket(ws, connection, vertx.getOrCreateContext());
-                state.sockets.add(socket);
+                Socket socket;
+                synchronized (state) {
+                    socket = new Socket(ws, connection, vertx.getOrCreateContext(), state.sockets.size(),
+                            System.nanoTime());
+                    state.sockets.add(socket);
+                }
                 ws.textMessageHandler(text -> {
                     state.frames.add(new Frame(false, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    state.received.add(new Received(socket.number(), text, System.nanoTime()));
                     FeedProtocol feed = state.feed;
                     if (feed != null) {
                         feed.received(ws, text);
@@ -156,6 +231,7 @@ public final class UpstreamServer implements AutoCloseable {
                 });
                 ws.binaryMessageHandler(buffer -> state.frames.add(new Frame(true, buffer.getBytes())));
                 ws.closeHandler(v -> {
+                    state.closedNanos.putIfAbsent(socket.number(), System.nanoTime());
                     Short code = ws.closeStatusCode();
                     state.closeCodes.add(code == null ? -1 : (int) code);
                 });
