@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +63,7 @@ class ClusterIT {
 
     @BeforeAll
     static void startPostgresAndUpstream() throws Exception {
-        assumeTrue(PostgresServer.available(), "PostgreSQL binaries not installed (Debian package postgresql)");
+        assertTrue(PostgresServer.available(), "PostgreSQL binaries not installed (Debian package postgresql; .ci/run installs it)");
         postgres = PostgresServer.start("cluster-it");
         vertx = Vertx.vertx();
         upstream = new UpstreamServer(vertx, "127.0.0.1", UpstreamResource.freePort()).start();

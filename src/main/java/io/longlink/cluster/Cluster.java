@@ -33,8 +33,8 @@ import io.quarkus.logging.Log;
  * PostgreSQL database, and what it knows of the others' (table {@code instance}).
  *
  * <p>Every {@code renew-interval} one thread ("longlink-leases", with its own database connection) marks this
- * instance alive, renews its leases (publishing each connection's status with them), reads who owns what, and
- * balances: it takes free or expired leases while it holds fewer than its fair share (the connections divided by
+ * instance alive and renews its leases (publishing each connection's status with them); at least every second it
+ * reads who owns what and balances: it takes free or expired leases while it holds fewer than its fair share (the connections divided by
  * the live instances, rounded up) and hands one over while it holds more. Taking a lease raises its {@code epoch}.
  *
  * <p>Fencing: a lease is valid locally until {@code lease-ttl} after the start of the renewal that extended it,
@@ -119,6 +119,8 @@ public final class Cluster implements Ownership, Fence {
     private final Set<String> rows = new HashSet<>();
     private boolean unreachableLogged;
     private boolean firstTick = true;
+    /** When the last renewal started (monotonic nanos); lease thread only. */
+    private long lastRenewal;
 
     public Cluster(String instanceId, URI advertiseUrl, Duration ttl, Duration renewInterval, DataSource dataSource) {
         this.instanceId = instanceId;
@@ -139,7 +141,10 @@ public final class Cluster implements Ownership, Fence {
     /** Creates the tables and starts renewing and balancing; leases are taken from the first tick on. */
     public void start(Members members) {
         this.members = members;
-        thread.scheduleWithFixedDelay(this::tick, 0, renewInterval.toMillis(), TimeUnit.MILLISECONDS);
+        // leases are renewed every renew-interval, but who owns what is read (and expired leases taken) at least
+        // every second, so a dead owner is replaced within lease-ttl plus about a second, not plus renew-interval
+        long period = Math.min(renewInterval.toMillis(), 1000);
+        thread.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
         long check = Math.max(50, Math.min(250, ttl.toMillis() / 10));
         watchdog.scheduleWithFixedDelay(this::expireOverdue, check, check, TimeUnit.MILLISECONDS);
         Log.infof("cluster member %s (%s): lease-ttl %s, renew-interval %s", instanceId, advertiseUrl, ttl,
@@ -259,9 +264,12 @@ public final class Cluster implements Ownership, Fence {
         long start = System.nanoTime();
         try {
             Connection db = connection();
-            heartbeat(db);
-            ensureRows(db);
-            renew(db, start);
+            if (start - lastRenewal >= renewInterval.toNanos() || firstTick) {
+                heartbeat(db);
+                ensureRows(db);
+                renew(db, start);
+                lastRenewal = start;
+            }
             readView(db);
             // the first tick only announces this instance, so instances started together see each other before
             // any takes leases (and none takes all of them only to hand half back)

@@ -7,11 +7,13 @@ import java.util.stream.Collectors;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.longlink.connection.ConnectionChange;
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ConnectionStatus;
 import io.longlink.connection.DesiredState;
@@ -24,8 +26,8 @@ import io.quarkus.runtime.StartupEvent;
 /**
  * What a change of ownership does to this instance's connections and stores (cluster mode): a lease taken loads
  * the connection's state from the database, then the connection opens if it should; a lease lost closes the
- * socket at once and the stores forget the connection. Starts the cluster after the connections exist and stops
- * it, handing every lease over, after their sockets closed on shutdown.
+ * socket at once and the stores forget the connection. Starts the cluster after the connections exist and, first
+ * thing on shutdown, stops it, handing every lease over.
  */
 @ApplicationScoped
 public class ClusterMembers implements Cluster.Members {
@@ -34,8 +36,12 @@ public class ClusterMembers implements Cluster.Members {
     private final StoreProducer.Stores stores;
     private final ObjectMapper json;
     private final Cluster cluster;
+    /** Tells the webhooks: only the owner of a connection delivers what its upstream pushed. */
+    private final Event<ConnectionChange> changes;
 
-    ClusterMembers(ConnectionRegistry registry, StoreProducer.Stores stores, ObjectMapper json, ClusterMode mode) {
+    ClusterMembers(ConnectionRegistry registry, StoreProducer.Stores stores, ObjectMapper json, ClusterMode mode,
+            Event<ConnectionChange> changes) {
+        this.changes = changes;
         this.registry = registry;
         this.stores = stores;
         this.json = json;
@@ -48,8 +54,11 @@ public class ClusterMembers implements Cluster.Members {
         }
     }
 
-    /** After the registry closed every socket (its shutdown observer runs first): leases are handed over. */
-    void onStop(@Observes @Priority(3000) ShutdownEvent event) {
+    /**
+     * Before anything else stops (the datasource among them): every owned connection closes its socket, the store
+     * commits what it holds of it, and its lease is freed for the other instances.
+     */
+    void onStop(@Observes @Priority(0) ShutdownEvent event) {
         if (cluster != null) {
             cluster.stop();
         }
@@ -73,6 +82,7 @@ public class ClusterMembers implements Cluster.Members {
             ready.run();
             ManagedConnection connection = registry.find(connectionId);
             if (connection != null) {
+                changes.fire(new ConnectionChange(connectionId, connection));
                 connection.resume(desired != null ? desired
                         : connection.config().autoOpen() ? DesiredState.OPEN : DesiredState.CLOSED);
             }
@@ -82,6 +92,7 @@ public class ClusterMembers implements Cluster.Members {
     @Override
     public CompletionStage<Void> lost(String connectionId, String reason) {
         ManagedConnection connection = registry.find(connectionId);
+        changes.fire(new ConnectionChange(connectionId, null));
         CompletionStage<Void> closed = connection == null ? CompletableFuture.completedFuture(null)
                 : connection.suspend(reason);
         return closed.thenCompose(v -> stores.database().flush())

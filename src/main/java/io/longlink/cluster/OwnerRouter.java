@@ -41,6 +41,9 @@ public class OwnerRouter {
     /** Marks a request one instance forwarded to another; its value is the forwarding instance's id. */
     static final String FORWARDED = "X-Longlink-Forwarded-By";
 
+    /** How long a status read waits for the owner before it answers with the status the owner last published. */
+    private static final long STATUS_PATIENCE_MILLIS = 1000;
+
     private static final Set<CharSequence> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "te", "trailer", "upgrade", "host");
 
@@ -82,7 +85,9 @@ public class OwnerRouter {
             }
             return;
         }
-        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter, patience, json);
+        // a status read has an answer here too (what the owner published): it waits less for a busy or paused owner
+        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter,
+                statusRead ? Math.min(patience, STATUS_PATIENCE_MILLIS) : patience, statusRead, json);
     }
 
     /**
@@ -91,7 +96,7 @@ public class OwnerRouter {
      * then stay quiet for as long as it likes.
      */
     private static void forward(RoutingContext ctx, URI owner, String self, HttpClient client, String id,
-            long retryAfter, long patience, ObjectMapper json) {
+            long retryAfter, long patience, boolean fallBack, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean buffered = ctx.body() != null && ctx.body().available();
         if (!buffered) {
@@ -102,6 +107,10 @@ public class OwnerRouter {
         client.request(options).onComplete(created -> {
             if (created.failed()) {
                 request.resume();
+                if (fallBack) {
+                    ctx.next();
+                    return;
+                }
                 noOwner(ctx, id, retryAfter, json, "the owner of connection " + id + " cannot be reached now ("
                         + created.cause().getMessage() + "); retry in a moment");
                 return;
@@ -115,7 +124,9 @@ public class OwnerRouter {
             out.putHeader(FORWARDED, self);
             out.response().onComplete(answered -> {
                 if (answered.failed()) {
-                    if (!ctx.response().headWritten()) {
+                    if (fallBack && !ctx.response().headWritten()) {
+                        ctx.next();
+                    } else if (!ctx.response().headWritten()) {
                         noOwner(ctx, id, retryAfter, json, "the owner of connection " + id + " did not answer ("
                                 + answered.cause().getMessage() + "); retry in a moment");
                     }

@@ -21,7 +21,7 @@ import io.vertx.core.Vertx;
 /**
  * One {@link WebhookDelivery} per connection that has an {@code inbound.webhook.url}, started with the application
  * (whatever the connection's state: stored inbound is delivered even while the socket is closed) and stopped on
- * shutdown. Each connection's status shows its webhook's through {@link ManagedConnection#attachWebhook}.
+ * shutdown (in a cluster: while this instance owns the connection). Each connection's status shows its webhook's through {@link ManagedConnection#attachWebhook}.
  */
 @ApplicationScoped
 public class WebhookDeliveries {
@@ -32,11 +32,13 @@ public class WebhookDeliveries {
     private final Vertx vertx;
     private final Clock clock;
     private final WebhookMetrics metrics;
+    private final boolean clustered;
     /** By connection id: filled at start-up, changed when a runtime connection is created, replaced or removed. */
     private final Map<String, WebhookDelivery> deliveries = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public WebhookDeliveries(ConnectionRegistry registry, WebhookCursors cursors, ObjectMapper json, Vertx vertx,
-            Clock clock, WebhookMetrics metrics) {
+            Clock clock, WebhookMetrics metrics, io.longlink.cluster.ClusterMode mode) {
+        this.clustered = mode.cluster() != null;
         this.registry = registry;
         this.cursors = cursors;
         this.json = json;
@@ -46,7 +48,10 @@ public class WebhookDeliveries {
     }
 
     void onStart(@Observes @Priority(100) StartupEvent event) {
-        registry.all().forEach(this::attach);
+        if (!clustered) {
+            // in a cluster a delivery starts where the connection's lease is taken (a ConnectionChange)
+            registry.all().forEach(this::attach);
+        }
     }
 
     /** A runtime connection changed: its old delivery (if any) stops, a new one starts with the new settings. */
