@@ -118,6 +118,7 @@ class ClusterIT {
                 .until(() -> producers.stream().allMatch(p -> p.acknowledged() >= 60));
         stopProducers();
         assertEverythingDelivered();
+        assertNeverTwoSocketsLongerThanTheLease(connections);
 
         // the state of a message is the same whichever instance is asked
         for (SequencedProducer producer : producers) {
@@ -232,7 +233,7 @@ class ClusterIT {
         producers.forEach(p -> awaitFlowing(p, upstream.path("/" + p.connection())));
         Map<String, String> before = owners(connections);
         // the instance that owns the most leaves: the handover is then of several connections at once
-        String leaving = before.values().stream().collect(Collectors.groupingBy(Function.identity(),
+        String leaving = before.values().stream().filter(java.util.Objects::nonNull).collect(Collectors.groupingBy(Function.identity(),
                 Collectors.counting())).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
         String staying = other(leaving);
         Map<String, Integer> socketsBefore = new LinkedHashMap<>();
@@ -257,6 +258,7 @@ class ClusterIT {
                 .until(() -> producers.stream().allMatch(p -> p.acknowledgedSince(afterMove) >= 20));
         stopProducers();
         List<SequencedProducer.Report> reports = assertEverythingDelivered();
+        assertNeverTwoSocketsLongerThanTheLease(connections);
 
         System.out.printf("SIGTERM of %s: exited after %d ms; moved to %s (ms from SIGTERM to the new socket): %s; "
                 + "duplicates %s%n", leaving, millis(exited - terminated), staying, moved,
@@ -408,6 +410,15 @@ class ClusterIT {
         }
         assertNotNull(reports);
         return reports;
+    }
+
+    /** A handover may overlap two sockets (new owner first, where the upstream allows it), never for a lease. */
+    private static void assertNeverTwoSocketsLongerThanTheLease(List<String> connections) {
+        for (String id : connections) {
+            Duration overlap = upstream.path("/" + id).longestOverlap();
+            assertTrue(overlap.compareTo(LEASE_TTL) <= 0, id + ": two sockets open at once for " + overlap.toMillis()
+                    + " ms (" + upstream.path("/" + id).socketCount() + " sockets in all)");
+        }
     }
 
     private String messageState(String instance, String connection, String messageId) throws Exception {

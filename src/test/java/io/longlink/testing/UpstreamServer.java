@@ -17,7 +17,9 @@ import io.vertx.core.http.ServerWebSocket;
 /**
  * A real WebSocket upstream for tests, on loopback or a given local address, that a test can start, kill (TCP closed without a close
  * frame), restart on the same port, freeze (stop reading: no pongs, no close replies), and ask what it
- * received. Behaviour is per request path, so one server can stand for several upstreams.
+ * received: every frame, and for text frames also the socket each came on and when ({@link PathState#received}),
+ * with when each socket opened and closed (so a test can tell which owner sent what, and how long two sockets of
+ * one connection were open at once). Behaviour is per request path, so one server can stand for several upstreams.
  */
 public final class UpstreamServer implements AutoCloseable {
 
