@@ -2,7 +2,9 @@ package io.longlink;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,6 +130,21 @@ class ClusterIT {
                         .atMost(PATIENCE).pollInterval(POLL)
                         .until(() -> messageState(instance, producer.connection(), last.messageId()), is("SENT"));
             }
+        }
+
+        // cluster mode keeps its connections in the configuration every instance shares
+        for (String instance : cluster.ids()) {
+            var refused = given().contentType("application/json").body("{\"url\":\"ws://127.0.0.1:1/x\"}")
+                    .put(cluster.instance(instance).uri("/connections/runtime-one"));
+            assertEquals(409, refused.statusCode(), refused.asString());
+            assertTrue(refused.asString().contains("cluster-mode"), refused.asString());
+        }
+        // the database password is a secret: in no log, no status
+        for (String instance : cluster.ids()) {
+            String output = cluster.instance(instance).output();
+            assertFalse(output.contains(postgres.password()), instance + " logged the database password");
+            String list = given().get(cluster.instance(instance).uri("/connections")).asString();
+            assertFalse(list.contains(postgres.password()), "the status list shows the database password");
         }
     }
 

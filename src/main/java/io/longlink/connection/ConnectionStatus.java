@@ -3,12 +3,14 @@ package io.longlink.connection;
 import java.time.Instant;
 
 import io.longlink.webhook.WebhookStatus;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * A consistent snapshot of one connection, as the control plane shows it. {@code url} and {@code proxy} are shown
  * without credentials; nothing here ever holds a header value, token, secret or password. {@code webhook} is null
  * for a connection without {@code inbound.webhook.url}.
  */
+@RegisterForReflection // also read back from JSON: the status another cluster member published
 public record ConnectionStatus(
         String id,
         String url,
