@@ -93,6 +93,7 @@ public class ClusterMembers implements Cluster.Members {
     public CompletionStage<Void> lost(String connectionId, String reason) {
         ManagedConnection connection = registry.find(connectionId);
         changes.fire(new ConnectionChange(connectionId, null));
+        stores.inbound().released(connectionId);
         CompletionStage<Void> closed = connection == null ? CompletableFuture.completedFuture(null)
                 : connection.suspend(reason);
         return closed.thenCompose(v -> stores.database().flush())

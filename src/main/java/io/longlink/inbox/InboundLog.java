@@ -44,6 +44,8 @@ public final class InboundLog {
     /** The newest stored messages, oldest first, at most {@code cacheSize}. */
     private final ArrayDeque<InboundMessage> newest = new ArrayDeque<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** Cluster mode: this instance no longer owns the connection (see {@link #release}). */
+    private boolean released;
 
     InboundLog(String connectionId, InboundSettings settings, InboundStorage storage, Clock clock,
             LongSupplier hold) {
@@ -59,10 +61,22 @@ public final class InboundLog {
         tail.newest().forEach(this::keep);
     }
 
+    /**
+     * Cluster mode: another instance owns the connection now; reads fail (a reader reconnects and reaches the new
+     * owner) and listeners are told, so an event stream served from here ends instead of going quiet.
+     */
+    void release() {
+        synchronized (this) {
+            released = true;
+        }
+        notifyListeners();
+    }
+
     /** Starts again from what the storage holds (cluster claim): seq, and the newest messages in memory. */
     void reset(InboundStorage.Tail tail) {
         synchronized (appendLock) {
             synchronized (this) {
+                released = false;
                 assignedSeq = tail.lastSeq();
                 storedSeq = tail.lastSeq();
                 newest.clear();
@@ -135,6 +149,9 @@ public final class InboundLog {
         long from;
         long upTo;
         synchronized (this) {
+            if (released) {
+                return CompletableFuture.failedFuture(new io.longlink.store.NotOwnerException(connectionId));
+            }
             upTo = storedSeq;
             from = Math.max(after, Math.min(storedSeq - settings.retain(), held));
             if (from >= upTo) {

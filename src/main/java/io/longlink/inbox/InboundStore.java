@@ -67,6 +67,14 @@ public final class InboundStore {
         log(connectionId).reset(storage.tail(connectionId));
     }
 
+    /** Cluster mode: another instance owns the connection now: its log is read there, not here. */
+    public void released(String connectionId) {
+        InboundLog log = logs.get(connectionId);
+        if (log != null) {
+            log.release();
+        }
+    }
+
     /** Memory only: the log's own cache is the store, sized to the whole retention. */
     private static final class InMemory implements InboundStorage {
         @Override

@@ -19,6 +19,7 @@ import io.longlink.connection.ConnectionChangeRefusedException;
 import io.longlink.connection.UnknownConnectionException;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.outbox.OutboxFullException;
+import io.longlink.store.NotOwnerException;
 import io.longlink.store.StoreUnavailableException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
@@ -66,6 +67,13 @@ public class ProblemMapper {
     public Response outboxFull(OutboxFullException e, UriInfo uri) {
         return build(503, "outbox-full", "Outbox full", e.getMessage() + "; retry later", uri,
                 Map.of("Retry-After", seconds(e.retryAfter())));
+    }
+
+    /** Cluster mode: the write reached an instance that no longer owns the connection; the owner takes it. */
+    @ServerExceptionMapper
+    public Response notOwner(NotOwnerException e, UriInfo uri) {
+        return build(503, "no-owner", "No owner", e.getMessage() + "; retry in a moment", uri,
+                Map.of("Retry-After", seconds(config.cluster().retryAfter())));
     }
 
     @ServerExceptionMapper
