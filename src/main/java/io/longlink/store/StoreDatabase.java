@@ -98,32 +98,13 @@ public final class StoreDatabase implements AutoCloseable {
      * or the ownership is already gone.
      */
     public CompletionStage<Void> claim(String connectionId) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(new StoreJob() {
-            @Override
-            public String connectionId() {
-                return connectionId;
+        Answered job = new Answered(connectionId, tx -> {
+            for (StoreTables t : tables) {
+                t.claim(tx, connectionId);
             }
-
-            @Override
-            public void write(Transaction tx) throws SQLException {
-                for (StoreTables t : tables) {
-                    t.claim(tx, connectionId);
-                }
-            }
-
-            @Override
-            public void committed() {
-                done.complete(null);
-            }
-
-            @Override
-            public boolean rolledBack(RuntimeException cause) {
-                done.completeExceptionally(cause);
-                return false;
-            }
-        });
-        return done;
+        }, false);
+        submit(job);
+        return job.done;
     }
 
     /** This instance no longer owns the connection (cluster): every store forgets it, on the writer thread. */
@@ -140,24 +121,53 @@ public final class StoreDatabase implements AutoCloseable {
 
     /** Completes once everything submitted before it is committed (or refused); for an orderly hand-over. */
     public CompletionStage<Void> flush() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(new StoreJob() {
-            @Override
-            public void write(Transaction tx) {
-            }
+        Answered job = new Answered(null, tx -> {
+        }, true);
+        submit(job);
+        return job.done;
+    }
 
-            @Override
-            public void committed() {
-                done.complete(null);
-            }
+    /** A job whose outcome completes a stage: with its commit, or with its failure unless {@code anyway}. */
+    private static final class Answered implements StoreJob {
+        interface Work {
+            void write(Transaction tx) throws SQLException;
+        }
 
-            @Override
-            public boolean rolledBack(RuntimeException cause) {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        private final String connectionId;
+        private final Work work;
+        private final boolean anyway;
+
+        Answered(String connectionId, Work work, boolean anyway) {
+            this.connectionId = connectionId;
+            this.work = work;
+            this.anyway = anyway;
+        }
+
+        @Override
+        public String connectionId() {
+            return connectionId;
+        }
+
+        @Override
+        public void write(Transaction tx) throws SQLException {
+            work.write(tx);
+        }
+
+        @Override
+        public void committed() {
+            done.complete(null);
+        }
+
+        @Override
+        public boolean rolledBack(RuntimeException cause) {
+            if (anyway) {
                 done.complete(null);
-                return false;
+            } else {
+                done.completeExceptionally(cause);
             }
-        });
-        return done;
+            return false;
+        }
     }
 
     /** Adds a store's tables; only before {@link #start}. */

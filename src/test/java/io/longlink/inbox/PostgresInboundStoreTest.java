@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import io.longlink.store.StoreDatabase;
 import io.longlink.testing.PostgresServer;
@@ -42,11 +41,7 @@ class PostgresInboundStoreTest extends InboundStoreSuite {
             }
             created = true;
         }
-        PGSimpleDataSource source = new PGSimpleDataSource();
-        source.setUrl(postgres.jdbcUrl(name));
-        source.setUser(postgres.username());
-        source.setPassword(postgres.password());
-        return StoreDatabase.postgresql(settings, source, name, null, clock);
+        return StoreDatabase.postgresql(settings, postgres.dataSource(name), name, null, clock);
     }
 
     @Override

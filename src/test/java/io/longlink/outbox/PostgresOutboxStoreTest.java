@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import io.longlink.store.StoreDatabase;
 import io.longlink.testing.PostgresServer;
@@ -55,11 +54,7 @@ class PostgresOutboxStoreTest extends OutboxStoreSuite {
             }
             return created;
         });
-        PGSimpleDataSource source = new PGSimpleDataSource();
-        source.setUrl(postgres.jdbcUrl(database));
-        source.setUser(postgres.username());
-        source.setPassword(postgres.password());
-        return StoreDatabase.postgresql(settings.store(), source, database, null, clock);
+        return StoreDatabase.postgresql(settings.store(), postgres.dataSource(database), database, null, clock);
     }
 
     @Override

@@ -130,6 +130,15 @@ public final class PostgresServer implements AutoCloseable {
         return port;
     }
 
+    /** A data source on {@code database} as the application's user (what a store under test connects with). */
+    public javax.sql.DataSource dataSource(String database) {
+        org.postgresql.ds.PGSimpleDataSource source = new org.postgresql.ds.PGSimpleDataSource();
+        source.setUrl(jdbcUrl(database));
+        source.setUser(username());
+        source.setPassword(password());
+        return source;
+    }
+
     /** A new empty database owned by {@link #username()}, so each test of a class starts from nothing. */
     public void createDatabase(String database) throws IOException {
         if (!database.matches("[a-z][a-z0-9_]{0,62}")) {
