@@ -238,7 +238,7 @@ public final class UpstreamServer implements AutoCloseable {
                     state.closeCodes.add(code == null ? -1 : (int) code);
                 });
                 if (state.frozen) {
-                    ws.pause();
+                    freeze(socket);
                 }
                 if (state.closeOnOpen != 0) {
                     ws.close((short) state.closeOnOpen, "closing at once");
@@ -274,13 +274,26 @@ public final class UpstreamServer implements AutoCloseable {
     public void freeze(String path) {
         PathState state = path(path);
         state.frozen = true;
-        state.sockets.forEach(socket -> socket.context().runOnContext(v -> socket.ws().pause()));
+        state.sockets.forEach(socket -> socket.context().runOnContext(v -> freeze(socket)));
     }
 
     public void thaw(String path) {
         PathState state = path(path);
         state.frozen = false;
-        state.sockets.forEach(socket -> socket.context().runOnContext(v -> socket.ws().resume()));
+        state.sockets.forEach(socket -> socket.context().runOnContext(v -> {
+            ((io.vertx.core.net.impl.ConnectionBase) socket.connection()).doResume();
+            socket.ws().resume();
+        }));
+    }
+
+    /**
+     * Stops reading the socket's TCP connection, not only its messages: Vert.x answers a ping the moment it decodes
+     * it, paused or not (a paused WebSocket only stops reading once its queue of frames is full), so a frozen peer
+     * must not decode anything at all.
+     */
+    private static void freeze(Socket socket) {
+        socket.ws().pause();
+        ((io.vertx.core.net.impl.ConnectionBase) socket.connection()).doPause();
     }
 
     /** Makes the path speak the login-and-subscribe protocol from now on; returns it for the test to steer. */
