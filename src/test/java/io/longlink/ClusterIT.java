@@ -132,13 +132,37 @@ class ClusterIT {
             }
         }
 
-        // cluster mode keeps its connections in the configuration every instance shares
-        for (String instance : cluster.ids()) {
-            var refused = given().contentType("application/json").body("{\"url\":\"ws://127.0.0.1:1/x\"}")
-                    .put(cluster.instance(instance).uri("/connections/runtime-one"));
-            assertEquals(409, refused.statusCode(), refused.asString());
-            assertTrue(refused.asString().contains("cluster-mode"), refused.asString());
-        }
+        // a connection created over HTTP on one instance is everybody's: owned somewhere, driven from anywhere
+        String runtime = "runtime-one";
+        UpstreamServer.PathState first = upstream.path("/" + runtime);
+        UpstreamServer.PathState second = upstream.path("/" + runtime + "-v2");
+        var created = given().contentType("application/json")
+                .body("{\"url\":\"" + upstream.url("/" + runtime) + "\",\"reconnect\":{\"initial-delay\":\"100ms\"}}")
+                .put(cluster.instance("a").uri("/connections/" + runtime));
+        assertEquals(201, created.statusCode(), created.asString());
+        await(runtime + " known to b and owned").atMost(PATIENCE).pollInterval(POLL)
+                .until(() -> cluster.owner("b", runtime) != null);
+        await(runtime + " open on its upstream").atMost(PATIENCE).pollInterval(POLL).until(() -> first.openSockets() == 1);
+        var sent = given().contentType("text/plain").body("hello runtime")
+                .post(cluster.instance("b").uri("/connections/" + runtime + "/messages"));
+        assertEquals(202, sent.statusCode(), sent.asString());
+        await("the message sent through b reaches the runtime connection's upstream").atMost(PATIENCE)
+                .pollInterval(POLL).until(() -> first.texts().contains("hello runtime"));
+        var replaced = given().contentType("application/json")
+                .body("{\"url\":\"" + upstream.url("/" + runtime + "-v2") + "\"}")
+                .put(cluster.instance("b").uri("/connections/" + runtime));
+        assertEquals(200, replaced.statusCode(), replaced.asString());
+        await("the replaced spec is used by the owner").atMost(PATIENCE).pollInterval(POLL)
+                .until(() -> second.openSockets() == 1 && first.openSockets() == 0);
+        await("both instances have the new spec").atMost(PATIENCE).pollInterval(POLL).until(() -> cluster.ids()
+                .stream().allMatch(i -> given().get(cluster.instance(i).uri("/connections/" + runtime + "/spec"))
+                        .asString().contains(runtime + "-v2")));
+        var deleted = given().delete(cluster.instance("a").uri("/connections/" + runtime));
+        assertTrue(deleted.statusCode() / 100 == 2, deleted.statusCode() + " " + deleted.asString());
+        await(runtime + " gone from both instances").atMost(PATIENCE).pollInterval(POLL).until(() -> cluster.ids()
+                .stream().allMatch(i -> given().get(cluster.instance(i).uri("/connections/" + runtime)).statusCode() == 404));
+        await(runtime + "'s socket closed").atMost(PATIENCE).pollInterval(POLL).until(() -> second.openSockets() == 0);
+
         // the database password is a secret: in no log, no status
         for (String instance : cluster.ids()) {
             String output = cluster.instance(instance).output();
@@ -331,6 +355,8 @@ class ClusterIT {
 
     private Cluster start(String name, List<String> instances, List<String> connections) {
         Map<String, String> config = Cluster.settings(postgres, database(name), LEASE_TTL, RENEW_INTERVAL);
+        // runtime connections of these tests reach the test upstream on loopback
+        config.put("longlink.upstreams.allowed-hosts", "127.0.0.1");
         for (String id : connections) {
             UpstreamResource.connection(config, id, upstream.url("/" + id));
             config.put("longlink.connections." + id + ".outbox.capacity", "100000");

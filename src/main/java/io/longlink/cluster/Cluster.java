@@ -63,6 +63,9 @@ public final class Cluster implements Ownership, Fence {
 
         /** The connection's status as JSON, published with each renewal for the other instances' lists. */
         String statusJson(String connectionId);
+
+        /** Brings the connections created, replaced or removed on other instances here; blocks (database). */
+        void sync();
     }
 
     /** Who owns a connection, as last read from the database. */
@@ -205,6 +208,23 @@ public final class Cluster implements Ownership, Fence {
         lose(connectionId, "its state could not be loaded");
     }
 
+    /** The connection was removed (runtime DELETE on its owner): its lease is given up and its row dropped. */
+    public void forget(String connectionId) {
+        Held h = held.remove(connectionId);
+        thread.execute(() -> {
+            try (PreparedStatement drop = connection().prepareStatement(
+                    "DELETE FROM lease WHERE connection = ? AND (owner IS NULL OR owner = ? AND epoch = ?)")) {
+                drop.setString(1, connectionId);
+                drop.setString(2, instanceId);
+                drop.setLong(3, h == null ? -1 : h.epoch);
+                drop.executeUpdate();
+                rows.remove(connectionId);
+            } catch (SQLException e) {
+                dropConnection(e);
+            }
+        });
+    }
+
     /** Whether this instance holds the connection's lease and has loaded it (requests on it are served here). */
     public boolean ownsReady(String connectionId) {
         return mayAct(connectionId);
@@ -266,10 +286,11 @@ public final class Cluster implements Ownership, Fence {
             Connection db = connection();
             if (start - lastRenewal >= renewInterval.toNanos() || firstTick) {
                 heartbeat(db);
-                ensureRows(db);
                 renew(db, start);
                 lastRenewal = start;
             }
+            syncMembers();
+            ensureRows(db);
             readView(db);
             // the first tick only announces this instance, so instances started together see each other before
             // any takes leases (and none takes all of them only to hand half back)
@@ -283,6 +304,15 @@ public final class Cluster implements Ownership, Fence {
             }
         } catch (SQLException | RuntimeException e) {
             dropConnection(e);
+        }
+    }
+
+    /** Runtime connections created, replaced or removed elsewhere; a failure here never holds up a renewal. */
+    private void syncMembers() {
+        try {
+            members.sync();
+        } catch (RuntimeException e) {
+            Log.debugf("cluster: runtime connection specs not synchronized: %s", e.getMessage());
         }
     }
 

@@ -101,6 +101,11 @@ public class ClusterMembers implements Cluster.Members {
     }
 
     @Override
+    public void sync() {
+        registry.sync();
+    }
+
+    @Override
     public String statusJson(String connectionId) {
         ManagedConnection connection = registry.find(connectionId);
         if (connection == null) {

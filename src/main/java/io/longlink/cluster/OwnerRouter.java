@@ -27,8 +27,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Cluster mode: any instance answers any request. A request under {@code /connections/{id}/...} (and a status
- * read) for a connection another instance owns is forwarded to that instance as it came (method, path, headers,
+ * Cluster mode: any instance answers any request. A request on {@code /connections/{id}} or under it (status,
+ * enqueue, open, close, inbound, events, a runtime spec's PUT and DELETE) for a connection another instance owns
+ * is forwarded to that instance as it came (method, path, headers,
  * body; the owner authenticates it) and its answer streamed back, server-sent events included. With no live owner
  * (a takeover in progress) it answers 503 {@code no-owner} with {@code Retry-After}. A forwarded request is never
  * forwarded again: the instance it reaches serves it or answers 503.
@@ -67,8 +68,8 @@ public class OwnerRouter {
             HttpClient client, long retryAfter, long patience, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean statusRead = rest.isEmpty() && request.method() == HttpMethod.GET;
-        if (registry.find(id) == null || cluster.ownsReady(id) || rest.isEmpty() && !statusRead) {
-            // unknown ids get their 404 here, PUT and DELETE their 409; a status read falls back to the published one
+        if (registry.find(id) == null || cluster.ownsReady(id)) {
+            // an unknown id gets its 404 (or, for a PUT, is created) here
             ctx.next();
             return;
         }

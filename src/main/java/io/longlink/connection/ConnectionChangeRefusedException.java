@@ -20,9 +20,7 @@ public final class ConnectionChangeRefusedException extends RuntimeException {
         /** The spec has bad settings (400). */
         INVALID_SPEC(400, "invalid-spec", "Invalid spec"),
         /** The upstream may not be reached from here (400). */
-        UPSTREAM_NOT_ALLOWED(400, "upstream-not-allowed", "Upstream not allowed"),
-        /** Cluster mode: connections come from the configuration every instance shares (409). */
-        CLUSTER_MODE(409, "cluster-mode", "Not in cluster mode");
+        UPSTREAM_NOT_ALLOWED(400, "upstream-not-allowed", "Upstream not allowed");
 
         public final int status;
         public final String slug;

@@ -51,6 +51,8 @@ public class ConnectionRegistry {
     public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     private final Map<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
+    /** The ETag of each runtime connection's spec as this instance last applied it. */
+    private final Map<String, String> etags = new java.util.concurrent.ConcurrentHashMap<>();
     /** Ids that come from configuration: read-only over HTTP. */
     private final Set<String> configured;
     /** How much longer than the longest close timeout shutdown waits for the sockets' close timers. */
@@ -106,18 +108,95 @@ public class ConnectionRegistry {
             }
             connections.put(id, build(id, c, plan, null));
         });
-        (cluster == null ? specs.load() : Map.<String, JsonNode>of()).forEach((id, spec) -> {
-            if (configured.contains(id)) {
-                Log.warnf("[%s] a stored runtime spec is shadowed by the configuration; the configuration wins", id);
+        Map<String, JsonNode> stored;
+        try {
+            stored = specs.load();
+        } catch (RuntimeException e) {
+            if (cluster == null) {
+                throw e;
+            }
+            // the cluster's database is down: the runtime connections come with the first sync once it is back
+            Log.warnf("runtime connection specs not loaded yet: %s", e.getMessage());
+            stored = Map.of();
+        }
+        stored.forEach(this::adopt);
+    }
+
+    /** A stored runtime spec becomes a connection here (at start, or a cluster sync found it); no socket opens. */
+    private ManagedConnection adopt(String id, JsonNode spec) {
+        if (configured.contains(id)) {
+            Log.warnf("[%s] a stored runtime spec is shadowed by the configuration; the configuration wins", id);
+            return null;
+        }
+        try {
+            LonglinkConfig.ConnectionConfig c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
+            ManagedConnection connection = build(id, c, definition(id, c), upstreams);
+            connections.put(id, connection);
+            etags.put(id, ConnectionSpec.etag(spec));
+            return connection;
+        } catch (IllegalArgumentException e) {
+            Log.errorf("[%s] the stored spec cannot be used and is ignored: %s", id, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Tells what hangs off a connection (its webhook) that it was created or replaced; in a cluster only where the
+     * connection is owned (elsewhere the lease taken tells it, see ClusterMembers).
+     */
+    private void changed(String id, ManagedConnection connection) {
+        if (cluster == null || cluster.ownsReady(id)) {
+            changes.fire(new ConnectionChange(id, connection));
+        }
+    }
+
+    /**
+     * Cluster mode: makes this instance's runtime connections those of the shared spec table, which another
+     * instance may have changed (a PUT or DELETE served there): new ones are built (their lease decides where they
+     * open), replaced ones take the new settings, removed ones are dropped here without touching the store (the
+     * instance that served the DELETE did). Blocks (database): called on the cluster's lease thread.
+     */
+    public synchronized void sync() {
+        Map<String, JsonNode> stored = specs.load();
+        stored.forEach((id, spec) -> {
+            String etag = ConnectionSpec.etag(spec);
+            if (configured.contains(id) || etag.equals(etags.get(id))) {
+                return;
+            }
+            ManagedConnection existing = connections.get(id);
+            if (existing == null) {
+                ManagedConnection created = adopt(id, spec);
+                if (created != null) {
+                    observer.connectionAdded(created);
+                    Log.infof("[%s] created on another instance", id);
+                }
                 return;
             }
             try {
                 LonglinkConfig.ConnectionConfig c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
-                connections.put(id, build(id, c, definition(id, c), upstreams));
+                SessionPlan plan = definition(id, c);
+                configs.put(id, c);
+                existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams), tokens(id, c, plan));
+                etags.put(id, etag);
+                changed(id, existing);
+                Log.infof("[%s] spec replaced on another instance", id);
             } catch (IllegalArgumentException e) {
                 Log.errorf("[%s] the stored spec cannot be used and is ignored: %s", id, e.getMessage());
             }
         });
+        for (String id : Set.copyOf(etags.keySet())) {
+            if (!stored.containsKey(id)) {
+                ManagedConnection gone = connections.remove(id);
+                etags.remove(id);
+                configs.remove(id);
+                observer.connectionRemoved(id);
+                changes.fire(new ConnectionChange(id, null));
+                if (gone != null) {
+                    gone.retire();
+                }
+                Log.infof("[%s] removed on another instance", id);
+            }
+        }
     }
 
     /**
@@ -242,7 +321,6 @@ public class ConnectionRegistry {
      * @param ifMatch the {@code If-Match} header, or null
      */
     public synchronized Change put(String id, JsonNode spec, String ifMatch) {
-        refuseInCluster(id);
         if (configured.contains(id)) {
             throw new ConnectionChangeRefusedException(Reason.CONFIGURED_CONNECTION,
                     "connection " + id + " comes from the configuration and is not changed over HTTP");
@@ -271,31 +349,23 @@ public class ConnectionRegistry {
         }
         specs.save(id, spec);
         String etag = ConnectionSpec.etag(spec);
+        etags.put(id, etag);
         if (existing != null) {
             configs.put(id, c);
             existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams), tokens(id, c, plan));
             Log.infof("[%s] spec replaced", id);
-            changes.fire(new ConnectionChange(id, existing));
+            changed(id, existing);
             return new Change(false, etag, existing.status());
         }
         ManagedConnection created = build(id, c, plan, upstreams);
         connections.put(id, created);
         observer.connectionAdded(created);
-        changes.fire(new ConnectionChange(id, created));
+        changed(id, created);
         Log.infof("[%s] created over HTTP", id);
         if (c.autoOpen()) {
             created.open();
         }
         return new Change(true, etag, created.status());
-    }
-
-    /** Runtime connections are a single instance's: a cluster's connections are the configuration all share. */
-    private void refuseInCluster(String id) {
-        if (cluster != null) {
-            throw new ConnectionChangeRefusedException(Reason.CLUSTER_MODE, "connection " + id
-                    + " cannot be created, replaced or removed over HTTP in cluster mode: every instance reads its"
-                    + " connections from the same configuration (longlink.connections.*)");
-        }
     }
 
     /**
@@ -304,7 +374,6 @@ public class ConnectionRegistry {
      */
     public synchronized CompletableFuture<Void> delete(String id, boolean discard) {
         ManagedConnection connection = get(id);
-        refuseInCluster(id);
         if (configured.contains(id)) {
             throw new ConnectionChangeRefusedException(Reason.CONFIGURED_CONNECTION,
                     "connection " + id + " comes from the configuration and is not removed over HTTP");
@@ -316,6 +385,7 @@ public class ConnectionRegistry {
         }
         specs.delete(id);
         connections.remove(id);
+        etags.remove(id);
         configs.remove(id);
         observer.connectionRemoved(id);
         changes.fire(new ConnectionChange(id, null));
@@ -323,6 +393,11 @@ public class ConnectionRegistry {
             outbox.discard(id);
         }
         Log.infof("[%s] removed over HTTP%s", id, queued > 0 ? " (" + queued + " queued message(s) dropped)" : "");
-        return connection.retire().toCompletableFuture();
+        CompletableFuture<Void> retired = connection.retire().toCompletableFuture();
+        if (cluster != null) {
+            // the lease goes once the socket closed and the store dropped the rows
+            retired.whenComplete((ok, failure) -> cluster.forget(id));
+        }
+        return retired;
     }
 }

@@ -24,7 +24,8 @@ import io.longlink.config.LonglinkConfig;
  * Where the specs of connections created over HTTP are kept, so they are back after a restart. With the SQLite
  * store they are JSON files beside the store file ({@code <store dir>/connections/<id>.json}, each written to a
  * temporary file, fsynced and moved into place, so a crash leaves the old spec or the new one, never half of one);
- * with the memory store they live as long as the process.
+ * in a cluster they are rows of table {@code connection_spec} that every instance reads; with the memory store they
+ * live as long as the process.
  */
 public interface ConnectionSpecStore {
 
@@ -40,9 +41,13 @@ public interface ConnectionSpecStore {
     class Producer {
         @Produces
         @Singleton
-        ConnectionSpecStore specs(LonglinkConfig config, ObjectMapper json) {
+        ConnectionSpecStore specs(LonglinkConfig config, ObjectMapper json,
+                @io.quarkus.agroal.DataSource("longlink") io.quarkus.arc.InjectableInstance<io.agroal.api.AgroalDataSource> dataSource) {
             if (config.store().kind() == LonglinkConfig.StoreKind.MEMORY) {
                 return new InMemory();
+            }
+            if (config.store().kind() == LonglinkConfig.StoreKind.POSTGRESQL) {
+                return new Rows(dataSource.get(), json);
             }
             Path dir = Path.of(config.store().path()).toAbsolutePath().getParent();
             return new JsonFiles(dir == null ? Path.of("connections") : dir.resolve("connections"), json);
@@ -121,6 +126,70 @@ public interface ConnectionSpecStore {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot delete the spec of connection " + id, e);
             }
+        }
+    }
+
+    /** Rows of the cluster's database, one per spec; each call is one statement on a pooled connection. */
+    final class Rows implements ConnectionSpecStore {
+        private final javax.sql.DataSource dataSource;
+        private final ObjectMapper json;
+        private volatile boolean created;
+
+        Rows(javax.sql.DataSource dataSource, ObjectMapper json) {
+            this.dataSource = dataSource;
+            this.json = json;
+        }
+
+        @Override
+        public Map<String, JsonNode> load() {
+            Map<String, JsonNode> specs = new TreeMap<>();
+            try (java.sql.Connection c = connection();
+                    java.sql.Statement s = c.createStatement();
+                    java.sql.ResultSet rows = s.executeQuery("SELECT id, spec FROM connection_spec")) {
+                while (rows.next()) {
+                    specs.put(rows.getString(1), json.readTree(rows.getString(2)));
+                }
+            } catch (java.sql.SQLException | IOException e) {
+                throw new UncheckedIOException("cannot read the connection specs: " + e.getMessage(),
+                        e instanceof IOException io ? io : new IOException(e.getMessage()));
+            }
+            return specs;
+        }
+
+        @Override
+        public void save(String id, JsonNode spec) {
+            update("""
+                    INSERT INTO connection_spec (id, spec) VALUES (?, ?)
+                    ON CONFLICT (id) DO UPDATE SET spec = excluded.spec""", id, spec);
+        }
+
+        @Override
+        public void delete(String id) {
+            update("DELETE FROM connection_spec WHERE id = ?", id, null);
+        }
+
+        private void update(String sql, String id, JsonNode spec) {
+            try (java.sql.Connection c = connection(); java.sql.PreparedStatement statement = c.prepareStatement(sql)) {
+                statement.setString(1, id);
+                if (spec != null) {
+                    statement.setString(2, json.writeValueAsString(spec));
+                }
+                statement.executeUpdate();
+            } catch (java.sql.SQLException | IOException e) {
+                throw new UncheckedIOException("cannot store the spec of connection " + id + ": " + e.getMessage(),
+                        e instanceof IOException io ? io : new IOException(e.getMessage()));
+            }
+        }
+
+        private java.sql.Connection connection() throws java.sql.SQLException {
+            java.sql.Connection c = dataSource.getConnection();
+            c.setAutoCommit(true);
+            if (!created) {
+                io.longlink.store.Dialect.POSTGRESQL.createSchema(c,
+                        "CREATE TABLE IF NOT EXISTS connection_spec (id TEXT PRIMARY KEY, spec TEXT NOT NULL)");
+                created = true;
+            }
+            return c;
         }
     }
 }
