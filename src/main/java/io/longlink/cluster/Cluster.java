@@ -531,6 +531,10 @@ public final class Cluster implements Ownership, Fence {
         if (jdbc == null) {
             Connection c = dataSource.getConnection();
             c.setAutoCommit(true);
+            try (Statement s = c.createStatement()) {
+                // a lease statement waits at most a third of the TTL for a row another session locked
+                s.execute("SET lock_timeout = " + Math.max(1, ttl.toMillis() / 3));
+            }
             Dialect.POSTGRESQL.createSchema(c, SCHEMA);
             jdbc = c;
         }

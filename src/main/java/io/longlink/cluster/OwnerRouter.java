@@ -27,9 +27,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Cluster mode: any instance answers any request. A request on {@code /connections/{id}} or under it (status,
- * enqueue, open, close, inbound, events, a runtime spec's PUT and DELETE) for a connection another instance owns
- * is forwarded to that instance as it came (method, path, headers,
+ * Cluster mode: any instance answers any request. A request on {@code /connections/{id}} or under it (enqueue,
+ * open, close, inbound, events, a runtime spec's PUT and DELETE; a status read is answered here from what the
+ * owner published) for a connection another instance owns is forwarded to that instance as it came (method, path, headers,
  * body; the owner authenticates it) and its answer streamed back, server-sent events included. With no live owner
  * (a takeover in progress) it answers 503 {@code no-owner} with {@code Retry-After}. A forwarded request is never
  * forwarded again: the instance it reaches serves it or answers 503.
@@ -41,9 +41,6 @@ public class OwnerRouter {
 
     /** Marks a request one instance forwarded to another; its value is the forwarding instance's id. */
     static final String FORWARDED = "X-Longlink-Forwarded-By";
-
-    /** How long a status read waits for the owner before it answers with the status the owner last published. */
-    private static final long STATUS_PATIENCE_MILLIS = 1000;
 
     private static final Set<CharSequence> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "te", "trailer", "upgrade", "host");
@@ -76,28 +73,28 @@ public class OwnerRouter {
         Cluster.Lease lease = cluster.lease(id);
         boolean elsewhere = lease != null && lease.live() && lease.ownerUrl() != null && !cluster.holds(id)
                 && !cluster.instanceId().equals(lease.owner());
-        if (request.getHeader(FORWARDED) != null || !elsewhere) {
-            if (statusRead) {
-                ctx.next();
-            } else {
-                noOwner(ctx, id, retryAfter, json, cluster.holds(id)
-                        ? "this instance is taking connection " + id + " over; retry in a moment"
-                        : "no instance owns connection " + id + " right now (a takeover is under way); retry in a moment");
-            }
+        if (statusRead) {
+            // answered here: the status the owner published with its last renewal (not waiting on a slow owner)
+            ctx.next();
             return;
         }
-        // a status read has an answer here too (what the owner published): it waits less for a busy or paused owner
-        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter,
-                statusRead ? Math.min(patience, STATUS_PATIENCE_MILLIS) : patience, statusRead, json);
+        if (request.getHeader(FORWARDED) != null || !elsewhere) {
+            noOwner(ctx, id, retryAfter, json, cluster.holds(id)
+                    ? "this instance is taking connection " + id + " over; retry in a moment"
+                    : "no instance owns connection " + id + " right now (a takeover is under way); retry in a moment");
+            return;
+        }
+        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter, patience, json);
     }
 
     /**
      * Forwards the request to {@code owner}. An owner that does not answer within {@code patience} (the lease TTL: a
-     * paused or dead owner) gets the request reset and the client a 503; an event stream, once its head arrived, may
+     * paused or dead owner) gets the request reset and the client a 504 {@code owner-timeout} (what the owner did is
+     * unknown); one that cannot be reached, a 503 {@code no-owner}; an event stream, once its head arrived, may
      * then stay quiet for as long as it likes.
      */
     private static void forward(RoutingContext ctx, URI owner, String self, HttpClient client, String id,
-            long retryAfter, long patience, boolean fallBack, ObjectMapper json) {
+            long retryAfter, long patience, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean buffered = ctx.body() != null && ctx.body().available();
         if (!buffered) {
@@ -108,10 +105,6 @@ public class OwnerRouter {
         client.request(options).onComplete(created -> {
             if (created.failed()) {
                 request.resume();
-                if (fallBack) {
-                    ctx.next();
-                    return;
-                }
                 noOwner(ctx, id, retryAfter, json, "the owner of connection " + id + " cannot be reached now ("
                         + created.cause().getMessage() + "); retry in a moment");
                 return;
@@ -125,11 +118,12 @@ public class OwnerRouter {
             out.putHeader(FORWARDED, self);
             out.response().onComplete(answered -> {
                 if (answered.failed()) {
-                    if (fallBack && !ctx.response().headWritten()) {
-                        ctx.next();
-                    } else if (!ctx.response().headWritten()) {
-                        noOwner(ctx, id, retryAfter, json, "the owner of connection " + id + " did not answer ("
-                                + answered.cause().getMessage() + "); retry in a moment");
+                    if (!ctx.response().headWritten()) {
+                        // the request reached the owner: what it did is unknown, so this is no "not stored" 503
+                        problem(ctx, 504, "owner-timeout", "Owner timeout", id, retryAfter, json, "the owner of "
+                                + "connection " + id + " did not answer (" + answered.cause().getMessage()
+                                + "); it may have done what was asked: repeat the request (an enqueue with the same"
+                                + " Idempotency-Key) to find out");
                     }
                     return;
                 }
@@ -168,15 +162,20 @@ public class OwnerRouter {
     }
 
     private static void noOwner(RoutingContext ctx, String id, long retryAfter, ObjectMapper json, String detail) {
-        Problem problem = new Problem(Problem.TYPE_BASE + "no-owner", "No owner", 503, detail, ctx.request().path());
+        problem(ctx, 503, "no-owner", "No owner", id, retryAfter, json, detail);
+    }
+
+    private static void problem(RoutingContext ctx, int status, String slug, String title, String id,
+            long retryAfter, ObjectMapper json, String detail) {
+        Problem problem = new Problem(Problem.TYPE_BASE + slug, title, status, detail, ctx.request().path());
         String body;
         try {
             body = json.writeValueAsString(problem);
         } catch (JsonProcessingException e) {
-            body = "{\"status\":503}";
+            body = "{\"status\":" + status + "}";
         }
         Log.debugf("[%s] %s", id, detail);
-        ctx.response().setStatusCode(503).putHeader(HttpHeaders.CONTENT_TYPE, "application/problem+json")
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/problem+json")
                 .putHeader("Retry-After", Long.toString(retryAfter)).end(body);
     }
 }

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -73,11 +74,23 @@ public final class StoreDatabase implements AutoCloseable {
         this(config, Dialect.SQLITE, null, config.path(), null, clock);
     }
 
-    /** A PostgreSQL database shared by the instances of a cluster; {@code fence} says which rows this one may write. */
+    /**
+     * A PostgreSQL database shared by the instances of a cluster; {@code fence} says which rows this one may write.
+     * A transaction left open longer than {@code idleInTransaction} by this process (paused by SIGSTOP, a long GC)
+     * is ended by the server, so the lease rows it locked never hold up another instance's takeover.
+     */
     public static StoreDatabase postgresql(LonglinkConfig.Store config, DataSource dataSource, String label,
-            Fence fence, Clock clock) {
-        return new StoreDatabase(config, Dialect.POSTGRESQL, readOnly -> dataSource.getConnection(), label, fence,
-                clock);
+            Fence fence, Duration idleInTransaction, Clock clock) {
+        return new StoreDatabase(config, Dialect.POSTGRESQL, readOnly -> {
+            Connection c = dataSource.getConnection();
+            try (Statement s = c.createStatement()) {
+                s.execute("SET idle_in_transaction_session_timeout = " + Math.max(1, idleInTransaction.toMillis()));
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+            return c;
+        }, label, fence, clock);
     }
 
     private StoreDatabase(LonglinkConfig.Store config, Dialect dialect, Opener opener, String label, Fence fence,

@@ -59,7 +59,7 @@ public class StoreProducer {
         }
         StoreDatabase database = cluster.cluster() == null ? new StoreDatabase(config.store(), clock)
                 : StoreDatabase.postgresql(config.store(), dataSource.get(), "postgresql (datasource longlink)",
-                        cluster.cluster(), clock);
+                        cluster.cluster(), config.cluster().leaseTtl().dividedBy(3), clock);
         // registered before the inbound tables: its upkeep writes the cursors that the inbound pruning then keeps
         WebhookCursors webhooks = WebhookCursors.durable(database, webhookUrls);
         Stores stores = new Stores(new SqlOutboxStore(database, config.store(), outbox, clock),

@@ -41,7 +41,7 @@ class PostgresInboundStoreTest extends InboundStoreSuite {
             }
             created = true;
         }
-        return StoreDatabase.postgresql(settings, postgres.dataSource(name), name, null, clock);
+        return StoreDatabase.postgresql(settings, postgres.dataSource(name), name, null, java.time.Duration.ofSeconds(5), clock);
     }
 
     @Override

@@ -54,7 +54,7 @@ class PostgresOutboxStoreTest extends OutboxStoreSuite {
             }
             return created;
         });
-        return StoreDatabase.postgresql(settings.store(), postgres.dataSource(database), database, null, clock);
+        return StoreDatabase.postgresql(settings.store(), postgres.dataSource(database), database, null, java.time.Duration.ofSeconds(5), clock);
     }
 
     @Override

@@ -189,6 +189,12 @@ public final class SequencedProducer implements AutoCloseable {
             return new Attempt(n, instance, started, ended, Outcome.REJECTED, status, body.get("type").asText(),
                     null, null);
         }
+        if (status == 504 && contentType.startsWith("application/problem+json") && body != null
+                && body.path("type").asText().endsWith("/owner-timeout")) {
+            // forwarded to an owner that never answered (paused, died): it may have stored the message
+            return new Attempt(n, instance, started, ended, Outcome.UNKNOWN, status, body.get("type").asText(), null,
+                    null);
+        }
         return new Attempt(n, instance, started, ended, Outcome.UNEXPECTED, status, null, null,
                 "answered " + status + " " + contentType + (retryAfter ? " with" : " without") + " Retry-After: "
                         + response.body());
