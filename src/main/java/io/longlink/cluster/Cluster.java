@@ -495,7 +495,10 @@ public final class Cluster implements Ownership, Fence {
      * SIGTERM: takes no more leases, hands every held one over (sockets closed, stores committed, leases freed so
      * the others take them at their next tick) and leaves the instance table.
      */
-    public void stop() {
+    public synchronized void stop() {
+        if (stopping) {
+            return;
+        }
         stopping = true;
         try {
             thread.submit(() -> {

@@ -64,6 +64,13 @@ public class ClusterMembers implements Cluster.Members {
         }
     }
 
+    /** The very start of shutdown (before any delay and before Quarkus stops anything): the hand-over runs now. */
+    void onStopping(@Observes @Priority(0) io.quarkus.runtime.ShutdownDelayInitiatedEvent event) {
+        if (cluster != null) {
+            cluster.stop();
+        }
+    }
+
     @Override
     public Set<String> ids() {
         return registry.all().stream().map(ManagedConnection::id).collect(Collectors.toSet());
