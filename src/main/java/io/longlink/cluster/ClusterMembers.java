@@ -64,6 +64,16 @@ public class ClusterMembers implements Cluster.Members {
         }
     }
 
+    /**
+     * Last of the shutdown observers (the sockets are closed): the store commits what it holds and closes while the
+     * datasource is still open (the datasource bean may be destroyed before the store's).
+     */
+    void onStopped(@Observes @Priority(5000) ShutdownEvent event) {
+        if (cluster != null) {
+            stores.database().close();
+        }
+    }
+
     /** The very start of shutdown (before any delay and before Quarkus stops anything): the hand-over runs now. */
     void onStopping(@Observes @Priority(0) io.quarkus.runtime.ShutdownDelayInitiatedEvent event) {
         if (cluster != null) {
