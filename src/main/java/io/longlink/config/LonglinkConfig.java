@@ -349,8 +349,12 @@ public interface LonglinkConfig {
         @WithDefault("100000")
         int retainSent();
 
-        /** Messages written to the socket per flush. */
-        @WithDefault("64")
+        /**
+         * Messages written to the socket per flush step, and so at most the messages that may reach the upstream
+         * twice when a socket dies with writes in flight. Large enough that a busy event loop's latency between
+         * two steps does not bound delivery.
+         */
+        @WithDefault("512")
         int batchSize();
 
         /** Most messages one {@code POST .../messages:batch} may carry; more answer 413. */

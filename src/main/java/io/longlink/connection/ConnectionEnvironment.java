@@ -2,6 +2,9 @@ package io.longlink.connection;
 
 import java.time.Clock;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.UnaryOperator;
 
@@ -12,13 +15,39 @@ import io.vertx.core.Vertx;
  * clock, the wall clock, the jitter's random source, the executor a flush loop continues on, the environment
  * variables templates read, who hears measurements, and where state changes are published. Tests pass fake ones
  * so the whole lifecycle runs on fake time; {@link #of} is the real thing.
+ *
+ * <p>{@code sender} is where a flush loop writes a batch of several frames from. The real one is one thread shared
+ * by all connections, never an event loop: Vert.x queues a write made off the socket's event loop and flushes the
+ * queued writes once, when the last of them runs, whereas a write made on that event loop is flushed at once. So a
+ * batch costs one {@code write(2)} instead of one per frame. The thread ends after {@link #SENDER_IDLE_SECONDS}
+ * seconds without work and comes back with the next batch.
  */
-record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor,
+record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor, Executor sender,
         UnaryOperator<String> variables, ConnectionObserver observer, EventLog events) {
+
+    /** How long the sender thread waits for work before it ends. */
+    static final long SENDER_IDLE_SECONDS = 30;
+
+    /** An environment whose batches are written from {@code executor} too. */
+    ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor,
+            UnaryOperator<String> variables, ConnectionObserver observer, EventLog events) {
+        this(timers, clock, random, executor, executor, variables, observer, events);
+    }
 
     static ConnectionEnvironment of(Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events) {
         return new ConnectionEnvironment(Timers.of(vertx), clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
-                task -> vertx.runOnContext(v -> task.run()), System::getenv, observer, events);
+                task -> vertx.runOnContext(v -> task.run()), senderThread(), System::getenv, observer, events);
+    }
+
+    private static Executor senderThread() {
+        ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, SENDER_IDLE_SECONDS, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "longlink-sender");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        sender.allowCoreThreadTimeOut(true);
+        return sender;
     }
 }

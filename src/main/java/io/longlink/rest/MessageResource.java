@@ -4,6 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -38,7 +42,6 @@ import io.longlink.security.Roles;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.common.annotation.NonBlocking;
-import io.smallrye.mutiny.Uni;
 
 /**
  * The outbox of a connection over HTTP. Enqueue runs on the event loop and answers as soon as the store has
@@ -74,11 +77,6 @@ public class MessageResource {
         this.json = json;
     }
 
-    /** What a 202 answers. */
-    @RegisterForReflection
-    public record Accepted(String id, MessageState state) {
-    }
-
     @POST
     @RolesAllowed(Roles.PRODUCER)
     @Consumes(MediaType.WILDCARD)
@@ -91,7 +89,7 @@ public class MessageResource {
     @APIResponse(responseCode = "413", ref = "MessageTooLarge")
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "503", ref = "Unavailable")
-    public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
+    public CompletionStage<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
             @RestHeader("Idempotency-Key") String idempotencyKey, @RestHeader("X-Expires-In") String expiresIn,
             byte[] body) {
         access.check(id);
@@ -112,15 +110,35 @@ public class MessageResource {
         }
         EnqueueRequest request = new EnqueueRequest(id, message.binary(), message.payload(), key,
                 timeToLive(expiresIn));
-        return Uni.createFrom().completionStage(() -> connection.enqueue(request)).map(enqueued -> {
+        // a CompletionStage, not a Uni: Uni.createFrom() would capture the request's context for every message
+        return answer(connection.enqueue(request), enqueued -> {
             String messageId = Long.toString(enqueued.id());
             metrics.enqueued(id, System.nanoTime() - startedNanos);
             // a relative Location (RFC 9110) as a plain header: location(URI) would resolve it against the
             // request's forwarded host on every request
-            return Response.accepted(new Accepted(messageId, enqueued.state()))
+            return Response.accepted(accepted(messageId, enqueued.state())).type(MediaType.APPLICATION_JSON_TYPE)
                     .header(HttpHeaders.LOCATION, "/connections/" + id + "/messages/" + messageId)
                     .build();
         });
+    }
+
+    /** The response to a stored enqueue; a failure reaches {@link ProblemMapper} as itself, not wrapped. */
+    private static <T> CompletionStage<Response> answer(CompletionStage<T> stored, Function<T, Response> response) {
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        stored.whenComplete((value, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure);
+            } else {
+                answer.complete(response.apply(value));
+            }
+        });
+        return answer;
+    }
+
+    /** The 202's body, {@code {"id","state"}}, written without a serializer: an id is digits, a state a name. */
+    static String accepted(String messageId, MessageState state) {
+        return "{\"id\":\"" + messageId + "\",\"state\":\"" + state.name() + "\"}";
     }
 
     /**
@@ -135,7 +153,7 @@ public class MessageResource {
     @RolesAllowed(Roles.PRODUCER)
     // documented at its public path, .../messages:batch, in META-INF/openapi.yaml
     @Operation(hidden = true)
-    public Uni<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
+    public CompletionStage<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
             byte[] body) {
         access.check(id);
         if (!gate.accepting()) {
@@ -154,7 +172,7 @@ public class MessageResource {
         for (MessageBody m : messages) {
             requests.add(new EnqueueRequest(id, m.binary(), m.payload(), null, null));
         }
-        return Uni.createFrom().completionStage(() -> connection.enqueueAll(requests)).map(stored -> Response
+        return answer(connection.enqueueAll(requests), stored -> Response
                 .accepted(new BatchAccepted(Long.toString(stored.get(0).id()), Long.toString(stored.get(stored.size() - 1)
                         .id()), stored.size()))
                 .build());
