@@ -29,6 +29,9 @@ public interface LonglinkConfig {
     /** What {@code /q/metrics} publishes beyond the counters and gauges. */
     Metrics metrics();
 
+    /** How the HTTP intake is served. */
+    Http http();
+
     /** The state-change events of {@code GET /events}. */
     Events events();
 
@@ -135,6 +138,15 @@ public interface LonglinkConfig {
         /** Most payload bytes one read of an outbox's head brings into memory (always at least one message). */
         @WithDefault("4M")
         MemorySize readWindow();
+    }
+
+    interface Http {
+        /**
+         * Serve {@code POST /connections/{id}/messages} from a Vert.x route ahead of Quarkus REST (same checks,
+         * same answers, a fraction of the per-request work); {@code false} leaves it to the Quarkus REST resource.
+         */
+        @WithDefault("true")
+        boolean enqueueRoute();
     }
 
     interface Metrics {

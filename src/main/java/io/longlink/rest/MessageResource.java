@@ -1,9 +1,7 @@
 package io.longlink.rest;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -31,16 +29,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ManagedConnection;
-import io.longlink.lifecycle.IntakeGate;
-import io.longlink.metrics.ConnectionMetrics;
 import io.longlink.outbox.EnqueueRequest;
-import io.longlink.outbox.MessageState;
 import io.longlink.outbox.MessageStatus;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.common.annotation.NonBlocking;
 
 /**
@@ -51,6 +45,10 @@ import io.smallrye.common.annotation.NonBlocking;
  * queues nothing) and {@code X-Expires-In}, the message's time to live: whole seconds ({@code 30}) or a duration
  * ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code PT30S}). A message not sent within it is
  * {@code EXPIRED} and never sent.
+ *
+ * <p>With {@code longlink.http.enqueue-route} (the default) {@link EnqueueRoute} answers enqueues before they reach
+ * this resource; {@link #enqueue} still defines the operation in the OpenAPI document and serves it when the route
+ * is off. Both check a request through {@link EnqueueIntake}.
  */
 @Path("/connections/{id}/messages")
 @Produces(MediaType.APPLICATION_JSON)
@@ -62,18 +60,15 @@ public class MessageResource {
 
     private final ConnectionRegistry registry;
     private final OutboxStore outbox;
-    private final IntakeGate gate;
-    private final ConnectionMetrics metrics;
+    private final EnqueueIntake intake;
     private final ObjectMapper json;
     @Inject
     ConnectionAccess access;
 
-    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, IntakeGate gate,
-            ConnectionMetrics metrics, ObjectMapper json) {
+    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, EnqueueIntake intake, ObjectMapper json) {
         this.registry = registry;
         this.outbox = outbox;
-        this.gate = gate;
-        this.metrics = metrics;
+        this.intake = intake;
         this.json = json;
     }
 
@@ -94,30 +89,13 @@ public class MessageResource {
             byte[] body) {
         access.check(id);
         long startedNanos = System.nanoTime();
-        if (!gate.accepting()) {
-            throw new ProblemException(503, "shutting-down", "Shutting down",
-                    "this instance is shutting down and accepts no new messages; retry later",
-                    Map.of("Retry-After", Long.toString(gate.retryAfter().toSeconds())));
-        }
-        ManagedConnection connection = registry.get(id);
-        MessageBody message = MessageBody.of(contentType, body,
-                connection.config().outbox().maxMessageSize().asLongValue());
-        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
-        if (key != null && key.length() > EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH) {
-            throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
-                    "Idempotency-Key has " + key.length() + " characters; at most "
-                            + EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH + " are accepted");
-        }
-        EnqueueRequest request = new EnqueueRequest(id, message.binary(), message.payload(), key,
-                timeToLive(expiresIn));
-        // a CompletionStage, not a Uni: Uni.createFrom() would capture the request's context for every message
-        return answer(connection.enqueue(request), enqueued -> {
+        EnqueueIntake.Checked checked = intake.check(id, contentType, idempotencyKey, expiresIn, body);
+        return answer(checked.connection().enqueue(checked.request()), enqueued -> {
             String messageId = Long.toString(enqueued.id());
-            metrics.enqueued(id, System.nanoTime() - startedNanos);
-            // a relative Location (RFC 9110) as a plain header: location(URI) would resolve it against the
-            // request's forwarded host on every request
-            return Response.accepted(accepted(messageId, enqueued.state())).type(MediaType.APPLICATION_JSON_TYPE)
-                    .header(HttpHeaders.LOCATION, "/connections/" + id + "/messages/" + messageId)
+            intake.stored(id, System.nanoTime() - startedNanos);
+            return Response.accepted(EnqueueIntake.accepted(messageId, enqueued.state()))
+                    .type(MediaType.APPLICATION_JSON_TYPE)
+                    .header(HttpHeaders.LOCATION, EnqueueIntake.location(id, messageId))
                     .build();
         });
     }
@@ -136,11 +114,6 @@ public class MessageResource {
         return answer;
     }
 
-    /** The 202's body, {@code {"id","state"}}, written without a serializer: an id is digits, a state a name. */
-    static String accepted(String messageId, MessageState state) {
-        return "{\"id\":\"" + messageId + "\",\"state\":\"" + state.name() + "\"}";
-    }
-
     /**
      * Many messages in one request, all or nothing: {@code POST /connections/{id}/messages:batch} with a JSON array
      * ({@link MessageBatch}); 202 once the whole batch is stored, with the first and last id (contiguous, in array
@@ -156,12 +129,8 @@ public class MessageResource {
     public CompletionStage<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
             byte[] body) {
         access.check(id);
-        if (!gate.accepting()) {
-            throw new ProblemException(503, "shutting-down", "Shutting down",
-                    "this instance is shutting down and accepts no new messages; retry later",
-                    Map.of("Retry-After", Long.toString(gate.retryAfter().toSeconds())));
-        }
-        ManagedConnection connection = registry.get(id);
+        intake.requireAccepting();
+        ManagedConnection connection = intake.connection(id);
         if (idempotencyKey != null && !idempotencyKey.isBlank()) {
             throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
                     "Idempotency-Key is not supported on batches; a batch is stored all or nothing");
@@ -207,24 +176,6 @@ public class MessageResource {
             throw unknownMessage(id, messageId);
         }
         return outbox.find(id, number).orElseThrow(() -> unknownMessage(id, messageId));
-    }
-
-    /** The {@code X-Expires-In} header as a positive duration; null without the header. */
-    private static Duration timeToLive(String expiresIn) {
-        if (expiresIn == null || expiresIn.isBlank()) {
-            return null;
-        }
-        Duration ttl;
-        try {
-            ttl = DurationConverter.parseDuration(expiresIn.trim());
-        } catch (RuntimeException e) {
-            ttl = null;
-        }
-        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
-            throw ProblemException.badRequest("invalid-expires-in", "Invalid X-Expires-In",
-                    "X-Expires-In must be a positive number of seconds or a duration such as 500ms, 30s, 5m or PT30S");
-        }
-        return ttl;
     }
 
     private static ProblemException unknownMessage(String id, String messageId) {
