@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.UnaryOperator;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vertx.core.Vertx;
 
 /**
@@ -41,12 +42,9 @@ record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, 
     }
 
     private static Executor senderThread() {
+        // a Netty thread: the buffers and promises a write allocates come from its thread-local caches
         ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, SENDER_IDLE_SECONDS, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), task -> {
-                    Thread thread = new Thread(task, "longlink-sender");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                new LinkedBlockingQueue<>(), new DefaultThreadFactory("longlink-sender", true));
         sender.allowCoreThreadTimeOut(true);
         return sender;
     }

@@ -34,7 +34,6 @@ import io.longlink.outbox.MessageStatus;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 
 /**
@@ -142,9 +141,14 @@ public class MessageResource {
             requests.add(new EnqueueRequest(id, m.binary(), m.payload(), null, null));
         }
         return answer(connection.enqueueAll(requests), stored -> Response
-                .accepted(new BatchAccepted(Long.toString(stored.get(0).id()), Long.toString(stored.get(stored.size() - 1)
-                        .id()), stored.size()))
+                .accepted(batchAccepted(stored.get(0).id(), stored.get(stored.size() - 1).id(), stored.size()))
+                .type(MediaType.APPLICATION_JSON_TYPE)
                 .build());
+    }
+
+    /** The batch 202's body, {@code {"first","last","count"}}, written without a serializer (digits only). */
+    static String batchAccepted(long first, long last, int count) {
+        return "{\"first\":\"" + first + "\",\"last\":\"" + last + "\",\"count\":" + count + "}";
     }
 
     void reroute(@jakarta.enterprise.event.Observes io.vertx.ext.web.Router router) {
@@ -153,11 +157,6 @@ public class MessageResource {
                 .order(io.quarkus.vertx.http.runtime.RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 2)
                 .handler(context -> context.reroute("/connections/" + context.pathParam("param0")
                         + "/messages/batch"));
-    }
-
-    /** What a 202 to a batch answers. */
-    @RegisterForReflection
-    public record BatchAccepted(String first, String last, int count) {
     }
 
     @GET

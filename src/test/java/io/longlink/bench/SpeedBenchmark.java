@@ -37,7 +37,8 @@ import io.vertx.core.http.HttpServer;
  *
  * System properties: {@code bench.seconds} (per run, default 10), {@code bench.reps} (default 3),
  * {@code bench.warmup} (seconds per target before the first rep, default 5), {@code bench.batch} ({@code false}
- * skips the batch runs), {@code bench.single} ({@code false} skips longlink's single-message runs), {@code bench.stores} (which longlink stores to run, default {@code memory,normal,full}),
+ * skips the batch runs), {@code bench.single} ({@code false} skips longlink's single-message runs), {@code bench.stores} (which longlink stores to run, default {@code memory,normal,full}; an entry
+ * {@code <store>:<key>=<value>;...} runs a variant with those settings),
  * {@code bench.jfr} (a directory: each longlink JVM records a JFR profile there, {@code <store>.jfr}),
  * {@code bench.app.<key>} (sets {@code <key>} in every longlink under test).
  */
@@ -92,11 +93,20 @@ public final class SpeedBenchmark {
             Process bare = BareApp.start();
             running.add(bare::destroyForcibly);
             targets.put("bare Quarkus REST POST", new Target("bare", BareApp.url("/noop"), null, bare.pid(), null));
-            for (String mode : System.getProperty("bench.stores", "memory,normal,full").split(",")) {
-                PackagedApp app = PackagedApp.start("speed-" + mode, config(mode, sinkUrl), jvmOptions(mode));
+            for (String spec : System.getProperty("bench.stores", "memory,normal,full").split(",")) {
+                // <store>[:<key>=<value>[;<key>=<value>...]] runs a variant beside the defaults, e.g. to compare
+                String mode = spec.split(":", 2)[0];
+                Map<String, String> config = config(mode, sinkUrl);
+                String variant = spec.contains(":") ? spec.substring(spec.indexOf(':') + 1) : "";
+                for (String setting : variant.isEmpty() ? new String[0] : variant.split(";")) {
+                    config.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+                }
+                String label = spec.replaceAll("[^A-Za-z0-9.=-]+", "_");
+                PackagedApp app = PackagedApp.start("speed-" + label, config, jvmOptions(label));
                 running.add(app);
                 String base = "http://127.0.0.1:" + app.port() + "/connections/bench";
-                targets.put("longlink " + (mode.equals("memory") ? "memory store" : "SQLite sync=" + mode),
+                targets.put("longlink " + (mode.equals("memory") ? "memory store" : "SQLite sync=" + mode)
+                        + (variant.isEmpty() ? "" : " " + variant),
                         new Target(mode, base + "/messages", base + "/messages:batch", app.pid(), base));
             }
             for (Target t : targets.values()) {
