@@ -135,7 +135,10 @@ public interface LonglinkConfig {
         @WithDefault("5s")
         Duration retryAfter();
 
-        /** Most payload bytes one read of an outbox's head brings into memory (always at least one message). */
+        /**
+         * Most payload bytes one read of an outbox's head brings into memory (always at least one message); with the
+         * memory store, the most payload bytes one flush step writes.
+         */
         @WithDefault("4M")
         MemorySize readWindow();
     }
@@ -362,11 +365,11 @@ public interface LonglinkConfig {
         int retainSent();
 
         /**
-         * Messages written to the socket per flush step, and so at most the messages that may reach the upstream
-         * twice when a socket dies with writes in flight. Large enough that a busy event loop's latency between
-         * two steps does not bound delivery.
+         * Messages written to the socket per flush step (at most {@code longlink.store.read-window} bytes of them), and
+         * so at most the messages that may reach the upstream twice when a socket dies with writes in flight. Large
+         * enough that a busy event loop's latency between two steps does not bound delivery.
          */
-        @WithDefault("512")
+        @WithDefault("1024")
         int batchSize();
 
         /** Most messages one {@code POST .../messages:batch} may carry; more answer 413. */
