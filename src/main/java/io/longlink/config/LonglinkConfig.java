@@ -29,6 +29,9 @@ public interface LonglinkConfig {
     /** What {@code /q/metrics} publishes beyond the counters and gauges. */
     Metrics metrics();
 
+    /** How the HTTP intake is served. */
+    Http http();
+
     /** The state-change events of {@code GET /events}. */
     Events events();
 
@@ -163,9 +166,21 @@ public interface LonglinkConfig {
         @WithDefault("5s")
         Duration retryAfter();
 
-        /** Most payload bytes one read of an outbox's head brings into memory (always at least one message). */
+        /**
+         * Most payload bytes one read of an outbox's head brings into memory (always at least one message); with the
+         * memory store, the most payload bytes one flush step writes.
+         */
         @WithDefault("4M")
         MemorySize readWindow();
+    }
+
+    interface Http {
+        /**
+         * Serve {@code POST /connections/{id}/messages} from a Vert.x route ahead of Quarkus REST (same checks,
+         * same answers, a fraction of the per-request work); {@code false} leaves it to the Quarkus REST resource.
+         */
+        @WithDefault("true")
+        boolean enqueueRoute();
     }
 
     interface Metrics {
@@ -380,8 +395,12 @@ public interface LonglinkConfig {
         @WithDefault("100000")
         int retainSent();
 
-        /** Messages written to the socket per flush. */
-        @WithDefault("64")
+        /**
+         * Messages written to the socket per flush step (at most {@code longlink.store.read-window} bytes of them), and
+         * so at most the messages that may reach the upstream twice when a socket dies with writes in flight. Large
+         * enough that a busy event loop's latency between two steps does not bound delivery.
+         */
+        @WithDefault("1024")
         int batchSize();
 
         /** Most messages one {@code POST .../messages:batch} may carry; more answer 413. */

@@ -2,9 +2,13 @@ package io.longlink.connection;
 
 import java.time.Clock;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.UnaryOperator;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vertx.core.Vertx;
 
 /**
@@ -13,14 +17,38 @@ import io.vertx.core.Vertx;
  * variables templates read, who hears measurements, where state changes are published, and whether this instance
  * owns a connection (a cluster). Tests pass fake ones
  * so the whole lifecycle runs on fake time; {@link #of} is the real thing.
+ *
+ * <p>{@code sender} is where a flush loop writes a batch of several frames from. The real one is one thread shared
+ * by all connections, never an event loop: Vert.x queues a write made off the socket's event loop and flushes the
+ * queued writes once, when the last of them runs, whereas a write made on that event loop is flushed at once. So a
+ * batch costs one {@code write(2)} instead of one per frame. The thread ends after {@link #SENDER_IDLE_SECONDS}
+ * seconds without work and comes back with the next batch.
  */
-record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor,
+record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor, Executor sender,
         UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership) {
+
+    /** How long the sender thread waits for work before it ends. */
+    static final long SENDER_IDLE_SECONDS = 30;
+
+    /** An environment whose batches are written from {@code executor} too. */
+    ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor,
+            UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership) {
+        this(timers, clock, random, executor, executor, variables, observer, events, ownership);
+    }
 
     static ConnectionEnvironment of(Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
             Ownership ownership) {
         return new ConnectionEnvironment(Timers.of(vertx), clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
-                task -> vertx.runOnContext(v -> task.run()), System::getenv, observer, events, ownership);
+                task -> vertx.runOnContext(v -> task.run()), senderThread(), System::getenv, observer, events,
+                ownership);
+    }
+
+    private static Executor senderThread() {
+        // a Netty thread: the buffers and promises a write allocates come from its thread-local caches
+        ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, SENDER_IDLE_SECONDS, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new DefaultThreadFactory("longlink-sender", true));
+        sender.allowCoreThreadTimeOut(true);
+        return sender;
     }
 }

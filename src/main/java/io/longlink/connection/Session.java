@@ -44,7 +44,8 @@ import io.quarkus.logging.Log;
  * {@code heartbeat.keep-pongs}.</li>
  * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, then marks exactly the
  * written prefix sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
- * at a time ({@code flushing}).</li>
+ * at a time ({@code flushing}). A batch of several frames is written from the environment's sender thread, off the
+ * socket's event loop, so that it leaves in one flush; a single frame is written at once.</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
@@ -518,12 +519,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     private void write(List<OutboundMessage> batch) {
-        if (!ctx.env().ownership().mayAct(ctx.id())) {
-            // a cluster instance that lost its lease (paused, partitioned) sends nothing more
-            stopFlushing();
-            lost(new Ending("this instance no longer owns the connection", null, null), true);
-            return;
-        }
         UpstreamSocket target;
         synchronized (this) {
             target = step == Step.ACTIVE ? socket : null;
@@ -532,6 +527,22 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
             }
         }
         if (target == null) {
+            return;
+        }
+        if (batch.size() == 1) {
+            issue(target, batch);
+        } else {
+            // several frames: written from the sender so that they leave in one flush (ConnectionEnvironment)
+            ctx.env().sender().execute(() -> issue(target, batch));
+        }
+    }
+
+    private void issue(UpstreamSocket target, List<OutboundMessage> batch) {
+        if (!ctx.env().ownership().mayAct(ctx.id())) {
+            // a cluster instance that lost its lease (paused, partitioned) writes nothing more: checked right
+            // before the socket write, on the thread that makes it
+            stopFlushing();
+            lost(new Ending("this instance no longer owns the connection", null, null), true);
             return;
         }
         target.write(batch).whenComplete((written, failure) -> {
@@ -553,9 +564,18 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
                     flushing = false;
                 }
             }
-            if (goOn) {
-                // continue from the executor rather than deeper in this stack
+            if (!goOn) {
+                return;
+            }
+            // continue from the executor rather than deeper in this stack
+            if (ctx.outbox().queued(ctx.id()) > 0) {
                 ctx.env().executor().execute(this::flush);
+            } else {
+                stopFlushing();
+                // a message may have been stored after the count was read, while the loop still looked busy
+                if (ctx.outbox().queued(ctx.id()) > 0) {
+                    ctx.env().executor().execute(this::kick);
+                }
             }
         });
     }

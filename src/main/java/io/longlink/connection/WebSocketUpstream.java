@@ -16,6 +16,8 @@ import io.quarkus.websockets.next.BasicWebSocketConnector;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketClientConnection;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniSubscriber;
+import io.smallrye.mutiny.subscription.UniSubscription;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
@@ -176,30 +178,53 @@ final class WebSocketUpstream implements Upstream {
 
         @Override
         public CompletionStage<Written> write(List<OutboundMessage> messages) {
-            int size = messages.size();
-            CompletableFuture<Written> done = new CompletableFuture<>();
-            AtomicInteger remaining = new AtomicInteger(size);
-            Throwable[] failures = new Throwable[size];
-            for (int i = 0; i < size; i++) {
-                int index = i;
+            BatchWrite batch = new BatchWrite(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
                 OutboundMessage message = messages.get(i);
                 Uni<Void> write = message.binary()
                         ? connection.sendBinary(Buffer.buffer(message.payload()))
                         : connection.sendText(new String(message.payload(), StandardCharsets.UTF_8));
-                write.subscribe().with(
-                        ok -> {
-                            if (remaining.decrementAndGet() == 0) {
-                                done.complete(written(failures));
-                            }
-                        },
-                        failure -> {
-                            failures[index] = failure;
-                            if (remaining.decrementAndGet() == 0) {
-                                done.complete(written(failures));
-                            }
-                        });
+                // a plain subscriber: subscribe().with(...) would wrap both callbacks for context propagation
+                write.subscribe().withSubscriber(batch.frame(i));
             }
-            return done;
+            return batch.done;
+        }
+
+        /** The outcome of one {@link #write}: completes once every frame's write completed or failed. */
+        private static final class BatchWrite {
+            final CompletableFuture<Written> done = new CompletableFuture<>();
+            private final AtomicInteger remaining;
+            private final Throwable[] failures;
+
+            BatchWrite(int size) {
+                remaining = new AtomicInteger(size);
+                failures = new Throwable[size];
+            }
+
+            UniSubscriber<Void> frame(int index) {
+                return new UniSubscriber<>() {
+                    @Override
+                    public void onSubscribe(UniSubscription subscription) {
+                    }
+
+                    @Override
+                    public void onItem(Void item) {
+                        frameDone();
+                    }
+
+                    @Override
+                    public void onFailure(Throwable failure) {
+                        failures[index] = failure;
+                        frameDone();
+                    }
+                };
+            }
+
+            private void frameDone() {
+                if (remaining.decrementAndGet() == 0) {
+                    done.complete(written(failures));
+                }
+            }
         }
 
         private static Written written(Throwable[] failures) {

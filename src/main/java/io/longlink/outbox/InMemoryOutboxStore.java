@@ -22,16 +22,27 @@ public class InMemoryOutboxStore implements OutboxStore {
     private final Clock clock;
     private final Function<String, OutboxSettings> settings;
     private final int idempotencyKeys;
+    /** Most payload bytes {@link #head} hands out at once (always at least one message). */
+    private final long batchBytes;
     private final Map<String, Intake> intakes = new ConcurrentHashMap<>();
+
+    /** A store whose {@link #head} is bounded by count only. */
+    public InMemoryOutboxStore(Clock clock, Function<String, OutboxSettings> settings, int idempotencyKeys) {
+        this(clock, settings, idempotencyKeys, Long.MAX_VALUE);
+    }
 
     /**
      * @param settings each connection's limits, by connection id
      * @param idempotencyKeys how many idempotency keys are remembered per connection
+     * @param batchBytes most payload bytes one {@link #head} hands out (always at least one message), so that a
+     *        flush step of large messages does not copy a heap's worth into socket buffers at once
      */
-    public InMemoryOutboxStore(Clock clock, Function<String, OutboxSettings> settings, int idempotencyKeys) {
+    public InMemoryOutboxStore(Clock clock, Function<String, OutboxSettings> settings, int idempotencyKeys,
+            long batchBytes) {
         this.clock = clock;
         this.settings = settings;
         this.idempotencyKeys = idempotencyKeys;
+        this.batchBytes = batchBytes;
     }
 
     @Override
@@ -56,7 +67,7 @@ public class InMemoryOutboxStore implements OutboxStore {
 
     @Override
     public CompletionStage<List<OutboundMessage>> head(String connectionId, int max) {
-        List<OutboundMessage> batch = intake(connectionId).queue.head(max, Long.MAX_VALUE, clock.instant()).batch()
+        List<OutboundMessage> batch = intake(connectionId).queue.head(max, batchBytes, clock.instant()).batch()
                 .stream().map(w -> w.withPayload(w.payload())).toList();
         return CompletableFuture.completedFuture(batch);
     }

@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,13 +47,14 @@ final class OutboxQueue {
     /** Sum of the sizes of the waiting messages. */
     private long waitingBytes;
     /** States of messages that left the queue, oldest first, at most {@code retainDone}. */
-    private final LinkedHashMap<Long, MessageStatus> done = new LinkedHashMap<>();
+    private final Done done;
     /** Highest id whose state was forgotten to respect {@code retainDone}; 0 while none was. */
     private long forgottenUpTo;
 
     OutboxQueue(String connectionId, int retainDone) {
         this.connectionId = connectionId;
         this.retainDone = retainDone;
+        this.done = new Done(retainDone);
     }
 
     /** Appends a stored message; ids must grow. */
@@ -66,7 +66,7 @@ final class OutboxQueue {
 
     /** Restores the state of a message that had already left the queue before a restart; ids must grow. */
     synchronized void restoreDone(MessageStatus status) {
-        remember(Long.parseLong(status.id()), status);
+        remember(Long.parseLong(status.id()), status.state(), status.enqueuedAt(), status.sentAt());
     }
 
     /**
@@ -89,7 +89,7 @@ final class OutboxQueue {
                 waitingById.remove(entry.id());
                 waitingBytes -= entry.size();
                 expired.add(entry.id());
-                remember(entry.id(), status(entry, MessageState.EXPIRED, null));
+                remember(entry.id(), MessageState.EXPIRED, entry.enqueuedAt(), null);
             } else if (batch.isEmpty() || bytes + entry.size() <= maxBytes) {
                 batch.add(entry);
                 bytes += entry.size();
@@ -108,11 +108,11 @@ final class OutboxQueue {
     synchronized long markSent(List<OutboundMessage> messages, Instant at) {
         for (OutboundMessage m : messages) {
             Waiting entry = waitingById.remove(m.id());
-            if (entry == null || !waiting.remove(entry)) {
+            if (entry == null || !(waiting.peekFirst() == entry ? waiting.pollFirst() != null : waiting.remove(entry))) {
                 throw new IllegalStateException("markSent of a message not waiting for " + connectionId + ": " + m.id());
             }
             waitingBytes -= entry.size();
-            remember(m.id(), status(entry, MessageState.SENT, at));
+            remember(m.id(), MessageState.SENT, entry.enqueuedAt(), at);
         }
         return forgottenUpTo;
     }
@@ -122,7 +122,7 @@ final class OutboxQueue {
         if (entry != null) {
             return Optional.of(status(entry, entry.expiredAt(now) ? MessageState.EXPIRED : MessageState.QUEUED, null));
         }
-        return Optional.ofNullable(done.get(id));
+        return Optional.ofNullable(done.find(id));
     }
 
     /**
@@ -144,16 +144,119 @@ final class OutboxQueue {
         return waitingBytes;
     }
 
-    private void remember(long id, MessageStatus status) {
-        done.put(id, status);
-        var it = done.keySet().iterator();
-        while (done.size() > retainDone && it.hasNext()) {
-            forgottenUpTo = Math.max(forgottenUpTo, it.next());
-            it.remove();
+    private void remember(long id, MessageState state, Instant enqueuedAt, Instant sentAt) {
+        long forgotten = done.add(id, state, enqueuedAt, sentAt);
+        if (forgotten > 0) {
+            forgottenUpTo = Math.max(forgottenUpTo, forgotten);
         }
     }
 
     private static MessageStatus status(Waiting entry, MessageState state, Instant sentAt) {
         return new MessageStatus(Long.toString(entry.id()), state, entry.enqueuedAt(), sentAt);
+    }
+
+    /**
+     * The states of the latest messages that left the queue, oldest first, in parallel arrays used as a ring that
+     * grows up to {@code capacity}: no object per message beyond the instants it already had. Ids come in growing
+     * order, so a lookup is a binary search (a linear one should an id ever come out of order).
+     */
+    private static final class Done {
+        private final int capacity;
+        private long[] ids = new long[16];
+        private MessageState[] states = new MessageState[16];
+        private Instant[] enqueuedAt = new Instant[16];
+        private Instant[] sentAt = new Instant[16];
+        /** Slot of the oldest entry. */
+        private int first;
+        private int size;
+        private boolean ordered = true;
+
+        Done(int capacity) {
+            this.capacity = capacity;
+        }
+
+        /** Adds an entry; returns the id it pushed out to respect the capacity, or 0. */
+        long add(long id, MessageState state, Instant enqueued, Instant sent) {
+            if (capacity <= 0) {
+                return id;
+            }
+            long forgotten = 0;
+            if (size == capacity) {
+                forgotten = ids[first];
+                first = (first + 1) % ids.length;
+                size--;
+            } else if (size == ids.length) {
+                grow();
+            }
+            if (size > 0 && ids[slot(size - 1)] >= id) {
+                ordered = false;
+            }
+            int at = slot(size);
+            ids[at] = id;
+            states[at] = state;
+            enqueuedAt[at] = enqueued;
+            sentAt[at] = sent;
+            size++;
+            return forgotten;
+        }
+
+        MessageStatus find(long id) {
+            int found = ordered ? binarySearch(id) : linearSearch(id);
+            if (found < 0) {
+                return null;
+            }
+            int at = slot(found);
+            return new MessageStatus(Long.toString(id), states[at], enqueuedAt[at], sentAt[at]);
+        }
+
+        private int binarySearch(long id) {
+            int low = 0;
+            int high = size - 1;
+            while (low <= high) {
+                int mid = (low + high) >>> 1;
+                long value = ids[slot(mid)];
+                if (value < id) {
+                    low = mid + 1;
+                } else if (value > id) {
+                    high = mid - 1;
+                } else {
+                    return mid;
+                }
+            }
+            return -1;
+        }
+
+        private int linearSearch(long id) {
+            for (int i = size - 1; i >= 0; i--) {
+                if (ids[slot(i)] == id) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private int slot(int index) {
+            return (first + index) % ids.length;
+        }
+
+        private void grow() {
+            int length = (int) Math.min(capacity, Math.max(16L, ids.length * 2L));
+            long[] newIds = new long[length];
+            MessageState[] newStates = new MessageState[length];
+            Instant[] newEnqueued = new Instant[length];
+            Instant[] newSent = new Instant[length];
+            for (int i = 0; i < size; i++) {
+                int at = slot(i);
+                newIds[i] = ids[at];
+                newStates[i] = states[at];
+                newEnqueued[i] = enqueuedAt[at];
+                newSent[i] = sentAt[at];
+            }
+            ids = newIds;
+            states = newStates;
+            enqueuedAt = newEnqueued;
+            sentAt = newSent;
+            first = 0;
+        }
     }
 }

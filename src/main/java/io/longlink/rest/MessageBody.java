@@ -76,6 +76,10 @@ record MessageBody(boolean binary, byte[] payload) {
         } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
             throw unsupported(contentType);
         }
+        if (charset.equals(StandardCharsets.UTF_8) && isAscii(body)) {
+            // the common case, checked without decoding: ASCII is valid UTF-8 as it is
+            return body;
+        }
         String text;
         try {
             text = charset.newDecoder()
@@ -88,5 +92,14 @@ record MessageBody(boolean binary, byte[] payload) {
                     "the body is not valid " + charset.name() + " text");
         }
         return charset.equals(StandardCharsets.UTF_8) ? body : text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isAscii(byte[] body) {
+        for (byte b : body) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

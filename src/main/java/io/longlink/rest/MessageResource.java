@@ -1,9 +1,11 @@
 package io.longlink.rest;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -27,18 +29,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ManagedConnection;
-import io.longlink.lifecycle.IntakeGate;
-import io.longlink.metrics.ConnectionMetrics;
 import io.longlink.outbox.EnqueueRequest;
-import io.longlink.outbox.MessageState;
 import io.longlink.outbox.MessageStatus;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
-import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.common.annotation.NonBlocking;
-import io.smallrye.mutiny.Uni;
 
 /**
  * The outbox of a connection over HTTP. Enqueue runs on the event loop and answers as soon as the store has
@@ -48,6 +44,10 @@ import io.smallrye.mutiny.Uni;
  * queues nothing) and {@code X-Expires-In}, the message's time to live: whole seconds ({@code 30}) or a duration
  * ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code PT30S}). A message not sent within it is
  * {@code EXPIRED} and never sent.
+ *
+ * <p>With {@code longlink.http.enqueue-route} (the default) {@link EnqueueRoute} answers enqueues before they reach
+ * this resource; {@link #enqueue} still defines the operation in the OpenAPI document and serves it when the route
+ * is off. Both check a request through {@link EnqueueIntake}.
  */
 @Path("/connections/{id}/messages")
 @Produces(MediaType.APPLICATION_JSON)
@@ -59,24 +59,16 @@ public class MessageResource {
 
     private final ConnectionRegistry registry;
     private final OutboxStore outbox;
-    private final IntakeGate gate;
-    private final ConnectionMetrics metrics;
+    private final EnqueueIntake intake;
     private final ObjectMapper json;
     @Inject
     ConnectionAccess access;
 
-    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, IntakeGate gate,
-            ConnectionMetrics metrics, ObjectMapper json) {
+    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, EnqueueIntake intake, ObjectMapper json) {
         this.registry = registry;
         this.outbox = outbox;
-        this.gate = gate;
-        this.metrics = metrics;
+        this.intake = intake;
         this.json = json;
-    }
-
-    /** What a 202 answers. */
-    @RegisterForReflection
-    public record Accepted(String id, MessageState state) {
     }
 
     @POST
@@ -91,36 +83,34 @@ public class MessageResource {
     @APIResponse(responseCode = "413", ref = "MessageTooLarge")
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "503", ref = "Unavailable")
-    public Uni<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
+    public CompletionStage<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
             @RestHeader("Idempotency-Key") String idempotencyKey, @RestHeader("X-Expires-In") String expiresIn,
             byte[] body) {
         access.check(id);
         long startedNanos = System.nanoTime();
-        if (!gate.accepting()) {
-            throw new ProblemException(503, "shutting-down", "Shutting down",
-                    "this instance is shutting down and accepts no new messages; retry later",
-                    Map.of("Retry-After", Long.toString(gate.retryAfter().toSeconds())));
-        }
-        ManagedConnection connection = registry.get(id);
-        MessageBody message = MessageBody.of(contentType, body,
-                connection.config().outbox().maxMessageSize().asLongValue());
-        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey;
-        if (key != null && key.length() > EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH) {
-            throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
-                    "Idempotency-Key has " + key.length() + " characters; at most "
-                            + EnqueueRequest.MAX_IDEMPOTENCY_KEY_LENGTH + " are accepted");
-        }
-        EnqueueRequest request = new EnqueueRequest(id, message.binary(), message.payload(), key,
-                timeToLive(expiresIn));
-        return Uni.createFrom().completionStage(() -> connection.enqueue(request)).map(enqueued -> {
+        EnqueueIntake.Checked checked = intake.check(id, contentType, idempotencyKey, expiresIn, body);
+        return answer(checked.connection().enqueue(checked.request()), enqueued -> {
             String messageId = Long.toString(enqueued.id());
-            metrics.enqueued(id, System.nanoTime() - startedNanos);
-            // a relative Location (RFC 9110) as a plain header: location(URI) would resolve it against the
-            // request's forwarded host on every request
-            return Response.accepted(new Accepted(messageId, enqueued.state()))
-                    .header(HttpHeaders.LOCATION, "/connections/" + id + "/messages/" + messageId)
+            intake.stored(id, System.nanoTime() - startedNanos);
+            return Response.accepted(EnqueueIntake.accepted(messageId, enqueued.state()))
+                    .type(MediaType.APPLICATION_JSON_TYPE)
+                    .header(HttpHeaders.LOCATION, EnqueueIntake.location(id, messageId))
                     .build();
         });
+    }
+
+    /** The response to a stored enqueue; a failure reaches {@link ProblemMapper} as itself, not wrapped. */
+    private static <T> CompletionStage<Response> answer(CompletionStage<T> stored, Function<T, Response> response) {
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        stored.whenComplete((value, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure);
+            } else {
+                answer.complete(response.apply(value));
+            }
+        });
+        return answer;
     }
 
     /**
@@ -135,15 +125,11 @@ public class MessageResource {
     @RolesAllowed(Roles.PRODUCER)
     // documented at its public path, .../messages:batch, in META-INF/openapi.yaml
     @Operation(hidden = true)
-    public Uni<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
+    public CompletionStage<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
             byte[] body) {
         access.check(id);
-        if (!gate.accepting()) {
-            throw new ProblemException(503, "shutting-down", "Shutting down",
-                    "this instance is shutting down and accepts no new messages; retry later",
-                    Map.of("Retry-After", Long.toString(gate.retryAfter().toSeconds())));
-        }
-        ManagedConnection connection = registry.get(id);
+        intake.requireAccepting();
+        ManagedConnection connection = intake.connection(id);
         if (idempotencyKey != null && !idempotencyKey.isBlank()) {
             throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
                     "Idempotency-Key is not supported on batches; a batch is stored all or nothing");
@@ -154,10 +140,15 @@ public class MessageResource {
         for (MessageBody m : messages) {
             requests.add(new EnqueueRequest(id, m.binary(), m.payload(), null, null));
         }
-        return Uni.createFrom().completionStage(() -> connection.enqueueAll(requests)).map(stored -> Response
-                .accepted(new BatchAccepted(Long.toString(stored.get(0).id()), Long.toString(stored.get(stored.size() - 1)
-                        .id()), stored.size()))
+        return answer(connection.enqueueAll(requests), stored -> Response
+                .accepted(batchAccepted(stored.get(0).id(), stored.get(stored.size() - 1).id(), stored.size()))
+                .type(MediaType.APPLICATION_JSON_TYPE)
                 .build());
+    }
+
+    /** The batch 202's body, {@code {"first","last","count"}}, written without a serializer (digits only). */
+    static String batchAccepted(long first, long last, int count) {
+        return "{\"first\":\"" + first + "\",\"last\":\"" + last + "\",\"count\":" + count + "}";
     }
 
     void reroute(@jakarta.enterprise.event.Observes io.vertx.ext.web.Router router) {
@@ -166,11 +157,6 @@ public class MessageResource {
                 .order(io.quarkus.vertx.http.runtime.RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 2)
                 .handler(context -> context.reroute("/connections/" + context.pathParam("param0")
                         + "/messages/batch"));
-    }
-
-    /** What a 202 to a batch answers. */
-    @RegisterForReflection
-    public record BatchAccepted(String first, String last, int count) {
     }
 
     @GET
@@ -189,24 +175,6 @@ public class MessageResource {
             throw unknownMessage(id, messageId);
         }
         return outbox.find(id, number).orElseThrow(() -> unknownMessage(id, messageId));
-    }
-
-    /** The {@code X-Expires-In} header as a positive duration; null without the header. */
-    private static Duration timeToLive(String expiresIn) {
-        if (expiresIn == null || expiresIn.isBlank()) {
-            return null;
-        }
-        Duration ttl;
-        try {
-            ttl = DurationConverter.parseDuration(expiresIn.trim());
-        } catch (RuntimeException e) {
-            ttl = null;
-        }
-        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
-            throw ProblemException.badRequest("invalid-expires-in", "Invalid X-Expires-In",
-                    "X-Expires-In must be a positive number of seconds or a duration such as 500ms, 30s, 5m or PT30S");
-        }
-        return ttl;
     }
 
     private static ProblemException unknownMessage(String id, String messageId) {

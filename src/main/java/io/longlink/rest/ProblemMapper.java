@@ -30,9 +30,11 @@ import io.quarkus.security.UnauthorizedException;
  * The one place where failures become {@code application/problem+json}: a stable {@code type}, a human
  * {@code title} and a {@code detail}, never a stack trace or a class name.
  */
+@jakarta.inject.Singleton
 public class ProblemMapper {
 
     public static final String PROBLEM_JSON = "application/problem+json";
+    private static final String ROLES_FORBID = "this caller's roles do not allow this request";
 
     private final ObjectMapper json;
     private final LonglinkConfig config;
@@ -44,13 +46,21 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
-        return write(new Problem(Problem.TYPE_BASE + e.slug(), e.title(), e.status(), e.getMessage(), path(uri), null,
+        return problem(e, path(uri));
+    }
+
+    private Response problem(ProblemException e, String instance) {
+        return write(new Problem(Problem.TYPE_BASE + e.slug(), e.title(), e.status(), e.getMessage(), instance, null,
                 e.index()), e.headers());
     }
 
     @ServerExceptionMapper
     public Response unknownConnection(UnknownConnectionException e, UriInfo uri) {
-        return build(404, "unknown-connection", "Unknown connection", e.getMessage(), uri, Map.of());
+        return unknownConnection(e, path(uri));
+    }
+
+    private Response unknownConnection(UnknownConnectionException e, String instance) {
+        return build(404, "unknown-connection", "Unknown connection", e.getMessage(), instance, Map.of());
     }
 
     @ServerExceptionMapper
@@ -65,21 +75,65 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response outboxFull(OutboxFullException e, UriInfo uri) {
-        return build(503, "outbox-full", "Outbox full", e.getMessage() + "; retry later", uri,
+        return outboxFull(e, path(uri));
+    }
+
+    private Response outboxFull(OutboxFullException e, String instance) {
+        return build(503, "outbox-full", "Outbox full", e.getMessage() + "; retry later", instance,
                 Map.of("Retry-After", seconds(e.retryAfter())));
     }
 
     /** Cluster mode: the write reached an instance that no longer owns the connection; the owner takes it. */
     @ServerExceptionMapper
     public Response notOwner(NotOwnerException e, UriInfo uri) {
-        return build(503, "no-owner", "No owner", e.getMessage() + "; retry in a moment", uri,
+        return notOwner(e, path(uri));
+    }
+
+    private Response notOwner(NotOwnerException e, String instance) {
+        return build(503, "no-owner", "No owner", e.getMessage() + "; retry in a moment", instance,
                 Map.of("Retry-After", seconds(config.cluster().retryAfter())));
     }
 
     @ServerExceptionMapper
     public Response storeUnavailable(StoreUnavailableException e, UriInfo uri) {
-        return build(503, "store-unavailable", "Store unavailable", e.getMessage() + "; retry later", uri,
+        return storeUnavailable(e, path(uri));
+    }
+
+    private Response storeUnavailable(StoreUnavailableException e, String instance) {
+        return build(503, "store-unavailable", "Store unavailable", e.getMessage() + "; retry later", instance,
                 Map.of("Retry-After", seconds(config.store().retryAfter())));
+    }
+
+    /**
+     * The answer to a failure of a request served outside Quarkus REST ({@link EnqueueRoute}): what the mappers
+     * here would answer, with {@code instance} as the problem's {@code instance}.
+     */
+    Response toResponse(Throwable e, String instance) {
+        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof ProblemException p) {
+            return problem(p, instance);
+        } else if (e instanceof UnknownConnectionException u) {
+            return unknownConnection(u, instance);
+        } else if (e instanceof OutboxFullException o) {
+            return outboxFull(o, instance);
+        } else if (e instanceof NotOwnerException n) {
+            return notOwner(n, instance);
+        } else if (e instanceof StoreUnavailableException u) {
+            return storeUnavailable(u, instance);
+        }
+        return unexpected(e, instance);
+    }
+
+    /** 401 for a request without credentials, outside Quarkus REST. */
+    Response unauthorized(String instance) {
+        return write(Problem.unauthorized(instance), Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer"));
+    }
+
+    /** 403 for a caller whose roles do not allow the request, outside Quarkus REST. */
+    Response forbidden(String instance) {
+        return write(Problem.forbidden(ROLES_FORBID, instance), Map.of());
     }
 
     /** A {@code Retry-After} value: whole seconds, at least 1. */
@@ -102,7 +156,7 @@ public class ProblemMapper {
     /** A known caller without the role the endpoint needs; connection patterns answer through ProblemException. */
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, UriInfo uri) {
-        return write(Problem.forbidden("this caller's roles do not allow this request", path(uri)), Map.of());
+        return forbidden(path(uri));
     }
 
     @ServerExceptionMapper
@@ -111,14 +165,18 @@ public class ProblemMapper {
         Response.StatusType type = Response.Status.fromStatusCode(status);
         String title = type == null ? "HTTP " + status : type.getReasonPhrase();
         String slug = title.toLowerCase().replaceAll("[^a-z0-9]+", "-");
-        return build(status, slug, title, detailOf(status), uri, Map.of());
+        return build(status, slug, title, detailOf(status), path(uri), Map.of());
     }
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
-        Log.errorf(e, "unexpected failure serving %s", uri.getPath());
+        return unexpected(e, path(uri));
+    }
+
+    private Response unexpected(Throwable e, String instance) {
+        Log.errorf(e, "unexpected failure serving %s", instance);
         return build(500, "internal-error", "Internal error", "the request failed unexpectedly; see the service log",
-                uri, Map.of());
+                instance, Map.of());
     }
 
     private static String detailOf(int status) {
@@ -132,16 +190,16 @@ public class ProblemMapper {
     }
 
     private Response unauthorized(UriInfo uri) {
-        return write(Problem.unauthorized(path(uri)), Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer"));
+        return unauthorized(path(uri));
     }
 
     private static String path(UriInfo uri) {
         return uri == null ? null : uri.getPath();
     }
 
-    private Response build(int status, String slug, String title, String detail, UriInfo uri,
+    private Response build(int status, String slug, String title, String detail, String instance,
             Map<String, String> headers) {
-        return write(new Problem(Problem.TYPE_BASE + slug, title, status, detail, path(uri)), headers);
+        return write(new Problem(Problem.TYPE_BASE + slug, title, status, detail, instance), headers);
     }
 
     private Response write(Problem problem, Map<String, String> headers) {

@@ -35,7 +35,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
         return keys.find(request.key())
                 .map(key -> Uni.createFrom().item((SecurityIdentity) QuarkusSecurityIdentity.builder()
                         .setPrincipal(new QuarkusPrincipal("api-key:" + key.name()))
-                        .addRoles(key.roles())
+                        .addRoles(Roles.withImplied(key.roles()))
                         .addAttribute(ConnectionScope.ATTRIBUTE, key.scope())
                         .build()))
                 .orElseGet(() -> Uni.createFrom().failure(new AuthenticationFailedException("unknown API key")));

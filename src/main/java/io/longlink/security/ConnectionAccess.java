@@ -22,18 +22,27 @@ public class ConnectionAccess {
 
     /** Answers 403 {@code forbidden} unless the caller's patterns cover {@code connectionId}. */
     public void check(String connectionId) {
-        if (!allows(connectionId)) {
-            throw new ProblemException(403, "forbidden", "Forbidden",
-                    "this caller may not touch connection '" + connectionId + "'");
-        }
+        check(caller, connectionId);
     }
 
     public boolean allows(String connectionId) {
         return scope().allows(connectionId);
     }
 
+    /** As {@link #check(String)}, for {@code caller}, where no request scope is active (a Vert.x route). */
+    public static void check(SecurityIdentity caller, String connectionId) {
+        if (!scopeOf(caller).allows(connectionId)) {
+            throw new ProblemException(403, "forbidden", "Forbidden",
+                    "this caller may not touch connection '" + connectionId + "'");
+        }
+    }
+
     /** The caller's scope, kept by streams that filter long after the request was authorized. */
     public ConnectionScope scope() {
+        return scopeOf(caller);
+    }
+
+    private static ConnectionScope scopeOf(SecurityIdentity caller) {
         ConnectionScope scope = caller.getAttribute(ConnectionScope.ATTRIBUTE);
         return scope == null ? ConnectionScope.of(java.util.List.of()) : scope;
     }

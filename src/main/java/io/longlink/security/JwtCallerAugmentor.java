@@ -21,7 +21,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Gives a caller that authenticated with a JWT its connection patterns: the claim {@value #CLAIM} (an array of
  * globs, or one comma-separated string); without the claim, every connection. Its roles are the token's
- * {@code groups}, as SmallRye JWT set them. Other callers pass unchanged.
+ * {@code groups}, as SmallRye JWT set them, and the roles they imply ({@link Roles#withImplied}). Other callers
+ * pass unchanged.
  */
 @ApplicationScoped
 public class JwtCallerAugmentor implements SecurityIdentityAugmentor {
@@ -38,6 +39,7 @@ public class JwtCallerAugmentor implements SecurityIdentityAugmentor {
         Object claim = token.getClaim(CLAIM);
         ConnectionScope scope = claim == null ? ConnectionScope.ALL : ConnectionScope.of(globs(claim));
         return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
+                .addRoles(Roles.withImplied(identity.getRoles()))
                 .addAttribute(ConnectionScope.ATTRIBUTE, scope)
                 .build());
     }

@@ -10,7 +10,8 @@ import java.util.Set;
  * {@code @RolesAllowed} on the resources, the API key configuration and a JWT's {@code groups} use.
  *
  * <p>Every role implies {@code viewer}; {@code admin} implies every role. {@link #implied()} says so once, and
- * Quarkus applies it to every authenticated caller (HTTP roles mapping), whichever way it authenticated; which
+ * every way of authenticating gives its caller the implied roles too ({@link #withImplied}: API keys, JWTs through
+ * {@link JwtCallerAugmentor}, the open caller has them all), once per identity rather than per request; which
  * connections a role reaches is a separate question, answered by {@link ConnectionAccess}.
  */
 public final class Roles {
@@ -30,6 +31,16 @@ public final class Roles {
     public static final Set<String> ALL = Set.of(VIEWER, PRODUCER, CONSUMER, OPERATOR, ADMIN);
 
     private Roles() {
+    }
+
+    /** {@code roles} with every role they imply ({@link #implied()}). */
+    public static Set<String> withImplied(java.util.Collection<String> roles) {
+        Set<String> all = new java.util.HashSet<>(roles);
+        Map<String, List<String>> implied = implied();
+        for (String role : roles) {
+            all.addAll(implied.getOrDefault(role, List.of()));
+        }
+        return Set.copyOf(all);
     }
 
     /** For each role, the roles it grants besides itself. */

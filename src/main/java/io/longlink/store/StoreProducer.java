@@ -54,7 +54,8 @@ public class StoreProducer {
         };
         if (config.store().kind() == LonglinkConfig.StoreKind.MEMORY) {
             WebhookCursors webhooks = WebhookCursors.inMemory(webhookUrls);
-            return new Stores(new InMemoryOutboxStore(clock, outbox, config.store().idempotencyKeys()),
+            return new Stores(new InMemoryOutboxStore(clock, outbox, config.store().idempotencyKeys(),
+                    config.store().readWindow().asLongValue()),
                     InboundStore.inMemory(inbound, clock, webhooks.retentionHold()), null, webhooks);
         }
         StoreDatabase database = cluster.cluster() == null ? new StoreDatabase(config.store(), clock)

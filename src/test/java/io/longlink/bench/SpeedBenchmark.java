@@ -37,7 +37,10 @@ import io.vertx.core.http.HttpServer;
  *
  * System properties: {@code bench.seconds} (per run, default 10), {@code bench.reps} (default 3),
  * {@code bench.warmup} (seconds per target before the first rep, default 5), {@code bench.batch} ({@code false}
- * skips the batch runs).
+ * skips the batch runs), {@code bench.single} ({@code false} skips longlink's single-message runs), {@code bench.stores} (which longlink stores to run, default {@code memory,normal,full}; an entry
+ * {@code <store>:<key>=<value>;...} runs a variant with those settings),
+ * {@code bench.jfr} (a directory: each longlink JVM records a JFR profile there, {@code <store>.jfr}),
+ * {@code bench.app.<key>} (sets {@code <key>} in every longlink under test).
  */
 public final class SpeedBenchmark {
 
@@ -90,11 +93,20 @@ public final class SpeedBenchmark {
             Process bare = BareApp.start();
             running.add(bare::destroyForcibly);
             targets.put("bare Quarkus REST POST", new Target("bare", BareApp.url("/noop"), null, bare.pid(), null));
-            for (String mode : List.of("memory", "normal", "full")) {
-                PackagedApp app = PackagedApp.start("speed-" + mode, config(mode, sinkUrl));
+            for (String spec : System.getProperty("bench.stores", "memory,normal,full").split(",")) {
+                // <store>[:<key>=<value>[;<key>=<value>...]] runs a variant beside the defaults, e.g. to compare
+                String mode = spec.split(":", 2)[0];
+                Map<String, String> config = config(mode, sinkUrl);
+                String variant = spec.contains(":") ? spec.substring(spec.indexOf(':') + 1) : "";
+                for (String setting : variant.isEmpty() ? new String[0] : variant.split(";")) {
+                    config.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+                }
+                String label = spec.replaceAll("[^A-Za-z0-9.=-]+", "_");
+                PackagedApp app = PackagedApp.start("speed-" + label, config, jvmOptions(label));
                 running.add(app);
                 String base = "http://127.0.0.1:" + app.port() + "/connections/bench";
-                targets.put("longlink " + (mode.equals("memory") ? "memory store" : "SQLite sync=" + mode),
+                targets.put("longlink " + (mode.equals("memory") ? "memory store" : "SQLite sync=" + mode)
+                        + (variant.isEmpty() ? "" : " " + variant),
                         new Target(mode, base + "/messages", base + "/messages:batch", app.pid(), base));
             }
             for (Target t : targets.values()) {
@@ -107,8 +119,10 @@ public final class SpeedBenchmark {
                 java.util.Collections.rotate(order, rep);
                 for (String name : order) {
                     Target t = targets.get(name);
-                    singles.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(t, t.singleUrl(), "single.lua",
-                            64, seconds, sink, 1));
+                    if (t.batchUrl() == null || Boolean.parseBoolean(System.getProperty("bench.single", "true"))) {
+                        singles.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(t, t.singleUrl(),
+                                "single.lua", 64, seconds, sink, 1));
+                    }
                     if (t.batchUrl() != null && Boolean.parseBoolean(System.getProperty("bench.batch", "true"))) {
                         batches.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(t, t.batchUrl(),
                                 "batch.lua", 16, seconds, sink, BATCH));
@@ -124,6 +138,16 @@ public final class SpeedBenchmark {
         }
     }
 
+    private static List<String> jvmOptions(String mode) throws IOException {
+        String jfr = System.getProperty("bench.jfr");
+        if (jfr == null || jfr.isBlank()) {
+            return List.of();
+        }
+        Path dir = Files.createDirectories(Path.of(jfr));
+        return List.of("-XX:StartFlightRecording=settings=profile,filename="
+                + dir.resolve(mode + ".jfr").toAbsolutePath());
+    }
+
     private static Map<String, String> config(String mode, String sinkUrl) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("longlink.store.kind", mode.equals("memory") ? "memory" : "sqlite");
@@ -134,6 +158,9 @@ public final class SpeedBenchmark {
         config.put("longlink.connections.bench.outbox.retain-sent", "1000");
         config.put("longlink.upstreams.allowed-hosts", "127.0.0.1");
         config.put("quarkus.log.console.level", "WARN");
+        // -Dbench.app.<key>=<value> sets <key> in every longlink under test, e.g. an outbox.batch-size to compare
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.app."))
+                .forEach(k -> config.put(k.substring("bench.app.".length()), System.getProperty(k)));
         return config;
     }
 
