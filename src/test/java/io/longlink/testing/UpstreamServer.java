@@ -245,7 +245,7 @@ public final class UpstreamServer implements AutoCloseable {
                 }
             });
         });
-        server = await(s.listen());
+        server = listen(s);
         port = server.actualPort();
         return this;
     }
@@ -338,6 +338,25 @@ public final class UpstreamServer implements AutoCloseable {
     @Override
     public void close() {
         kill();
+    }
+
+    /**
+     * Listens on the port; a port just released by {@link #kill} is sometimes still held by the kernel for a moment
+     * (seen as a rare BindException in a kill-then-start), so a bind failure is retried for a few seconds.
+     */
+    private static HttpServer listen(HttpServer s) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                return await(s.listen());
+            } catch (IllegalStateException e) {
+                boolean bind = e.getCause() != null && e.getCause().getCause() instanceof java.net.BindException;
+                if (!bind || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+        }
     }
 
     private static <T> T await(io.vertx.core.Future<T> future) {
