@@ -225,11 +225,6 @@ public final class Cluster implements Ownership, Fence {
         });
     }
 
-    /** Whether this instance holds the connection's lease and has loaded it (requests on it are served here). */
-    public boolean ownsReady(String connectionId) {
-        return mayAct(connectionId);
-    }
-
     /** Whether this instance holds the lease (perhaps still loading the connection). */
     public boolean holds(String connectionId) {
         return held.containsKey(connectionId);

@@ -140,7 +140,7 @@ public class ClusterMembers implements Cluster.Members {
      * else what the owner published with its last renewal (at most {@code renew-interval} old), with owner and epoch.
      */
     public ConnectionStatus statusOf(ManagedConnection connection) {
-        if (cluster == null || cluster.ownsReady(connection.id())) {
+        if (cluster == null || cluster.mayAct(connection.id())) {
             return connection.status();
         }
         Cluster.Lease lease = cluster.lease(connection.id());

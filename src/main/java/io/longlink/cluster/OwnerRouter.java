@@ -65,7 +65,7 @@ public class OwnerRouter {
             HttpClient client, long retryAfter, long patience, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean statusRead = rest.isEmpty() && request.method() == HttpMethod.GET;
-        if (registry.find(id) == null || cluster.ownsReady(id)) {
+        if (registry.find(id) == null || cluster.mayAct(id)) {
             // an unknown id gets its 404 (or, for a PUT, is created) here
             ctx.next();
             return;

@@ -145,7 +145,7 @@ public class ConnectionRegistry {
      * connection is owned (elsewhere the lease taken tells it, see ClusterMembers).
      */
     private void changed(String id, ManagedConnection connection) {
-        if (cluster == null || cluster.ownsReady(id)) {
+        if (cluster == null || cluster.mayAct(id)) {
             changes.fire(new ConnectionChange(id, connection));
         }
     }
@@ -157,10 +157,14 @@ public class ConnectionRegistry {
      * instance that served the DELETE did). Blocks (database): called on the cluster's lease thread.
      */
     public synchronized void sync() {
-        Map<String, JsonNode> stored = specs.load();
-        stored.forEach((id, spec) -> {
-            String etag = ConnectionSpec.etag(spec);
+        // every second: only the ETags are read; a spec is read when its ETag is new here
+        Map<String, String> stored = specs.etags();
+        stored.forEach((id, etag) -> {
             if (configured.contains(id) || etag.equals(etags.get(id))) {
+                return;
+            }
+            JsonNode spec = specs.get(id);
+            if (spec == null) {
                 return;
             }
             ManagedConnection existing = connections.get(id);

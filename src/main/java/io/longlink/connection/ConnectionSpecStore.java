@@ -18,6 +18,7 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.longlink.config.ConnectionSpec;
 import io.longlink.config.LonglinkConfig;
 
 /**
@@ -36,6 +37,18 @@ public interface ConnectionSpecStore {
     void save(String id, JsonNode spec);
 
     void delete(String id);
+
+    /** The ETag ({@link ConnectionSpec#etag}) of every stored spec by connection id. */
+    default Map<String, String> etags() {
+        Map<String, String> etags = new TreeMap<>();
+        load().forEach((id, spec) -> etags.put(id, ConnectionSpec.etag(spec)));
+        return etags;
+    }
+
+    /** One stored spec, or null. */
+    default JsonNode get(String id) {
+        return load().get(id);
+    }
 
     /** Chooses the kind from {@code longlink.store.kind}. */
     class Producer {
@@ -157,10 +170,40 @@ public interface ConnectionSpecStore {
         }
 
         @Override
+        public Map<String, String> etags() {
+            Map<String, String> etags = new TreeMap<>();
+            try (java.sql.Connection c = connection();
+                    java.sql.Statement s = c.createStatement();
+                    java.sql.ResultSet rows = s.executeQuery("SELECT id, etag FROM connection_spec")) {
+                while (rows.next()) {
+                    etags.put(rows.getString(1), rows.getString(2));
+                }
+            } catch (java.sql.SQLException e) {
+                throw new UncheckedIOException("cannot read the connection specs: " + e.getMessage(),
+                        new IOException(e.getMessage()));
+            }
+            return etags;
+        }
+
+        @Override
+        public JsonNode get(String id) {
+            try (java.sql.Connection c = connection();
+                    java.sql.PreparedStatement select = c.prepareStatement("SELECT spec FROM connection_spec WHERE id = ?")) {
+                select.setString(1, id);
+                try (java.sql.ResultSet row = select.executeQuery()) {
+                    return row.next() ? json.readTree(row.getString(1)) : null;
+                }
+            } catch (java.sql.SQLException | IOException e) {
+                throw new UncheckedIOException("cannot read the spec of connection " + id + ": " + e.getMessage(),
+                        e instanceof IOException io ? io : new IOException(e.getMessage()));
+            }
+        }
+
+        @Override
         public void save(String id, JsonNode spec) {
             update("""
-                    INSERT INTO connection_spec (id, spec) VALUES (?, ?)
-                    ON CONFLICT (id) DO UPDATE SET spec = excluded.spec""", id, spec);
+                    INSERT INTO connection_spec (id, spec, etag) VALUES (?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, etag = excluded.etag""", id, spec);
         }
 
         @Override
@@ -173,6 +216,7 @@ public interface ConnectionSpecStore {
                 statement.setString(1, id);
                 if (spec != null) {
                     statement.setString(2, json.writeValueAsString(spec));
+                    statement.setString(3, ConnectionSpec.etag(spec));
                 }
                 statement.executeUpdate();
             } catch (java.sql.SQLException | IOException e) {
@@ -186,7 +230,7 @@ public interface ConnectionSpecStore {
             c.setAutoCommit(true);
             if (!created) {
                 io.longlink.store.Dialect.POSTGRESQL.createSchema(c,
-                        "CREATE TABLE IF NOT EXISTS connection_spec (id TEXT PRIMARY KEY, spec TEXT NOT NULL)");
+                        "CREATE TABLE IF NOT EXISTS connection_spec (id TEXT PRIMARY KEY, spec TEXT NOT NULL, etag TEXT NOT NULL)");
                 created = true;
             }
             return c;
