@@ -8,13 +8,22 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.longlink.cluster.Cluster;
+import io.longlink.cluster.ClusterMode;
 import io.longlink.config.LonglinkConfig;
+import io.longlink.connection.ConnectionRegistry;
+import io.longlink.security.ApiCredentialsMechanism;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.quarkus.vertx.http.runtime.RouteConstants;
-import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniSubscriber;
+import io.smallrye.mutiny.subscription.UniSubscription;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -23,54 +32,141 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code POST /connections/{id}/messages} served by a Vert.x route ahead of Quarkus REST (with
- * {@code longlink.http.enqueue-route}, the default): the hottest endpoint, whose per-request work in Quarkus REST
- * (request scope, security interceptor, dynamic writer lookup) costs more than storing the message. Same contract
- * as {@link MessageResource#enqueue}, which still defines the operation in the OpenAPI document and serves it when
- * the route is off:
+ * {@code POST /connections/{id}/messages} served by a Vert.x route (with {@code longlink.http.enqueue-route}, the
+ * default): the hottest endpoint, whose per-request work in Quarkus REST (request scope, security interceptor,
+ * dynamic writer lookup) and in the filters every request passes (proactive authentication's Mutiny chain with
+ * context propagation, the REST observability filter that builds a path matcher per request, the authorizer) cost
+ * more than storing the message. Same contract as {@link MessageResource#enqueue}, which still defines the
+ * operation in the OpenAPI document and serves it when the route is off:
  *
  * <ul>
- * <li>Authentication is Quarkus HTTP security's (proactive, so the caller is known when this route runs; a
- * credential that does not verify was answered 401 already). Then, as {@code @RolesAllowed} and
- * {@link ConnectionAccess} do for the resource: anonymous 401, no {@code producer} role 403, a connection outside
- * the caller's patterns 403, whether or not it exists.</li>
- * <li>The body is read whole, at most {@code quarkus.http.limits.max-body-size} (a declared larger one was refused
- * before any route by {@link HttpLimitProblems}); then {@link EnqueueIntake} checks it as for the resource.</li>
- * <li>202 once the store has the message; every error through {@link ProblemMapper}.</li>
+ * <li>The route runs ahead of Quarkus HTTP security's filters (after CORS, order {@value #ORDER}) and asks the same
+ * mechanism ({@link ApiCredentialsMechanism}) and identity providers (Quarkus' {@link IdentityProviderManager},
+ * SmallRye JWT's provider, the augmentors) that proactive authentication would: a credential that does not verify
+ * is answered with the mechanism's 401 challenge, an anonymous caller 401, no {@code producer} role 403, a connection
+ * outside the caller's patterns 403, whether or not it exists.</li>
+ * <li>In a cluster, a request for a connection another instance owns is left to the chain
+ * ({@link io.longlink.cluster.OwnerRouter} forwards it).</li>
+ * <li>A declared body larger than {@code quarkus.http.limits.max-body-size} is refused as {@link HttpLimitProblems}
+ * refuses it; otherwise the body is read whole, at most that many bytes; then {@link EnqueueIntake} checks it as for
+ * the resource.</li>
+ * <li>202 once the store has the message; every error through {@link ProblemMapper}. The request is measured by
+ * {@code longlink_enqueue_duration_seconds}, not by the HTTP server metrics (see application.properties).</li>
  * </ul>
  */
 @ApplicationScoped
 public class EnqueueRoute {
 
+    /** Route order: after the CORS filter (-300), before authentication (-200) and authorization (-100). */
+    static final int ORDER = -250;
     private static final String PATH = "/connections/:id/messages";
     /** Quarkus' own default of {@code quarkus.http.limits.max-body-size}. */
     private static final long DEFAULT_MAX_BODY = 10240 * 1024L;
 
     private final EnqueueIntake intake;
     private final ProblemMapper problems;
+    private final HttpLimitProblems limits;
+    private final ApiCredentialsMechanism credentials;
+    private final IdentityProviderManager identities;
+    private final ConnectionRegistry registry;
+    /** Null for a single instance. */
+    private final Cluster cluster;
     private final boolean enabled;
     private final long maxBodySize;
 
-    public EnqueueRoute(EnqueueIntake intake, ProblemMapper problems, LonglinkConfig config,
+    public EnqueueRoute(EnqueueIntake intake, ProblemMapper problems, HttpLimitProblems limits,
+            ApiCredentialsMechanism credentials, IdentityProviderManager identities, ConnectionRegistry registry,
+            ClusterMode clusterMode, LonglinkConfig config,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
         this.intake = intake;
         this.problems = problems;
+        this.limits = limits;
+        this.credentials = credentials;
+        this.identities = identities;
+        this.registry = registry;
+        this.cluster = clusterMode.cluster();
         this.enabled = config.http().enqueueRoute();
         this.maxBodySize = maxBodySize.map(MemorySize::asLongValue).orElse(DEFAULT_MAX_BODY);
     }
 
     void install(@Observes Router router) {
         if (enabled) {
-            // after authentication (an HTTP filter) and the upload limit, before Quarkus REST
-            router.post(PATH).order(RouteConstants.ROUTE_ORDER_BEFORE_DEFAULT).handler(this::handle);
+            router.post(PATH).order(ORDER).handler(this::handle);
         }
     }
 
     private void handle(RoutingContext context) {
         long startedNanos = System.nanoTime();
         String id = context.pathParam("id");
+        if (cluster != null && registry.find(id) != null && !cluster.mayAct(id)) {
+            // another instance owns it: the rest of the chain authenticates and forwards it
+            context.next();
+            return;
+        }
+        if (limits.refusedDeclaredTooLarge(context, maxBodySize)) {
+            return;
+        }
+        Context loop = Vertx.currentContext();
+        Uni<SecurityIdentity> caller;
+        try {
+            caller = credentials.authenticate(context, identities);
+        } catch (RuntimeException e) {
+            readThen(context, body -> send(context, problems.toResponse(e, context.normalizedPath())));
+            return;
+        }
+        // a plain subscriber: subscribe().with(...) would wrap both callbacks for context propagation
+        caller.subscribe().withSubscriber(new UniSubscriber<SecurityIdentity>() {
+            @Override
+            public void onSubscribe(UniSubscription subscription) {
+            }
+
+            @Override
+            public void onItem(SecurityIdentity identity) {
+                onLoop(loop, () -> admit(context, id, identity, startedNanos));
+            }
+
+            @Override
+            public void onFailure(Throwable failure) {
+                onLoop(loop, () -> refuse(context, failure));
+            }
+        });
+    }
+
+    /** Runs {@code task} now when on the request's event loop, else there (an identity provider may answer elsewhere). */
+    private static void onLoop(Context loop, Runnable task) {
+        if (loop == null || Vertx.currentContext() == loop) {
+            task.run();
+        } else {
+            loop.runOnContext(v -> task.run());
+        }
+    }
+
+    /** Authentication failed: the mechanism's 401 for a credential that does not verify, else the mapped problem. */
+    private void refuse(RoutingContext context, Throwable failure) {
+        readThen(context, body -> {
+            if (failure instanceof AuthenticationFailedException) {
+                credentials.sendChallenge(context).subscribe().withSubscriber(new UniSubscriber<Boolean>() {
+                    @Override
+                    public void onSubscribe(UniSubscription subscription) {
+                    }
+
+                    @Override
+                    public void onItem(Boolean sent) {
+                    }
+
+                    @Override
+                    public void onFailure(Throwable e) {
+                        send(context, problems.toResponse(e, context.normalizedPath()));
+                    }
+                });
+            } else {
+                send(context, problems.toResponse(failure, context.normalizedPath()));
+            }
+        });
+    }
+
+    private void admit(RoutingContext context, String id, SecurityIdentity caller, long startedNanos) {
         String path = context.normalizedPath();
-        SecurityIdentity caller = context.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
         if (caller == null || caller.isAnonymous()) {
             readThen(context, body -> send(context, problems.unauthorized(path)));
             return;

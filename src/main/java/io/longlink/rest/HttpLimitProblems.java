@@ -38,6 +38,16 @@ public class HttpLimitProblems {
     }
 
     private void refuseDeclaredTooLarge(RoutingContext context, long limit) {
+        if (!refusedDeclaredTooLarge(context, limit)) {
+            context.next();
+        }
+    }
+
+    /**
+     * Answers the 413 and returns true when the request declares a body larger than {@code limit}; for a route that
+     * runs before this one ({@link EnqueueRoute}).
+     */
+    boolean refusedDeclaredTooLarge(RoutingContext context, long limit) {
         String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
         long declared;
         try {
@@ -46,8 +56,7 @@ public class HttpLimitProblems {
             declared = -1;
         }
         if (declared <= limit) {
-            context.next();
-            return;
+            return false;
         }
         String body = ProblemMapper.body(json, 413, "request-too-large", "Request too large",
                 "the body has " + declared + " bytes; this service accepts at most " + limit
@@ -59,5 +68,6 @@ public class HttpLimitProblems {
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .endHandler(v -> context.request().connection().close())
                 .end(body);
+        return true;
     }
 }

@@ -36,10 +36,12 @@ import io.vertx.core.http.HttpServer;
  * </pre>
  *
  * System properties: {@code bench.seconds} (per run, default 10), {@code bench.reps} (default 3),
- * {@code bench.warmup} (seconds per target before the first rep, default 5), {@code bench.batch} ({@code false}
+ * {@code bench.warmup} (seconds per target before the first rep, default 20: the JIT of a longlink is still busy after 5), {@code bench.batch} ({@code false}
  * skips the batch runs), {@code bench.single} ({@code false} skips longlink's single-message runs), {@code bench.stores} (which longlink stores to run, default {@code memory,normal,full}; an entry
  * {@code <store>:<key>=<value>;...} runs a variant with those settings),
  * {@code bench.jfr} (a directory: each longlink JVM records a JFR profile there, {@code <store>.jfr}),
+ * {@code bench.jvm} (JVM options for every longlink, space-separated, {@code {mode}} replaced by the store: a profiler
+ * agent such as async-profiler's {@code -agentpath:<lib>=start,event=itimer,file=<dir>/{mode}.collapsed}),
  * {@code bench.app.<key>} (sets {@code <key>} in every longlink under test).
  */
 public final class SpeedBenchmark {
@@ -62,13 +64,13 @@ public final class SpeedBenchmark {
 
     /** One wrk run. */
     private record Run(double requestsPerSecond, double p99Millis, long requests, long failed, long cpuTicks,
-            long sinkFrames, long backlog) {
+            long sinkFrames, long backlog, long sinkCpuTicks) {
     }
 
     public static void main(String[] args) throws Exception {
         int seconds = Integer.getInteger("bench.seconds", 10);
         int reps = Integer.getInteger("bench.reps", 3);
-        int warmup = Integer.getInteger("bench.warmup", 5);
+        int warmup = Integer.getInteger("bench.warmup", 20);
         Files.createDirectories(WORK);
         Files.writeString(WORK.resolve("single.lua"), "wrk.method=\"POST\"\nwrk.body=\"" + BODY
                 + "\"\nwrk.headers[\"Content-Type\"]=\"text/plain\"\n");
@@ -109,8 +111,12 @@ public final class SpeedBenchmark {
                         + (variant.isEmpty() ? "" : " " + variant),
                         new Target(mode, base + "/messages", base + "/messages:batch", app.pid(), base));
             }
+            boolean runBatches = Boolean.parseBoolean(System.getProperty("bench.batch", "true"));
             for (Target t : targets.values()) {
                 wrk(t.singleUrl(), "single.lua", 64, warmup);
+                if (t.batchUrl() != null && runBatches) {
+                    wrk(t.batchUrl(), "batch.lua", 16, warmup / 2);
+                }
             }
             Map<String, List<Run>> singles = new LinkedHashMap<>();
             Map<String, List<Run>> batches = new LinkedHashMap<>();
@@ -139,13 +145,19 @@ public final class SpeedBenchmark {
     }
 
     private static List<String> jvmOptions(String mode) throws IOException {
-        String jfr = System.getProperty("bench.jfr");
-        if (jfr == null || jfr.isBlank()) {
-            return List.of();
+        List<String> options = new ArrayList<>();
+        // -Dbench.jvm="<options>" adds JVM options to every longlink, e.g. a profiler agent ({mode} is replaced)
+        for (String option : System.getProperty("bench.jvm", "").trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                options.add(option.replace("{mode}", mode));
+            }
         }
-        Path dir = Files.createDirectories(Path.of(jfr));
-        return List.of("-XX:StartFlightRecording=settings=profile,filename="
-                + dir.resolve(mode + ".jfr").toAbsolutePath());
+        String jfr = System.getProperty("bench.jfr");
+        if (jfr != null && !jfr.isBlank()) {
+            Path dir = Files.createDirectories(Path.of(jfr));
+            options.add("-XX:StartFlightRecording=settings=profile,filename=" + dir.resolve(mode + ".jfr").toAbsolutePath());
+        }
+        return options;
     }
 
     private static Map<String, String> config(String mode, String sinkUrl) {
@@ -168,8 +180,11 @@ public final class SpeedBenchmark {
             int perRequest) throws Exception {
         long sinkBefore = sink.get();
         long cpuBefore = cpuTicks(t.pid());
+        long sinkCpuBefore = cpuTicks(ProcessHandle.current().pid());
         String out = wrk(url, script, connections, seconds);
         long cpu = cpuTicks(t.pid()) - cpuBefore;
+        // this process: the sink's event loop (the rest of it sleeps while wrk runs)
+        long sinkCpu = cpuTicks(ProcessHandle.current().pid()) - sinkCpuBefore;
         long requests = group(TOTAL, out);
         long failed = group(NON_2XX, out) + socketErrors(out);
         long acknowledged = (requests - failed) * perRequest;
@@ -189,7 +204,7 @@ public final class SpeedBenchmark {
         double p99Millis = Double.parseDouble(p99.group(1))
                 * switch (p99.group(2)) { case "us" -> 0.001; case "s" -> 1000.0; default -> 1.0; };
         return new Run(Double.parseDouble(rate.group(1)) * perRequest, p99Millis, acknowledged, failed, cpu,
-                t.statusUrl() == null ? -1 : sink.get() - sinkBefore, backlog);
+                t.statusUrl() == null ? -1 : sink.get() - sinkBefore, backlog, sinkCpu);
     }
 
     static long socketErrors(String out) {
@@ -235,15 +250,15 @@ public final class SpeedBenchmark {
         double bare = median(singles.values().iterator().next(), Run::requestsPerSecond);
         double bareP99 = median(singles.values().iterator().next(), Run::p99Millis);
         System.out.printf("%nSingle messages: wrk -t2 -c64, 100-byte text/plain, medians of %d x %d s%n", reps, seconds);
-        System.out.printf("| %-26s | %9s | %8s | %6s | %8s | %10s | %12s | %12s | %8s |%n", "target", "req/s",
-                "p99 ms", "x bare", "p99 x", "CPU us/msg", "acknowledged", "sink", "backlog");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.printf("| %-26s | %9s | %8s | %6s | %8s | %10s | %10s | %12s | %12s | %8s |%n", "target", "req/s",
+                "p99 ms", "x bare", "p99 x", "CPU us/msg", "sink us/msg", "acknowledged", "sink", "backlog");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         singles.forEach((name, runs) -> row(name, runs, bare, bareP99));
         System.out.printf("%nBatches of %d messages: wrk -t2 -c16, medians of %d x %d s (messages/s)%n", BATCH, reps,
                 seconds);
-        System.out.printf("| %-26s | %9s | %8s | %6s | %8s | %10s | %12s | %12s | %8s |%n", "target", "msg/s",
-                "p99 ms", "", "", "CPU us/msg", "acknowledged", "sink", "backlog");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.printf("| %-26s | %9s | %8s | %6s | %8s | %10s | %10s | %12s | %12s | %8s |%n", "target", "msg/s",
+                "p99 ms", "", "", "CPU us/msg", "sink us/msg", "acknowledged", "sink", "backlog");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         batches.forEach((name, runs) -> row(name, runs, Double.NaN, Double.NaN));
     }
 
@@ -253,9 +268,10 @@ public final class SpeedBenchmark {
         long acknowledged = runs.stream().mapToLong(Run::requests).sum();
         long sink = runs.stream().mapToLong(Run::sinkFrames).sum();
         double cpuMicros = runs.stream().mapToLong(Run::cpuTicks).sum() * 10_000.0 / Math.max(1, acknowledged);
-        System.out.printf("| %-26s | %9.0f | %8.2f | %6s | %8s | %10.1f | %12d | %12s | %8d |%n", name, rate, p99,
-                Double.isNaN(bare) ? "" : String.format("%.2f", rate / bare),
-                Double.isNaN(bareP99) ? "" : String.format("%.2f", p99 / bareP99), cpuMicros, acknowledged,
+        double sinkMicros = runs.stream().mapToLong(Run::sinkCpuTicks).sum() * 10_000.0 / Math.max(1, acknowledged);
+        System.out.printf("| %-26s | %9.0f | %8.2f | %6s | %8s | %10.1f | %10.1f | %12d | %12s | %8d |%n", name, rate,
+                p99, Double.isNaN(bare) ? "" : String.format("%.2f", rate / bare),
+                Double.isNaN(bareP99) ? "" : String.format("%.2f", p99 / bareP99), cpuMicros, sinkMicros, acknowledged,
                 sink < 0 ? "-" : Long.toString(sink), runs.stream().mapToLong(Run::backlog).max().orElse(0));
     }
 
