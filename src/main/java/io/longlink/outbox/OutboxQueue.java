@@ -13,8 +13,10 @@ import java.util.Optional;
  * states of the latest messages that left it (sent or expired), at most {@code retainDone} of them.
  *
  * <p>Every store keeps one per connection. A durable store appends a message here only after the commit that
- * holds it, so a sender never sees a message that a crash could lose, and keeps no payload here (only its size):
- * payloads stay on disk and are read a window at a time. A waiting message whose time to live ran out is moved to
+ * holds it, so a sender never sees a message that a crash could lose. The memory store keeps every payload here; a
+ * durable one keeps payloads only while its queues' held payloads fit in one {@link Budget} (the store's read
+ * window, for all its connections), so that a socket that keeps up sends without reading the disk, while a backlog
+ * stays on disk (its messages are kept here by size only, and read a window at a time). A waiting message whose time to live ran out is moved to
  * {@link MessageState#EXPIRED} when it reaches the head instead of being handed out.
  *
  * <p>All fields are guarded by {@code this}; no method does I/O or calls out, so every method may run on the
@@ -22,7 +24,7 @@ import java.util.Optional;
  */
 final class OutboxQueue {
 
-    /** A waiting message: its metadata, and its payload when the store keeps payloads in memory (else null). */
+    /** A waiting message: its metadata, and its payload when it is held in memory (else null: read it from disk). */
     record Waiting(long id, boolean binary, int size, Instant enqueuedAt, Instant expiresAt, byte[] payload) {
 
         boolean expiredAt(Instant now) {
@@ -40,6 +42,10 @@ final class OutboxQueue {
 
     private final String connectionId;
     private final int retainDone;
+    /** Where held payloads are counted; a message appended beyond it is held by size only. Null: hold all. */
+    private final Budget budget;
+    /** The store forgot this queue and took its held payloads off the budget. */
+    private boolean forgotten;
     /** Messages waiting, oldest (lowest id) first. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     /** The same messages by id, for lookups. */
@@ -51,17 +57,76 @@ final class OutboxQueue {
     /** Highest id whose state was forgotten to respect {@code retainDone}; 0 while none was. */
     private long forgottenUpTo;
 
+    /** A queue that holds every payload it is given (the memory store). */
     OutboxQueue(String connectionId, int retainDone) {
+        this(connectionId, retainDone, null);
+    }
+
+    /** A queue that holds the payloads it is given while {@code budget} has room (a durable store). */
+    OutboxQueue(String connectionId, int retainDone, Budget budget) {
         this.connectionId = connectionId;
         this.retainDone = retainDone;
+        this.budget = budget;
         this.done = new Done(retainDone);
     }
 
-    /** Appends a stored message; ids must grow. */
+    /** Payload bytes that the queues of one store may hold in memory together. */
+    static final class Budget {
+        private final long limit;
+        private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+
+        Budget(long limit) {
+            this.limit = limit;
+        }
+
+        boolean take(int bytes) {
+            long now;
+            do {
+                now = held.get();
+                if (now + bytes > limit) {
+                    return false;
+                }
+            } while (!held.compareAndSet(now, now + bytes));
+            return true;
+        }
+
+        void give(int bytes) {
+            held.addAndGet(-bytes);
+        }
+
+        long held() {
+            return held.get();
+        }
+    }
+
+    /** Appends a stored message, its payload dropped when the budget has no room for it; ids must grow. */
     synchronized void append(Waiting entry) {
+        if (entry.payload() != null && budget != null && (forgotten || !budget.take(entry.size()))) {
+            entry = new Waiting(entry.id(), entry.binary(), entry.size(), entry.enqueuedAt(), entry.expiresAt(), null);
+        }
         waiting.addLast(entry);
         waitingById.put(entry.id(), entry);
         waitingBytes += entry.size();
+    }
+
+    /** The store forgets this queue (reloaded, released, discarded): its held payloads give their room back. */
+    synchronized void forget() {
+        if (budget != null && !forgotten) {
+            for (Waiting entry : waiting) {
+                if (entry.payload() != null) {
+                    budget.give(entry.size());
+                }
+            }
+        }
+        forgotten = true;
+    }
+
+    /** A waiting message left the queue. */
+    private void left(Waiting entry) {
+        waitingBytes -= entry.size();
+        if (entry.payload() != null && budget != null && !forgotten) {
+            budget.give(entry.size());
+        }
     }
 
     /** Restores the state of a message that had already left the queue before a restart; ids must grow. */
@@ -87,7 +152,7 @@ final class OutboxQueue {
                 }
                 it.remove();
                 waitingById.remove(entry.id());
-                waitingBytes -= entry.size();
+                left(entry);
                 expired.add(entry.id());
                 remember(entry.id(), MessageState.EXPIRED, entry.enqueuedAt(), null);
             } else if (batch.isEmpty() || bytes + entry.size() <= maxBytes) {
@@ -111,7 +176,7 @@ final class OutboxQueue {
             if (entry == null || !(waiting.peekFirst() == entry ? waiting.pollFirst() != null : waiting.remove(entry))) {
                 throw new IllegalStateException("markSent of a message not waiting for " + connectionId + ": " + m.id());
             }
-            waitingBytes -= entry.size();
+            left(entry);
             remember(m.id(), MessageState.SENT, entry.enqueuedAt(), at);
         }
         return forgottenUpTo;

@@ -40,8 +40,10 @@ final class OutboxTables implements StoreTables {
     private static final String CLEAR_PAYLOADS = """
             UPDATE outbox_message SET payload = NULL
             WHERE connection = ? AND id > ? AND id <= ? AND payload IS NOT NULL""";
-    private static final String FORGET_MESSAGES = "DELETE FROM outbox_message WHERE connection = ? AND id <= ?";
+    private static final String FORGET_MESSAGES = "DELETE FROM outbox_message WHERE connection = ? AND id > ? AND id <= ?";
     private static final String FORGET_MARKS = "DELETE FROM outbox_sent WHERE connection = ? AND up_to <= ?";
+    /** Most message rows one upkeep step clears or deletes per connection (a few milliseconds of the writer). */
+    static final int TIDY_ROWS = 2048;
 
     /** Receives loaded queues: every connection's when a file opens ({@code all}), or one claimed connection's. */
     interface Loaded {
@@ -60,11 +62,11 @@ final class OutboxTables implements StoreTables {
     private final Map<String, Long> lastIds = new HashMap<>();
     /** Highest id covered by a committed sent mark, per connection. */
     private final Map<String, Long> sentUpTo = new HashMap<>();
-    /** Highest id whose payload is cleared, per connection (0 after a start: the first upkeep looks at all). */
+    /** Highest id whose payload is cleared, per connection (after a start: below the oldest row kept). */
     private final Map<String, Long> clearedUpTo = new HashMap<>();
     /** Highest id whose state may be deleted, per connection, as committed. */
     private final Map<String, Long> forgetUpTo = new HashMap<>();
-    /** Highest id whose row is deleted, per connection. */
+    /** Highest id whose row is deleted, per connection (after a start: below the oldest row kept). */
     private final Map<String, Long> forgotten = new HashMap<>();
 
     /**
@@ -135,14 +137,29 @@ final class OutboxTables implements StoreTables {
             pruneKeys.setString(3, connectionId);
             pruneKeys.setInt(4, config.idempotencyKeys());
             pruneKeys.executeUpdate();
-            clearPayloads(tx, connectionId);
-            forget(tx, connectionId);
         }
     }
 
-    private void clearPayloads(Transaction tx, String connectionId) throws SQLException {
-        long from = clearedUpTo.getOrDefault(connectionId, 0L);
-        long to = sentUpTo.getOrDefault(connectionId, 0L);
+    /**
+     * Deletes the rows whose states were forgotten and clears the payloads of the sent ones that stay, at most
+     * {@link #TIDY_ROWS} of each per connection: a payload is not cleared in a row about to be deleted.
+     */
+    @Override
+    public boolean tidy(Transaction tx) throws SQLException {
+        boolean more = false;
+        for (String connectionId : lastIds.keySet()) {
+            if (tx.mayWrite(connectionId)) {
+                more |= forget(tx, connectionId);
+                more |= clearPayloads(tx, connectionId);
+            }
+        }
+        return more;
+    }
+
+    private boolean clearPayloads(Transaction tx, String connectionId) throws SQLException {
+        long from = Math.max(clearedUpTo.getOrDefault(connectionId, 0L), forgetUpTo.getOrDefault(connectionId, 0L));
+        long sent = sentUpTo.getOrDefault(connectionId, 0L);
+        long to = Math.min(sent, from + TIDY_ROWS);
         if (to > from) {
             PreparedStatement clear = tx.statement(CLEAR_PAYLOADS);
             clear.setString(1, connectionId);
@@ -152,19 +169,26 @@ final class OutboxTables implements StoreTables {
             // a rollback only means the next upkeep clears the range again
             clearedUpTo.put(connectionId, to);
         }
+        return sent > to;
     }
 
-    private void forget(Transaction tx, String connectionId) throws SQLException {
+    private boolean forget(Transaction tx, String connectionId) throws SQLException {
         long upTo = forgetUpTo.getOrDefault(connectionId, 0L);
-        if (upTo > forgotten.getOrDefault(connectionId, 0L)) {
-            for (String sql : new String[] { FORGET_MESSAGES, FORGET_MARKS }) {
-                PreparedStatement delete = tx.statement(sql);
-                delete.setString(1, connectionId);
-                delete.setLong(2, upTo);
-                delete.executeUpdate();
-            }
-            forgotten.put(connectionId, upTo);
+        long from = forgotten.getOrDefault(connectionId, 0L);
+        long to = Math.min(upTo, from + TIDY_ROWS);
+        if (to > from) {
+            PreparedStatement delete = tx.statement(FORGET_MESSAGES);
+            delete.setString(1, connectionId);
+            delete.setLong(2, from);
+            delete.setLong(3, to);
+            delete.executeUpdate();
+            PreparedStatement marks = tx.statement(FORGET_MARKS);
+            marks.setString(1, connectionId);
+            marks.setLong(2, to);
+            marks.executeUpdate();
+            forgotten.put(connectionId, to);
         }
+        return upTo > to;
     }
 
     private void createSchema(Connection jdbc) throws SQLException {
@@ -260,6 +284,9 @@ final class OutboxTables implements StoreTables {
                     String connectionId = rows.getString(1);
                     OutboxQueue queue = queues.computeIfAbsent(connectionId, newQueue);
                     long id = rows.getLong(2);
+                    // upkeep steps start at the oldest row kept, not at id 1
+                    forgotten.putIfAbsent(connectionId, id - 1);
+                    clearedUpTo.putIfAbsent(connectionId, id - 1);
                     Instant enqueuedAt = Instant.ofEpochMilli(rows.getLong(5));
                     Map.Entry<Long, Long> mark = marks.getOrDefault(connectionId, new TreeMap<>()).ceilingEntry(id);
                     if (rows.getInt(7) != 0) {

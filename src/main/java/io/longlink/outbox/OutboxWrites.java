@@ -328,7 +328,8 @@ final class OutboxWrites {
                 keys.computeIfAbsent(connectionId, c -> new HashMap<>()).put(r.idempotencyKey(), id);
             }
             job.id = id;
-            stored.add(new OutboxQueue.Waiting(id, r.binary(), size, job.at, expiresAt, null));
+            // the queue keeps the payload while its held ones fit in the read window, else reads it from disk
+            stored.add(new OutboxQueue.Waiting(id, r.binary(), size, job.at, expiresAt, r.payload()));
             storedFor.add(connectionId);
         }
 

@@ -48,6 +48,8 @@ public final class SqlOutboxStore implements OutboxStore {
     private final Clock clock;
     private final long readWindow;
     private final Map<String, OutboxQueue> queues = new ConcurrentHashMap<>();
+    /** Payloads of waiting messages held in memory, all connections together: at most one read window. */
+    private final OutboxQueue.Budget held;
     private final OutboxWrites writes;
 
     /**
@@ -61,19 +63,22 @@ public final class SqlOutboxStore implements OutboxStore {
         this.settings = settings;
         this.clock = clock;
         this.readWindow = config.readWindow().asLongValue();
+        this.held = new OutboxQueue.Budget(readWindow);
         OutboxTables tables = new OutboxTables(config, database.dialect(), clock, this::newQueue,
                 new OutboxTables.Loaded() {
                     @Override
                     public void accept(Map<String, OutboxQueue> loaded, boolean all) {
                         if (all) {
+                            queues.values().forEach(OutboxQueue::forget);
                             queues.clear();
                         }
+                        loaded.keySet().forEach(SqlOutboxStore.this::forget);
                         queues.putAll(loaded);
                     }
 
                     @Override
                     public void released(String connectionId) {
-                        queues.remove(connectionId);
+                        forget(connectionId);
                     }
                 });
         this.writes = new OutboxWrites(tables, this::queue, settings, clock);
@@ -104,28 +109,52 @@ public final class SqlOutboxStore implements OutboxStore {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
+        long firstOnDisk = -1;
+        long lastOnDisk = -1;
+        for (OutboxQueue.Waiting waiting : batch) {
+            if (waiting.payload() == null) {
+                firstOnDisk = firstOnDisk < 0 ? waiting.id() : firstOnDisk;
+                lastOnDisk = waiting.id();
+            }
+        }
+        if (firstOnDisk < 0) {
+            // every payload is held in memory: a socket that keeps up never waits for the disk
+            try {
+                return CompletableFuture.completedFuture(withPayloads(connectionId, batch, Map.of()));
+            } catch (SQLException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        long from = firstOnDisk;
+        long to = lastOnDisk;
         return database.read(jdbc -> {
             Map<Long, byte[]> payloads = new HashMap<>();
             try (PreparedStatement select = jdbc.prepareStatement(READ_PAYLOADS)) {
                 select.setString(1, connectionId);
-                select.setLong(2, batch.get(0).id());
-                select.setLong(3, batch.get(batch.size() - 1).id());
+                select.setLong(2, from);
+                select.setLong(3, to);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
                         payloads.put(rows.getLong(1), rows.getBytes(2));
                     }
                 }
             }
-            List<OutboundMessage> messages = new ArrayList<>(batch.size());
-            for (OutboxQueue.Waiting waiting : batch) {
-                byte[] payload = payloads.get(waiting.id());
-                if (payload == null) {
-                    throw new SQLException("message " + waiting.id() + " of " + connectionId + " has no payload");
-                }
-                messages.add(waiting.withPayload(payload));
-            }
-            return messages;
+            return withPayloads(connectionId, batch, payloads);
         });
+    }
+
+    /** The batch with each message's payload, the held one or the one read from disk. */
+    private static List<OutboundMessage> withPayloads(String connectionId, List<OutboxQueue.Waiting> batch,
+            Map<Long, byte[]> read) throws SQLException {
+        List<OutboundMessage> messages = new ArrayList<>(batch.size());
+        for (OutboxQueue.Waiting waiting : batch) {
+            byte[] payload = waiting.payload() != null ? waiting.payload() : read.get(waiting.id());
+            if (payload == null) {
+                throw new SQLException("message " + waiting.id() + " of " + connectionId + " has no payload");
+            }
+            messages.add(waiting.withPayload(payload));
+        }
+        return messages;
     }
 
     @Override
@@ -149,7 +178,7 @@ public final class SqlOutboxStore implements OutboxStore {
 
     @Override
     public void discard(String connectionId) {
-        queues.remove(connectionId);
+        forget(connectionId);
         database.submit(writes.discard(connectionId));
     }
 
@@ -158,11 +187,18 @@ public final class SqlOutboxStore implements OutboxStore {
         return database.writable();
     }
 
+    private void forget(String connectionId) {
+        OutboxQueue gone = queues.remove(connectionId);
+        if (gone != null) {
+            gone.forget();
+        }
+    }
+
     private OutboxQueue queue(String connectionId) {
         return queues.computeIfAbsent(connectionId, this::newQueue);
     }
 
     private OutboxQueue newQueue(String connectionId) {
-        return new OutboxQueue(connectionId, settings.apply(connectionId).retainSent());
+        return new OutboxQueue(connectionId, settings.apply(connectionId).retainSent(), held);
     }
 }

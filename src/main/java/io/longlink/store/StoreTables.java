@@ -29,4 +29,13 @@ public interface StoreTables {
      * connections {@link Transaction#mayWrite} allows.
      */
     void maintain(Transaction tx) throws SQLException;
+
+    /**
+     * One bounded step of the upkeep that grows with traffic (rows to clear or delete), so that no transaction holds
+     * up the commits behind it for long: inside a writer transaction at every maintenance, and again soon after
+     * while a step returns true (more remains).
+     */
+    default boolean tidy(Transaction tx) throws SQLException {
+        return false;
+    }
 }

@@ -30,6 +30,10 @@ import io.quarkus.logging.Log;
  * kept and written again first in the next transaction (sent marks, inbound frames) or refused (enqueues, which
  * answer 503). So a failed transaction never loses a sent mark and never reorders jobs.
  *
+ * <p>Upkeep that grows with traffic (deleting forgotten rows, clearing sent payloads) runs in bounded steps
+ * ({@link StoreTables#tidy}), one transaction every {@value #TIDY_PAUSE_MILLIS} ms while it is behind, so that the
+ * commits of enqueues never wait behind one transaction that deletes seconds' worth of rows.
+ *
  * <p>Thread confinement: {@code jdbc}, {@code statements}, {@code unsaved} and {@code openFailed} belong to the
  * writer thread; {@code writable} is volatile.
  */
@@ -39,6 +43,9 @@ final class StoreWriter {
     interface Opener {
         Connection open() throws IOException, SQLException;
     }
+
+    /** Pause between two tidy steps while upkeep is behind: commits of jobs run in between. */
+    private static final long TIDY_PAUSE_MILLIS = 10;
 
     private static final StoreJob STOP = new StoreJob() {
         @Override
@@ -134,11 +141,12 @@ final class StoreWriter {
         firstOpen.countDown();
         long interval = Math.max(1, config.maintenanceInterval().toMillis());
         long nextMaintenance = System.currentTimeMillis() + interval;
+        long nextTidy = Long.MAX_VALUE;
         List<StoreJob> batch = new ArrayList<>();
         boolean stop = false;
         while (!stop) {
             try {
-                StoreJob first = jobs.poll(Math.max(0, nextMaintenance - System.currentTimeMillis()),
+                StoreJob first = jobs.poll(Math.max(0, Math.min(nextMaintenance, nextTidy) - System.currentTimeMillis()),
                         TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
@@ -147,9 +155,12 @@ final class StoreWriter {
                     apply(batch);
                     batch.clear();
                 }
-                if (System.currentTimeMillis() >= nextMaintenance) {
-                    maintain();
+                long now = System.currentTimeMillis();
+                if (now >= nextMaintenance) {
+                    nextTidy = maintain() ? now + TIDY_PAUSE_MILLIS : Long.MAX_VALUE;
                     nextMaintenance = System.currentTimeMillis() + interval;
+                } else if (now >= nextTidy) {
+                    nextTidy = tidy() ? now + TIDY_PAUSE_MILLIS : Long.MAX_VALUE;
                 }
             } catch (InterruptedException e) {
                 stop = true;
@@ -226,24 +237,40 @@ final class StoreWriter {
         }
     }
 
-    /** Opens a store that could not be opened, writes kept jobs, and runs every store's upkeep. */
-    private void maintain() {
+    /**
+     * Opens a store that could not be opened, writes kept jobs, and runs every store's upkeep and a first tidy step;
+     * returns whether more tidying remains.
+     */
+    private boolean maintain() {
         if (jdbc == null) {
             tryOpen();
-            return;
+            return false;
         }
         if (!unsaved.isEmpty()) {
             apply(new ArrayList<>());
         }
+        return upkeep(true);
+    }
+
+    /** One tidy step of every store, in its own transaction between groups of jobs; whether more remains. */
+    private boolean tidy() {
+        return jdbc != null && upkeep(false);
+    }
+
+    private boolean upkeep(boolean maintenance) {
         Transaction tx;
+        boolean more = false;
         try {
             statements.begin.execute();
             tx = new Transaction(statements, fence == null ? null : fence.held(jdbc, fence.claimed()));
             for (StoreTables t : tables) {
-                t.maintain(tx);
+                if (maintenance) {
+                    t.maintain(tx);
+                }
+                more |= t.tidy(tx);
             }
             tx.beforeCommit();
-            if (!writable) {
+            if (maintenance && !writable) {
                 statements.probe.setLong(1, clock.millis());
                 statements.probe.executeUpdate();
             }
@@ -251,10 +278,11 @@ final class StoreWriter {
         } catch (SQLException | RuntimeException e) {
             rollback();
             failed(e);
-            return;
+            return false;
         }
         committed();
         tx.afterCommit();
+        return more;
     }
 
     private void committed() {

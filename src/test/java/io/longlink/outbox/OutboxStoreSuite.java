@@ -1,7 +1,9 @@
 package io.longlink.outbox;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -161,6 +163,70 @@ abstract class OutboxStoreSuite {
     }
 
     @Test
+    void payloadsWithinTheReadWindowAreHeldInMemoryAndTheOthersReadFromDisk() throws Exception {
+        SqlOutboxStore store = open(withWindow(settings(), 2500));
+        for (int i = 1; i <= 4; i++) {
+            join(store.enqueue(new EnqueueRequest(ID, true, filled(i), null)));
+        }
+        // the file loses every payload behind the store's back: the held ones (2000 of 2500 bytes) still go out
+        assertEquals(4, sql("UPDATE outbox_message SET payload = NULL"));
+        List<OutboundMessage> held = head(store, 64);
+        assertEquals(List.of(1L, 2L), held.stream().map(OutboundMessage::id).toList());
+        assertArrayEquals(filled(1), held.get(0).payload());
+        assertArrayEquals(filled(2), held.get(1).payload());
+        store.markSent(ID, held, clock.instant());
+        assertNotNull(failure(store.head(ID, 64)), "3 and 4 did not fit: they are read from the file, which lost them");
+    }
+
+    @Test
+    void aBacklogBeyondTheHeldPayloadsGoesOutInOrderFromMemoryAndDiskAlike() {
+        SqlOutboxStore store = open(withWindow(settings(), 2500));
+        for (int i = 1; i <= 5; i++) {
+            join(store.enqueue(new EnqueueRequest(ID, true, filled(i), null)));
+        }
+        List<OutboundMessage> first = head(store, 64);
+        store.markSent(ID, first, clock.instant());
+        // sending 1 and 2 made room: 6 is held, while 3, 4 and 5 are still only on disk
+        join(store.enqueue(new EnqueueRequest(ID, true, filled(6), null)));
+        List<OutboundMessage> second = head(store, 64);
+        store.markSent(ID, second, clock.instant());
+        List<OutboundMessage> third = head(store, 64);
+        List<OutboundMessage> all = new ArrayList<>(first);
+        all.addAll(second);
+        all.addAll(third);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), all.stream().map(OutboundMessage::id).toList());
+        for (OutboundMessage m : all) {
+            assertArrayEquals(filled((int) m.id()), m.payload(), "payload of " + m.id());
+        }
+    }
+
+    @Test
+    void upkeepDeletesALargeBacklogOfSentRowsInBoundedSteps() throws Exception {
+        int retained = 10;
+        SqlOutboxStore store = open(settings().withLimits(retained, 100_000, Long.MAX_VALUE));
+        int count = OutboxTables.TIDY_ROWS * 2 + 100;
+        List<EnqueueRequest> requests = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            requests.add(request("m" + i, null, null));
+        }
+        join(store.enqueueAll(ID, requests));
+        while (store.queued(ID) > 0) {
+            store.markSent(ID, head(store, 1000), clock.instant());
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> sql("SELECT count(*) FROM outbox_message") == retained);
+        assertEquals(0, sql("SELECT count(*) FROM outbox_message WHERE payload IS NOT NULL"),
+                "the sent rows that stay have no payload");
+        assertEquals(count - retained + 1, sql("SELECT min(id) FROM outbox_message"));
+        assertEquals(MessageState.SENT, store.find(ID, count).orElseThrow().state());
+    }
+
+    private static byte[] filled(int value) {
+        byte[] bytes = new byte[1000];
+        java.util.Arrays.fill(bytes, (byte) value);
+        return bytes;
+    }
+
+    @Test
     void maxBytesRefusesWithoutStoringAndCountsOnlyWaitingMessages() {
         SqlOutboxStore store = open(settings().withLimits(100, CAPACITY, 2500));
         join(store.enqueue(new EnqueueRequest(ID, true, new byte[1000], null)));
@@ -247,6 +313,7 @@ abstract class OutboxStoreSuite {
     }
 
     /** The first number {@code query} answers, on the test's main database. */
+    /** A query's single number, or an update's count of rows. */
     protected abstract long sql(String query) throws java.sql.SQLException;
 
     /** A database (not started) with the store settings of {@code settings}; {@code name} tells one from another. */

@@ -61,9 +61,14 @@ class PostgresOutboxStoreTest extends OutboxStoreSuite {
     protected long sql(String query) throws SQLException {
         try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(names.get("longlink")), postgres.username(),
                 postgres.password());
-                ResultSet row = c.createStatement().executeQuery(query)) {
-            row.next();
-            return row.getLong(1);
+                java.sql.Statement s = c.createStatement()) {
+            if (!s.execute(query)) {
+                return s.getUpdateCount();
+            }
+            try (ResultSet row = s.getResultSet()) {
+                row.next();
+                return row.getLong(1);
+            }
         }
     }
 }

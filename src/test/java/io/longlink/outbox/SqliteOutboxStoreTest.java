@@ -31,9 +31,14 @@ class SqliteOutboxStoreTest extends OutboxStoreSuite {
     @Override
     protected long sql(String query) throws java.sql.SQLException {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("longlink.db"));
-                java.sql.ResultSet row = c.createStatement().executeQuery(query)) {
-            row.next();
-            return row.getLong(1);
+                java.sql.Statement s = c.createStatement()) {
+            if (!s.execute(query)) {
+                return s.getUpdateCount();
+            }
+            try (java.sql.ResultSet row = s.getResultSet()) {
+                row.next();
+                return row.getLong(1);
+            }
         }
     }
 
