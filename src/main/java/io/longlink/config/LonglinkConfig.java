@@ -406,6 +406,19 @@ public interface LonglinkConfig {
         /** Most messages one {@code POST .../messages:batch} may carry; more answer 413. */
         @WithDefault("1000")
         int maxBatch();
+
+        /**
+         * Flow control: while the connection is open and more than this many messages wait, an enqueue's 202 (the
+         * message is stored) is held until the socket has caught up below it, at most {@code pace-timeout}; so a
+         * producer faster than the upstream is slowed to its pace instead of filling the outbox up to 503. 0 turns
+         * it off. Never applies while the connection is not open: then messages wait up to {@code capacity}.
+         */
+        @WithDefault("4096")
+        int paceAbove();
+
+        /** Longest an enqueue's 202 is held by {@code pace-above}. */
+        @WithDefault("1s")
+        Duration paceTimeout();
     }
 
     interface Inbound {

@@ -67,6 +67,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private final InboundLog inbox;
     private final ConnectionEnvironment env;
     private final ConnectionCounters counters = new ConnectionCounters();
+    /** Holds enqueue answers while the open socket is behind ({@code outbox.pace-above}). */
+    private final Pacer pacer;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
     private volatile String redactedUrl;
@@ -105,6 +107,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         this.outbox = outbox;
         this.inbox = inbox;
         this.env = env;
+        this.pacer = new Pacer(env.timers());
         apply(config, plan, upstream, tokenEndpoint);
     }
 
@@ -238,24 +241,25 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
 
     /**
      * Stores a message and wakes the sender: it is sent now if open, and a FAILED connection starts a fresh cycle.
-     * The stage completes once the store has the message, with the message (the first one, for a repeated key).
+     * The stage completes once the store has the message, with the message (the first one, for a repeated key);
+     * while the open socket is behind, not before it caught up ({@link Pacer}).
      */
     public CompletionStage<Enqueued> enqueue(EnqueueRequest request) {
-        return outbox.enqueue(request).thenApply(enqueued -> {
-            messageQueued();
-            return enqueued;
-        });
+        return outbox.enqueue(request).thenCompose(enqueued -> paced(enqueued, messageQueued()));
     }
 
     /** Stores several messages, all or nothing (see {@link OutboxStore#enqueueAll}), and wakes the sender. */
     public CompletionStage<java.util.List<Enqueued>> enqueueAll(java.util.List<EnqueueRequest> requests) {
-        return outbox.enqueueAll(id, requests).thenApply(stored -> {
-            messageQueued();
-            return stored;
-        });
+        return outbox.enqueueAll(id, requests).thenCompose(stored -> paced(stored, messageQueued()));
     }
 
-    private void messageQueued() {
+    private <T> CompletionStage<T> paced(T value, boolean open) {
+        LonglinkConfig.Outbox limits = config.outbox();
+        return pacer.pace(value, open, open ? outbox.queued(id) : 0, limits.paceAbove(), limits.paceTimeout());
+    }
+
+    /** A message was stored: wakes the sender, or starts a cycle when FAILED; whether the connection is open. */
+    private boolean messageQueued() {
         long newCycle = -1;
         Session open = null;
         synchronized (this) {
@@ -272,6 +276,12 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         } else if (open != null) {
             open.kick();
         }
+        return open != null;
+    }
+
+    @Override
+    public void delivered(Session session) {
+        pacer.delivered(outbox.queued(id), config.outbox().paceAbove());
     }
 
     // --- what the control plane and metrics read ---
@@ -622,6 +632,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         Log.warnf("[%s] socket lost (%s%s): %s", id, ending.reason(),
                 ending.closeCode() == null ? "" : ", close code " + ending.closeCode(),
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
+        // held answers wait for a socket that is gone: release them (the messages stay queued)
+        pacer.releaseAll();
         if (decision.action() == RejectionPolicy.Action.REFRESH) {
             refreshCredentials();
         }
@@ -660,6 +672,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }
+        pacer.releaseAll();
         Log.infof("[%s] closing with %d %s", id, code, reason);
         CompletableFuture<Void> closing = done;
         open.session().close(code, reason).whenComplete((answered, failure) -> closeFinished(closing, code,

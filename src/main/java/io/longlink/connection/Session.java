@@ -65,6 +65,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     interface Listener {
         /** An active session's socket is over without being asked to: {@code reason} for {@code lastError}. */
         void sessionLost(Session session, Ending ending);
+
+        /** A flush step wrote messages and marked them sent. */
+        default void delivered(Session session) {
+        }
     }
 
     /** Why a session ended: a reason for people, and the upstream's close code and reason when it sent one. */
@@ -550,6 +554,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
             if (count > 0) {
                 ctx.outbox().markSent(ctx.id(), batch.subList(0, count), ctx.env().clock().instant());
                 ctx.counters().sent.addAndGet(count);
+                listener.delivered(this);
             }
             if (count < batch.size()) {
                 stopFlushing();

@@ -73,6 +73,16 @@ final class FakeUpstream implements Upstream {
         final List<CompletableFuture<Void>> pendingCloses = new ArrayList<>();
         /** Writes beyond this many frames fail; -1: never. */
         int failWritesAfter = -1;
+        /** Frames are recorded at once but their writes complete only at {@link #completeWrites} (a slow socket). */
+        boolean holdWrites;
+        private final List<Runnable> heldWrites = new ArrayList<>();
+
+        /** Completes the writes held so far, oldest first (those they cause are held again). */
+        void completeWrites() {
+            List<Runnable> now = new ArrayList<>(heldWrites);
+            heldWrites.clear();
+            now.forEach(Runnable::run);
+        }
 
         FakeSocket(SocketEvents events) {
             this.events = events;
@@ -88,6 +98,12 @@ final class FakeUpstream implements Upstream {
                 }
                 frames.add(new String(m.payload(), StandardCharsets.UTF_8));
                 count++;
+            }
+            if (holdWrites) {
+                CompletableFuture<Written> written = new CompletableFuture<>();
+                int all = count;
+                heldWrites.add(() -> written.complete(new Written(all, null)));
+                return written;
             }
             return CompletableFuture.completedFuture(new Written(count, null));
         }

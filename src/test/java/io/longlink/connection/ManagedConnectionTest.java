@@ -51,6 +51,60 @@ class ManagedConnectionTest {
         h.send(text);
     }
 
+    /** Enqueues {@code count} messages named {@code prefix0...}; their answers. */
+    private List<java.util.concurrent.CompletableFuture<io.longlink.outbox.Enqueued>> enqueue(String prefix, int count) {
+        List<java.util.concurrent.CompletableFuture<io.longlink.outbox.Enqueued>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            answers.add(connection().enqueue(new io.longlink.outbox.EnqueueRequest(ID, false,
+                    (prefix + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), null)).toCompletableFuture());
+        }
+        return answers;
+    }
+
+    private static List<Boolean> answered(List<java.util.concurrent.CompletableFuture<io.longlink.outbox.Enqueued>> answers) {
+        return answers.stream().map(java.util.concurrent.CompletableFuture::isDone).toList();
+    }
+
+    @Test
+    void answersAreHeldWhileTheOpenSocketIsBehindAndGoWhenItCatchesUp() {
+        settings.put("outbox.pace-above", "2");
+        FakeSocket socket = openSocket();
+        socket.holdWrites = true;
+        var answers = enqueue("m", 5);
+        // m0 is being written; m1 makes 2 waiting, at the threshold; m2..m4 are stored, their answers held
+        assertEquals(List.of(true, true, false, false, false), answered(answers));
+        assertEquals(5, outbox.queued(ID));
+        socket.completeWrites();
+        assertEquals(List.of(true, true, false, false, false), answered(answers), "4 still wait, above 2");
+        socket.completeWrites();
+        assertEquals(List.of(true, true, true, true, true), answered(answers));
+        assertEquals(List.of("m0", "m1", "m2", "m3", "m4"), socket.frames);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), answers.stream().map(a -> a.join().id()).toList());
+    }
+
+    @Test
+    void aHeldAnswerGoesAtPaceTimeoutOrWhenTheSocketEndsAndNothingIsHeldWhileNotOpen() {
+        settings.put("outbox.pace-above", "1");
+        settings.put("outbox.pace-timeout", "2s");
+        FakeSocket socket = openSocket();
+        socket.holdWrites = true;
+        var first = enqueue("a", 3);
+        assertEquals(List.of(true, false, false), answered(first));
+        timers.advance(Duration.ofMillis(1999));
+        assertEquals(List.of(true, false, false), answered(first));
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(List.of(true, true, true), answered(first), "held for pace-timeout at most");
+        assertEquals(3, outbox.queued(ID), "answered, still queued: nothing is dropped");
+
+        var second = enqueue("b", 2);
+        assertEquals(List.of(false, false), answered(second));
+        socket.events.failed(new java.io.IOException("connection reset"));
+        assertEquals(List.of(true, true), answered(second), "a socket that ended releases what waited for it");
+        assertTrue(state() != ConnectionState.OPEN);
+        assertEquals(List.of(true, true, true), answered(enqueue("c", 3)), "no pacing while not open");
+        assertEquals(8, outbox.queued(ID));
+    }
+
     @Test
     void openAndCloseAreIdempotent() {
         connection().open();
