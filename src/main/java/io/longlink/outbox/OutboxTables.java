@@ -205,7 +205,7 @@ final class OutboxTables implements StoreTables {
                         expires_at INTEGER,
                         expired INTEGER NOT NULL DEFAULT 0,
                         payload BLOB,
-                        PRIMARY KEY (connection, id))""", """
+                        PRIMARY KEY (connection, id)) WITHOUT ROWID""", """
                     CREATE TABLE IF NOT EXISTS outbox_sent (
                         connection TEXT NOT NULL,
                         up_to INTEGER NOT NULL,

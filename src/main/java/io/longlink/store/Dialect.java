@@ -22,8 +22,8 @@ public enum Dialect {
     POSTGRESQL {
         @Override
         public String ddl(String sql) {
-            // SQLite's INTEGER is 64 bits, PostgreSQL's is 32; a BLOB is a BYTEA there
-            return sql.replace(" INTEGER", " BIGINT").replace(" BLOB", " BYTEA");
+            // SQLite's INTEGER is 64 bits, PostgreSQL's is 32; a BLOB is a BYTEA there; every table is a heap
+            return sql.replace(" INTEGER", " BIGINT").replace(" BLOB", " BYTEA").replace(" WITHOUT ROWID", "");
         }
 
         @Override
