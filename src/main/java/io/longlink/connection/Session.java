@@ -200,7 +200,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         return ending;
     }
 
-    /** New messages are waiting: runs the flush loop unless it runs already. */
+    /**
+     * New messages are waiting: runs the flush loop unless it runs already. It starts from the executor, after what
+     * the current event-loop turn does, so that the enqueues of one burst of requests leave in one batch.
+     */
     void kick() {
         synchronized (this) {
             if (step != Step.ACTIVE || flushing) {
@@ -208,7 +211,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
             }
             flushing = true;
         }
-        flush();
+        ctx.env().executor().execute(this::flush);
     }
 
     /**

@@ -106,6 +106,11 @@ public class EnqueueRoute {
         if (limits.refusedDeclaredTooLarge(context, maxBodySize)) {
             return;
         }
+        SecurityIdentity open = credentials.openCaller();
+        if (open != null) {
+            admit(context, id, open, startedNanos);
+            return;
+        }
         Context loop = Vertx.currentContext();
         Uni<SecurityIdentity> caller;
         try {
