@@ -44,8 +44,8 @@ import io.quarkus.logging.Log;
  * {@code heartbeat.keep-pongs}.</li>
  * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, then marks exactly the
  * written prefix sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
- * at a time ({@code flushing}). A batch of several frames is written from the environment's sender thread, off the
- * socket's event loop, so that it leaves in one flush; a single frame is written at once.</li>
+ * at a time ({@code flushing}). A batch of several frames is written off the socket's event loop, so that it leaves
+ * in one flush: at once from another thread, else from the environment's sender thread; a single frame at once.</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
@@ -536,10 +536,11 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         if (target == null) {
             return;
         }
-        if (batch.size() == 1) {
+        if (batch.size() == 1 || !target.onItsLoop()) {
+            // one frame, or a thread whose writes the socket's loop queues and flushes together
             issue(target, batch);
         } else {
-            // several frames: written from the sender so that they leave in one flush (ConnectionEnvironment)
+            // several frames on the socket's own loop: written from the sender so that they leave in one flush
             ctx.env().sender().execute(() -> issue(target, batch));
         }
     }

@@ -15,6 +15,14 @@ interface UpstreamSocket {
     /** Writes the messages as frames, in order, and completes once every write completed or one failed. */
     CompletionStage<Written> write(List<OutboundMessage> messages);
 
+    /**
+     * Whether the calling thread is the socket's own event loop, where writes are flushed one by one: a batch is
+     * then better written from another thread, whose writes are queued and flushed together.
+     */
+    default boolean onItsLoop() {
+        return true;
+    }
+
     CompletionStage<Void> sendText(String text);
 
     CompletionStage<Void> sendBinary(byte[] bytes);

@@ -135,7 +135,9 @@ final class WebSocketUpstream implements Upstream {
         config.subprotocols().ifPresent(list -> list.forEach(connector::addSubprotocol));
         config.tlsConfigurationName().ifPresent(connector::tlsConfigurationName);
         try {
-            return connector.connect().subscribeAsCompletionStage().thenApply(Socket::new);
+            // completes on the socket's event loop (a channel keeps its thread): later writers compare with it
+            return connector.connect().subscribeAsCompletionStage()
+                    .thenApply(connection -> new Socket(connection, Thread.currentThread()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -174,7 +176,12 @@ final class WebSocketUpstream implements Upstream {
     }
 
     /** One WebSockets Next client connection. */
-    private record Socket(WebSocketClientConnection connection) implements UpstreamSocket {
+    private record Socket(WebSocketClientConnection connection, Thread loop) implements UpstreamSocket {
+
+        @Override
+        public boolean onItsLoop() {
+            return Thread.currentThread() == loop;
+        }
 
         @Override
         public CompletionStage<Written> write(List<OutboundMessage> messages) {
