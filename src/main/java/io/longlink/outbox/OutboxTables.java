@@ -161,11 +161,7 @@ final class OutboxTables implements StoreTables {
         long sent = sentUpTo.getOrDefault(connectionId, 0L);
         long to = Math.min(sent, from + TIDY_ROWS);
         if (to > from) {
-            PreparedStatement clear = tx.statement(CLEAR_PAYLOADS);
-            clear.setString(1, connectionId);
-            clear.setLong(2, from);
-            clear.setLong(3, to);
-            clear.executeUpdate();
+            inRange(tx, CLEAR_PAYLOADS, connectionId, from, to);
             // a rollback only means the next upkeep clears the range again
             clearedUpTo.put(connectionId, to);
         }
@@ -177,11 +173,7 @@ final class OutboxTables implements StoreTables {
         long from = forgotten.getOrDefault(connectionId, 0L);
         long to = Math.min(upTo, from + TIDY_ROWS);
         if (to > from) {
-            PreparedStatement delete = tx.statement(FORGET_MESSAGES);
-            delete.setString(1, connectionId);
-            delete.setLong(2, from);
-            delete.setLong(3, to);
-            delete.executeUpdate();
+            inRange(tx, FORGET_MESSAGES, connectionId, from, to);
             PreparedStatement marks = tx.statement(FORGET_MARKS);
             marks.setString(1, connectionId);
             marks.setLong(2, to);
@@ -189,6 +181,16 @@ final class OutboxTables implements StoreTables {
             forgotten.put(connectionId, to);
         }
         return upTo > to;
+    }
+
+    /** Runs {@code sql} for the rows of {@code connectionId} with {@code from < id <= to}. */
+    private static void inRange(Transaction tx, String sql, String connectionId, long from, long to)
+            throws SQLException {
+        PreparedStatement statement = tx.statement(sql);
+        statement.setString(1, connectionId);
+        statement.setLong(2, from);
+        statement.setLong(3, to);
+        statement.executeUpdate();
     }
 
     private void createSchema(Connection jdbc) throws SQLException {
