@@ -124,6 +124,8 @@ class BadInputTest {
                 415, "unsupported-media-type");
         problem(given().contentType("application/xml").body("<a/>").post("/connections/tiny/messages").then(),
                 415, "unsupported-media-type");
+        problem(given().contentType("text/plain").body("[{\"text\":\"a\"}]").post("/connections/tiny/messages:batch")
+                .then(), 415, "unsupported-media-type");
         nothingChanged();
     }
 

@@ -1,15 +1,20 @@
 package io.longlink.rest;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ManagedConnection;
 import io.longlink.lifecycle.IntakeGate;
 import io.longlink.metrics.ConnectionMetrics;
 import io.longlink.outbox.EnqueueRequest;
+import io.longlink.outbox.Enqueued;
 import io.longlink.outbox.MessageState;
 import io.quarkus.runtime.configuration.DurationConverter;
 
@@ -24,15 +29,21 @@ public class EnqueueIntake {
     private final ConnectionRegistry registry;
     private final IntakeGate gate;
     private final ConnectionMetrics metrics;
+    private final ObjectMapper json;
 
-    public EnqueueIntake(ConnectionRegistry registry, IntakeGate gate, ConnectionMetrics metrics) {
+    public EnqueueIntake(ConnectionRegistry registry, IntakeGate gate, ConnectionMetrics metrics, ObjectMapper json) {
         this.registry = registry;
         this.gate = gate;
         this.metrics = metrics;
+        this.json = json;
     }
 
     /** A checked enqueue: the connection and what to store. */
     record Checked(ManagedConnection connection, EnqueueRequest request) {
+    }
+
+    /** A checked batch: the connection and what to store, all or nothing. */
+    record CheckedBatch(ManagedConnection connection, List<EnqueueRequest> requests) {
     }
 
     /** 503 {@code shutting-down} once shutdown began. */
@@ -65,7 +76,27 @@ public class EnqueueIntake {
                 timeToLive(expiresIn)));
     }
 
-    /** A message of connection {@code id} was stored {@code nanos} after its request arrived. */
+    /**
+     * Checks a batch's request ({@code POST .../messages:batch}, a JSON array, see {@link MessageBatch}; the caller's
+     * access and the media type were checked before).
+     */
+    CheckedBatch checkBatch(String id, String idempotencyKey, byte[] body) {
+        requireAccepting();
+        ManagedConnection connection = registry.get(id);
+        if (idempotencyKey != null && !idempotencyKey.isBlank()) {
+            throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
+                    "Idempotency-Key is not supported on batches; a batch is stored all or nothing");
+        }
+        List<MessageBody> messages = MessageBatch.parse(json, body, connection.config().outbox().maxBatch(),
+                connection.config().outbox().maxMessageSize().asLongValue());
+        List<EnqueueRequest> requests = new ArrayList<>(messages.size());
+        for (MessageBody m : messages) {
+            requests.add(new EnqueueRequest(id, m.binary(), m.payload(), null, null));
+        }
+        return new CheckedBatch(connection, requests);
+    }
+
+    /** A message (or a batch) of connection {@code id} was stored {@code nanos} after its request arrived. */
     void stored(String id, long nanos) {
         metrics.enqueued(id, nanos);
     }
@@ -78,6 +109,12 @@ public class EnqueueIntake {
     /** The 202's body, {@code {"id","state"}}, written without a serializer: an id is digits, a state a name. */
     static String accepted(String messageId, MessageState state) {
         return "{\"id\":\"" + messageId + "\",\"state\":\"" + state.name() + "\"}";
+    }
+
+    /** The batch 202's body, {@code {"first","last","count"}}, written without a serializer (digits only). */
+    static String batchAccepted(List<Enqueued> stored) {
+        return "{\"first\":\"" + stored.get(0).id() + "\",\"last\":\"" + stored.get(stored.size() - 1).id()
+                + "\",\"count\":" + stored.size() + "}";
     }
 
     /** The {@code X-Expires-In} header as a positive duration; null without the header. */

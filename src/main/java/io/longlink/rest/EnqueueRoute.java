@@ -25,6 +25,7 @@ import io.smallrye.mutiny.subscription.UniSubscription;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -32,12 +33,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code POST /connections/{id}/messages} served by a Vert.x route (with {@code longlink.http.enqueue-route}, the
- * default): the hottest endpoint, whose per-request work in Quarkus REST (request scope, security interceptor,
+ * {@code POST /connections/{id}/messages} and {@code POST /connections/{id}/messages:batch} served by Vert.x routes
+ * (with {@code longlink.http.enqueue-route}, the default): the hottest endpoints, whose per-request work in Quarkus REST (request scope, security interceptor,
  * dynamic writer lookup) and in the filters every request passes (proactive authentication's Mutiny chain with
  * context propagation, the REST observability filter that builds a path matcher per request, the authorizer) cost
- * more than storing the message. Same contract as {@link MessageResource#enqueue}, which still defines the
- * operation in the OpenAPI document and serves it when the route is off:
+ * more than storing the message. Same contract as {@link MessageResource#enqueue} and
+ * {@link MessageResource#enqueueBatch}, which still serve them when the route is off (the OpenAPI document describes
+ * them):
  *
  * <ul>
  * <li>The route runs ahead of Quarkus HTTP security's filters (after CORS, order {@value #ORDER}) and asks the same
@@ -50,7 +52,7 @@ import io.vertx.ext.web.RoutingContext;
  * <li>A declared body larger than {@code quarkus.http.limits.max-body-size} is refused as {@link HttpLimitProblems}
  * refuses it; otherwise the body is read whole, at most that many bytes; then {@link EnqueueIntake} checks it as for
  * the resource.</li>
- * <li>202 once the store has the message; every error through {@link ProblemMapper}. The request is measured by
+ * <li>202 once the store has the message; every error through {@link ProblemMapper}. A request is measured by
  * {@code longlink_enqueue_duration_seconds}, not by the HTTP server metrics (see application.properties).</li>
  * </ul>
  */
@@ -60,6 +62,8 @@ public class EnqueueRoute {
     /** Route order: after the CORS filter (-300), before authentication (-200) and authorization (-100). */
     static final int ORDER = -250;
     private static final String PATH = "/connections/:id/messages";
+    /** {@code .../messages:batch}, the colon as sent or percent-encoded (as some clients send it). */
+    private static final String BATCH_PATH = "/connections/([^/]+)/messages(?::|%3[Aa])batch";
     /** Quarkus' own default of {@code quarkus.http.limits.max-body-size}. */
     private static final long DEFAULT_MAX_BODY = 10240 * 1024L;
 
@@ -91,13 +95,14 @@ public class EnqueueRoute {
 
     void install(@Observes Router router) {
         if (enabled) {
-            router.post(PATH).order(ORDER).handler(this::handle);
+            router.post(PATH).order(ORDER).handler(context -> handle(context, context.pathParam("id"), false));
+            router.routeWithRegex(HttpMethod.POST, BATCH_PATH).order(ORDER)
+                    .handler(context -> handle(context, context.pathParam("param0"), true));
         }
     }
 
-    private void handle(RoutingContext context) {
+    private void handle(RoutingContext context, String id, boolean batch) {
         long startedNanos = System.nanoTime();
-        String id = context.pathParam("id");
         if (cluster != null && registry.find(id) != null && !cluster.mayAct(id)) {
             // another instance owns it: the rest of the chain authenticates and forwards it
             context.next();
@@ -108,7 +113,7 @@ public class EnqueueRoute {
         }
         SecurityIdentity open = credentials.openCaller();
         if (open != null) {
-            admit(context, id, open, startedNanos);
+            admit(context, id, open, startedNanos, batch);
             return;
         }
         Context loop = Vertx.currentContext();
@@ -127,7 +132,7 @@ public class EnqueueRoute {
 
             @Override
             public void onItem(SecurityIdentity identity) {
-                onLoop(loop, () -> admit(context, id, identity, startedNanos));
+                onLoop(loop, () -> admit(context, id, identity, startedNanos, batch));
             }
 
             @Override
@@ -170,7 +175,7 @@ public class EnqueueRoute {
         });
     }
 
-    private void admit(RoutingContext context, String id, SecurityIdentity caller, long startedNanos) {
+    private void admit(RoutingContext context, String id, SecurityIdentity caller, long startedNanos, boolean batch) {
         String path = context.normalizedPath();
         if (caller == null || caller.isAnonymous()) {
             readThen(context, body -> send(context, problems.unauthorized(path)));
@@ -183,25 +188,64 @@ public class EnqueueRoute {
         readThen(context, body -> {
             try {
                 ConnectionAccess.check(caller, id);
-                HttpServerRequest request = context.request();
-                EnqueueIntake.Checked checked = intake.check(id, request.getHeader(HttpHeaders.CONTENT_TYPE),
-                        request.getHeader("Idempotency-Key"), request.getHeader("X-Expires-In"), body);
-                checked.connection().enqueue(checked.request()).whenComplete((enqueued, failure) -> {
-                    if (failure != null) {
-                        send(context, problems.toResponse(failure, path));
-                        return;
-                    }
-                    String messageId = Long.toString(enqueued.id());
-                    intake.stored(id, System.nanoTime() - startedNanos);
-                    context.response().setStatusCode(202)
-                            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                            .putHeader(HttpHeaders.LOCATION, EnqueueIntake.location(id, messageId))
-                            .end(EnqueueIntake.accepted(messageId, enqueued.state()));
-                });
+                if (batch) {
+                    storeBatch(context, id, body, startedNanos);
+                } else {
+                    store(context, id, body, startedNanos);
+                }
             } catch (RuntimeException e) {
                 send(context, problems.toResponse(e, path));
             }
         });
+    }
+
+    private void store(RoutingContext context, String id, byte[] body, long startedNanos) {
+        HttpServerRequest request = context.request();
+        EnqueueIntake.Checked checked = intake.check(id, request.getHeader(HttpHeaders.CONTENT_TYPE),
+                request.getHeader("Idempotency-Key"), request.getHeader("X-Expires-In"), body);
+        checked.connection().enqueue(checked.request()).whenComplete((enqueued, failure) -> {
+            if (failure != null) {
+                send(context, problems.toResponse(failure, context.normalizedPath()));
+                return;
+            }
+            String messageId = Long.toString(enqueued.id());
+            intake.stored(id, System.nanoTime() - startedNanos);
+            context.response().setStatusCode(202)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .putHeader(HttpHeaders.LOCATION, EnqueueIntake.location(id, messageId))
+                    .end(EnqueueIntake.accepted(messageId, enqueued.state()));
+        });
+    }
+
+    /** As {@link MessageResource#enqueueBatch}: a JSON array (415 for another media type), all or nothing. */
+    private void storeBatch(RoutingContext context, String id, byte[] body, long startedNanos) {
+        HttpServerRequest request = context.request();
+        if (!isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
+            // as ProblemMapper answers Quarkus REST's 415 for the resource's @Consumes
+            throw new ProblemException(415, "unsupported-media-type", "Unsupported Media Type",
+                    "this media type is not supported here");
+        }
+        EnqueueIntake.CheckedBatch checked = intake.checkBatch(id, request.getHeader("Idempotency-Key"), body);
+        checked.connection().enqueueAll(checked.requests()).whenComplete((stored, failure) -> {
+            if (failure != null) {
+                send(context, problems.toResponse(failure, context.normalizedPath()));
+                return;
+            }
+            intake.stored(id, System.nanoTime() - startedNanos);
+            context.response().setStatusCode(202)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(EnqueueIntake.batchAccepted(stored));
+        });
+    }
+
+    /** {@code application/json}, with or without parameters, as {@code @Consumes} matches it. */
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return type.equalsIgnoreCase("application/json");
     }
 
     /** Reads the whole body (bounded), then runs {@code then} with it; answers 413 beyond the bound. */

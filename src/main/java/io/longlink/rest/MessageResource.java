@@ -1,7 +1,5 @@
 package io.longlink.rest;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -25,11 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.longlink.connection.ConnectionRegistry;
-import io.longlink.connection.ManagedConnection;
-import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.MessageStatus;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.security.ConnectionAccess;
@@ -60,15 +54,13 @@ public class MessageResource {
     private final ConnectionRegistry registry;
     private final OutboxStore outbox;
     private final EnqueueIntake intake;
-    private final ObjectMapper json;
     @Inject
     ConnectionAccess access;
 
-    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, EnqueueIntake intake, ObjectMapper json) {
+    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, EnqueueIntake intake) {
         this.registry = registry;
         this.outbox = outbox;
         this.intake = intake;
-        this.json = json;
     }
 
     @POST
@@ -128,27 +120,12 @@ public class MessageResource {
     public CompletionStage<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
             byte[] body) {
         access.check(id);
-        intake.requireAccepting();
-        ManagedConnection connection = intake.connection(id);
-        if (idempotencyKey != null && !idempotencyKey.isBlank()) {
-            throw ProblemException.badRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
-                    "Idempotency-Key is not supported on batches; a batch is stored all or nothing");
-        }
-        List<MessageBody> messages = MessageBatch.parse(json, body, connection.config().outbox().maxBatch(),
-                connection.config().outbox().maxMessageSize().asLongValue());
-        List<EnqueueRequest> requests = new ArrayList<>(messages.size());
-        for (MessageBody m : messages) {
-            requests.add(new EnqueueRequest(id, m.binary(), m.payload(), null, null));
-        }
-        return answer(connection.enqueueAll(requests), stored -> Response
-                .accepted(batchAccepted(stored.get(0).id(), stored.get(stored.size() - 1).id(), stored.size()))
-                .type(MediaType.APPLICATION_JSON_TYPE)
-                .build());
-    }
-
-    /** The batch 202's body, {@code {"first","last","count"}}, written without a serializer (digits only). */
-    static String batchAccepted(long first, long last, int count) {
-        return "{\"first\":\"" + first + "\",\"last\":\"" + last + "\",\"count\":" + count + "}";
+        long startedNanos = System.nanoTime();
+        EnqueueIntake.CheckedBatch checked = intake.checkBatch(id, idempotencyKey, body);
+        return answer(checked.connection().enqueueAll(checked.requests()), stored -> {
+            intake.stored(id, System.nanoTime() - startedNanos);
+            return Response.accepted(EnqueueIntake.batchAccepted(stored)).type(MediaType.APPLICATION_JSON_TYPE).build();
+        });
     }
 
     void reroute(@jakarta.enterprise.event.Observes io.vertx.ext.web.Router router) {

@@ -74,6 +74,7 @@ class AuthTest {
                 new Endpoint("POST", base + "/open", Set.of(Roles.OPERATOR, Roles.ADMIN), 200),
                 new Endpoint("POST", base + "/close", Set.of(Roles.OPERATOR, Roles.ADMIN), 200),
                 new Endpoint("POST", base + "/messages", Set.of(Roles.PRODUCER, Roles.ADMIN), 202),
+                new Endpoint("POST", base + "/messages:batch", Set.of(Roles.PRODUCER, Roles.ADMIN), 202),
                 new Endpoint("GET", base + "/messages/" + messageId, Set.of(Roles.PRODUCER, Roles.ADMIN), 200),
                 new Endpoint("GET", base + "/inbound", Set.of(Roles.CONSUMER, Roles.ADMIN), 200),
                 new Endpoint("GET", base + "/inbound/stream", Set.of(Roles.CONSUMER, Roles.ADMIN), 200),
@@ -306,6 +307,9 @@ class AuthTest {
         RequestSpecification request = given().headers(headers);
         if (endpoint.method().equals("POST") && endpoint.path().endsWith("/messages")) {
             request = request.contentType("text/plain").body("from the role table");
+        } else if (endpoint.method().equals("POST") && endpoint.path().endsWith("/messages:batch")) {
+            request = request.urlEncodingEnabled(false).contentType("application/json")
+                    .body("[{\"text\":\"from the role table\"},{\"text\":\"in a batch\"}]");
         }
         Response response = request.request(endpoint.method(), endpoint.path());
         if (response.statusCode() >= 400) {
