@@ -49,8 +49,13 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
     private static final String NEWEST = """
             SELECT seq, received_at, is_binary, data FROM inbound_message
             WHERE connection = ? ORDER BY seq DESC LIMIT ?""";
+    /** Deletes the oldest rows past retention (count or age) and not held, at most {@link #PRUNE_ROWS} of them. */
     private static final String PRUNE = """
-            DELETE FROM inbound_message WHERE connection = ? AND (seq <= ? OR received_at < ?) AND seq <= ?""";
+            DELETE FROM inbound_message WHERE connection = ? AND seq IN (
+                SELECT seq FROM inbound_message WHERE connection = ? AND (seq <= ? OR received_at < ?) AND seq <= ?
+                ORDER BY seq LIMIT ?)""";
+    /** Most rows one upkeep step deletes per connection (a few milliseconds of the writer). */
+    static final int PRUNE_ROWS = 2048;
 
     private final StoreDatabase database;
     private final Function<String, InboundSettings> settings;
@@ -166,19 +171,29 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
     }
 
     @Override
-    public void maintain(Transaction tx) throws SQLException {
+    public void maintain(Transaction tx) {
+        // retention is applied by tidy, in bounded steps
+    }
+
+    /** Deletes what retention lets go, at most {@link #PRUNE_ROWS} rows per connection; whether more remains. */
+    @Override
+    public boolean tidy(Transaction tx) throws SQLException {
         PreparedStatement prune = tx.statement(PRUNE);
+        boolean more = false;
         for (Map.Entry<String, Long> last : lastSeqs.entrySet()) {
             if (!tx.mayWrite(last.getKey())) {
                 continue;
             }
             InboundSettings s = settings.apply(last.getKey());
             prune.setString(1, last.getKey());
-            prune.setLong(2, last.getValue() - s.retain());
-            prune.setLong(3, clock.instant().minus(s.retainFor()).toEpochMilli());
-            prune.setLong(4, hold.keepAfter(last.getKey()));
-            prune.executeUpdate();
+            prune.setString(2, last.getKey());
+            prune.setLong(3, last.getValue() - s.retain());
+            prune.setLong(4, clock.instant().minus(s.retainFor()).toEpochMilli());
+            prune.setLong(5, hold.keepAfter(last.getKey()));
+            prune.setInt(6, PRUNE_ROWS);
+            more |= prune.executeUpdate() >= PRUNE_ROWS;
         }
+        return more;
     }
 
     private static List<InboundMessage> rows(PreparedStatement select) throws SQLException {

@@ -85,6 +85,17 @@ abstract class InboundStoreSuite {
         await().atMost(Duration.ofSeconds(10)).until(() -> rows() == 5);
     }
 
+    @Test
+    void retentionDeletesALargeBacklogOnDiskInBoundedSteps() throws Exception {
+        InboundLog log = open(new InboundSettings(10, Duration.ofDays(7), 10));
+        int count = SqlInboundStorage.PRUNE_ROWS * 2 + 100;
+        for (int i = 1; i <= count; i++) {
+            log.appendText("m" + i);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> rows() == 10);
+        assertEquals("m" + count, read(log, count - 1, 10).get(0).data());
+    }
+
     /** A database (not started) with these store settings. */
     protected abstract StoreDatabase database(TestStoreSettings settings);
 
