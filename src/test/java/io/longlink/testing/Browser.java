@@ -43,8 +43,10 @@ public final class Browser implements AutoCloseable {
             throw new IllegalStateException(CHROMIUM + " is missing: install Debian's chromium (.ci/run does)");
         }
         install();
+        // never share the test JVM's standard streams with node: it makes inherited pipes non-blocking, and the
+        // surefire fork then reads EAGAIN from its own stdin ("std/in stream corrupted") and cannot exit cleanly
         Process node = new ProcessBuilder("node", "driver.mjs").directory(DRIVER.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                .redirectError(ProcessBuilder.Redirect.appendTo(DRIVER.resolve("driver.log").toFile())).start();
         Browser browser = new Browser(node);
         browser.call("launch", Map.of("executable", CHROMIUM, "width", width, "height", height));
         return browser;
@@ -59,10 +61,12 @@ public final class Browser implements AutoCloseable {
         if (Files.isDirectory(DRIVER.resolve("node_modules").resolve("playwright-core"))) {
             return;
         }
+        Path log = DRIVER.resolve("npm-install.log");
         Process npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-                .directory(DRIVER.toFile()).inheritIO().start();
+                .directory(DRIVER.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        npm.getOutputStream().close();
         if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-            throw new IllegalStateException("npm install of playwright-core failed");
+            throw new IllegalStateException("npm install of playwright-core failed:\n" + Files.readString(log));
         }
     }
 
