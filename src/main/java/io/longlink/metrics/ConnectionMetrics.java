@@ -36,6 +36,7 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@code longlink_connection_offline_periods_total}: times the network was found unreachable.</li>
  * <li>{@code longlink_heartbeat_round_trip_seconds}: ping to pong, a histogram.</li>
  * <li>{@code longlink_enqueue_duration_seconds}: request to 202 (stored), a histogram.</li>
+ * <li>{@code longlink_enqueue_refused_total{status}}: enqueues answered with an error, by status.</li>
  * </ul>
  *
  * <p>Gauges and counters read the connection when scraped; nothing is counted twice. Meters exist only for
@@ -106,6 +107,18 @@ public class ConnectionMetrics implements ConnectionObserver {
     /** A message for this connection was accepted {@code nanos} after its request arrived. */
     public void enqueued(String connectionId, long nanos) {
         record(enqueues, connectionId, nanos);
+    }
+
+    /**
+     * An enqueue (single or batch) for this connection was refused with {@code status} (400, 413, 415, 503...): the
+     * enqueue routes are not in the HTTP server metrics, so their refusals are counted here, for existing
+     * connections only (an unknown id never creates a series).
+     */
+    public void enqueueRefused(String connectionId, int status) {
+        if (enqueues.containsKey(connectionId)) {
+            meters.counter("longlink.enqueue.refused", TAG, connectionId, "status", Integer.toString(status))
+                    .increment();
+        }
     }
 
     private static void record(Map<String, Timer> timers, String connectionId, long nanos) {

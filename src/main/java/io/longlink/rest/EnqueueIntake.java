@@ -96,6 +96,11 @@ public class EnqueueIntake {
         return new CheckedBatch(connection, requests);
     }
 
+    /** An enqueue of connection {@code id} was answered with error {@code status}. */
+    void refused(String id, int status) {
+        metrics.enqueueRefused(id, status);
+    }
+
     /** A message (or a batch) of connection {@code id} was stored {@code nanos} after its request arrived. */
     void stored(String id, long nanos) {
         metrics.enqueued(id, nanos);

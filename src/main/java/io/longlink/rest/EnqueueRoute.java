@@ -194,7 +194,7 @@ public class EnqueueRoute {
                     store(context, id, body, startedNanos);
                 }
             } catch (RuntimeException e) {
-                send(context, problems.toResponse(e, path));
+                refuse(context, id, problems.toResponse(e, path));
             }
         });
     }
@@ -205,7 +205,7 @@ public class EnqueueRoute {
                 request.getHeader("Idempotency-Key"), request.getHeader("X-Expires-In"), body);
         checked.connection().enqueue(checked.request()).whenComplete((enqueued, failure) -> {
             if (failure != null) {
-                send(context, problems.toResponse(failure, context.normalizedPath()));
+                refuse(context, id, problems.toResponse(failure, context.normalizedPath()));
                 return;
             }
             String messageId = Long.toString(enqueued.id());
@@ -228,7 +228,7 @@ public class EnqueueRoute {
         EnqueueIntake.CheckedBatch checked = intake.checkBatch(id, request.getHeader("Idempotency-Key"), body);
         checked.connection().enqueueAll(checked.requests()).whenComplete((stored, failure) -> {
             if (failure != null) {
-                send(context, problems.toResponse(failure, context.normalizedPath()));
+                refuse(context, id, problems.toResponse(failure, context.normalizedPath()));
                 return;
             }
             intake.stored(id, System.nanoTime() - startedNanos);
@@ -288,6 +288,14 @@ public class EnqueueRoute {
         context.response().putHeader(HttpHeaders.CONNECTION, "close")
                 .endHandler(v -> context.request().connection().close());
         send(context, problem);
+    }
+
+    /** Sends an error answer to an enqueue of {@code id} and counts it. */
+    private void refuse(RoutingContext context, String id, Response answer) {
+        if (!context.response().ended()) {
+            intake.refused(id, answer.getStatus());
+        }
+        send(context, answer);
     }
 
     private static void send(RoutingContext context, Response answer) {

@@ -66,6 +66,21 @@ class MetricsTest {
     }
 
     @Test
+    void refusedEnqueuesAreCountedByStatusForExistingConnectionsOnly() {
+        String metric = "longlink_enqueue_refused_total";
+        double before = metrics().contains(metric + "{connection=\"" + MANUAL + "\",status=\"415\"}")
+                ? value(metrics(), metric, MANUAL, "status=\"415\"") : 0;
+        given().contentType("image/png").body(new byte[] { 1 }).post("/connections/{id}/messages", MANUAL).then()
+                .statusCode(415);
+        given().urlEncodingEnabled(false).contentType("text/plain").body("[]")
+                .post("/connections/" + MANUAL + "/messages:batch").then().statusCode(415);
+        assertEquals(before + 2, value(metrics(), metric, MANUAL, "status=\"415\""));
+        given().contentType("text/plain").body("x").post("/connections/{id}/messages", "no-such-connection").then()
+                .statusCode(404);
+        assertTrue(!metrics().contains("no-such-connection"), "an unknown id creates no series");
+    }
+
+    @Test
     void rejectedHandshakesCountAsFailedAttempts() {
         double before = value(metrics(), "longlink_connection_attempts_failed_total", MANUAL);
         UpstreamResource.main().rejectHandshakes("/" + MANUAL, 503);
