@@ -65,7 +65,7 @@ public class OwnerRouter {
             HttpClient client, long retryAfter, long patience, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean statusRead = rest.isEmpty() && request.method() == HttpMethod.GET;
-        if (registry.find(id) == null || cluster.mayAct(id)) {
+        if (!servedElsewhere(cluster, registry, id)) {
             // an unknown id gets its 404 (or, for a PUT, is created) here
             ctx.next();
             return;
@@ -85,6 +85,14 @@ public class OwnerRouter {
             return;
         }
         forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter, patience, json);
+    }
+
+    /**
+     * Whether a request for connection {@code id} is another instance's to serve (this router forwards it): a known
+     * connection whose lease this instance does not hold. An unknown id is answered here (404, or created by a PUT).
+     */
+    public static boolean servedElsewhere(Cluster cluster, ConnectionRegistry registry, String id) {
+        return cluster != null && registry.find(id) != null && !cluster.mayAct(id);
     }
 
     /**

@@ -156,33 +156,35 @@ public interface ConnectionSpecStore {
         @Override
         public Map<String, JsonNode> load() {
             Map<String, JsonNode> specs = new TreeMap<>();
-            try (java.sql.Connection c = connection();
-                    java.sql.Statement s = c.createStatement();
-                    java.sql.ResultSet rows = s.executeQuery("SELECT id, spec FROM connection_spec")) {
-                while (rows.next()) {
-                    specs.put(rows.getString(1), json.readTree(rows.getString(2)));
+            for (Map.Entry<String, String> row : byId("spec").entrySet()) {
+                try {
+                    specs.put(row.getKey(), json.readTree(row.getValue()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the connection specs: " + e.getMessage(), e);
                 }
-            } catch (java.sql.SQLException | IOException e) {
-                throw new UncheckedIOException("cannot read the connection specs: " + e.getMessage(),
-                        e instanceof IOException io ? io : new IOException(e.getMessage()));
             }
             return specs;
         }
 
         @Override
         public Map<String, String> etags() {
-            Map<String, String> etags = new TreeMap<>();
+            return byId("etag");
+        }
+
+        /** One column of every row, by connection id. */
+        private Map<String, String> byId(String column) {
+            Map<String, String> values = new TreeMap<>();
             try (java.sql.Connection c = connection();
                     java.sql.Statement s = c.createStatement();
-                    java.sql.ResultSet rows = s.executeQuery("SELECT id, etag FROM connection_spec")) {
+                    java.sql.ResultSet rows = s.executeQuery("SELECT id, " + column + " FROM connection_spec")) {
                 while (rows.next()) {
-                    etags.put(rows.getString(1), rows.getString(2));
+                    values.put(rows.getString(1), rows.getString(2));
                 }
             } catch (java.sql.SQLException e) {
                 throw new UncheckedIOException("cannot read the connection specs: " + e.getMessage(),
                         new IOException(e.getMessage()));
             }
-            return etags;
+            return values;
         }
 
         @Override

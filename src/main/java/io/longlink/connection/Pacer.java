@@ -76,11 +76,6 @@ final class Pacer {
         released.forEach(Held::release);
     }
 
-    /** Number of answers held now. */
-    synchronized int holding() {
-        return held.size();
-    }
-
     private void timedOut() {
         List<Held<?>> released = new ArrayList<>();
         synchronized (this) {

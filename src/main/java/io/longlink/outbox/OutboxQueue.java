@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection's outbox as the sender and readers see it: the messages waiting, oldest first, and the
@@ -73,7 +74,7 @@ final class OutboxQueue {
     /** Payload bytes that the queues of one store may hold in memory together. */
     static final class Budget {
         private final long limit;
-        private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+        private final AtomicLong held = new AtomicLong();
 
         Budget(long limit) {
             this.limit = limit;
@@ -92,10 +93,6 @@ final class OutboxQueue {
 
         void give(int bytes) {
             held.addAndGet(-bytes);
-        }
-
-        long held() {
-            return held.get();
         }
     }
 

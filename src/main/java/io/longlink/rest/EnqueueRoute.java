@@ -10,6 +10,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.longlink.cluster.Cluster;
 import io.longlink.cluster.ClusterMode;
+import io.longlink.cluster.OwnerRouter;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.security.ApiCredentialsMechanism;
@@ -103,7 +104,7 @@ public class EnqueueRoute {
 
     private void handle(RoutingContext context, String id, boolean batch) {
         long startedNanos = System.nanoTime();
-        if (cluster != null && registry.find(id) != null && !cluster.mayAct(id)) {
+        if (OwnerRouter.servedElsewhere(cluster, registry, id)) {
             // another instance owns it: the rest of the chain authenticates and forwards it
             context.next();
             return;
@@ -137,7 +138,7 @@ public class EnqueueRoute {
 
             @Override
             public void onFailure(Throwable failure) {
-                onLoop(loop, () -> refuse(context, failure));
+                onLoop(loop, () -> authenticationFailed(context, failure));
             }
         });
     }
@@ -152,7 +153,7 @@ public class EnqueueRoute {
     }
 
     /** Authentication failed: the mechanism's 401 for a credential that does not verify, else the mapped problem. */
-    private void refuse(RoutingContext context, Throwable failure) {
+    private void authenticationFailed(RoutingContext context, Throwable failure) {
         readThen(context, body -> {
             if (failure instanceof AuthenticationFailedException) {
                 credentials.sendChallenge(context).subscribe().withSubscriber(new UniSubscriber<Boolean>() {
