@@ -15,6 +15,7 @@ import io.longlink.connection.ConnectionObserver;
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ConnectionState;
 import io.longlink.connection.ManagedConnection;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -116,8 +117,9 @@ public class ConnectionMetrics implements ConnectionObserver {
      */
     public void enqueueRefused(String connectionId, int status) {
         if (enqueues.containsKey(connectionId)) {
-            meters.counter("longlink.enqueue.refused", TAG, connectionId, "status", Integer.toString(status))
-                    .increment();
+            Counter.builder("longlink.enqueue.refused")
+                    .description("Enqueues answered with an error after authentication, by status")
+                    .tags(TAG, connectionId, "status", Integer.toString(status)).register(meters).increment();
         }
     }
 
