@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,16 @@ import io.longlink.store.Transaction;
  * of every connection's queue at open, and their upkeep.
  *
  * <p>Format: {@code outbox_message} holds one row per message, its payload last (so loading and scanning never
- * read a payload). Sent is not a per-row state but a high-water mark per connection: {@code outbox_sent} gets one
- * row per {@code markSent} (the highest id it covers and when), so marking a batch of 64 sent writes one row.
- * A message is SENT when a mark covers its id, EXPIRED when its row says so (the rare exception, one UPDATE each),
- * else QUEUED. Upkeep clears the payloads of sent messages (one ranged UPDATE per connection) and deletes rows and
- * marks whose states were forgotten ({@code outbox.retain-sent}).
+ * read a payload). Sent is not a per-row state but a high-water mark per connection: each {@code markSent} sets
+ * {@code sent_at} in the row of the last message it covers, so marking a batch of 64 sent updates one row, in the
+ * page the newest inserts dirty anyway. (Earlier files kept marks in {@code outbox_sent}; those still count and are
+ * deleted with their rows.) A message is SENT when a mark at or after its id covers it, EXPIRED when its row says
+ * so (the rare exception, one UPDATE each), else QUEUED. The last id allocated is the highest in
+ * {@code outbox_message}, or in {@code outbox_sequence} when that is higher: a commit writes no sequence row; the
+ * sequence is saved only in the transaction that deletes rows (upkeep, a discarded connection), so ids never go
+ * back after a restart. So a commit of enqueues and marks dirties the newest pages of one table. Upkeep clears the
+ * payloads of sent messages (one ranged UPDATE per connection) and deletes rows and marks whose states were
+ * forgotten ({@code outbox.retain-sent}).
  *
  * <p>Thread confinement: everything here belongs to the writer thread.
  */
@@ -42,6 +48,9 @@ final class OutboxTables implements StoreTables {
             WHERE connection = ? AND id > ? AND id <= ? AND payload IS NOT NULL""";
     private static final String FORGET_MESSAGES = "DELETE FROM outbox_message WHERE connection = ? AND id > ? AND id <= ?";
     private static final String FORGET_MARKS = "DELETE FROM outbox_sent WHERE connection = ? AND up_to <= ?";
+    private static final String SAVE_SEQUENCE = """
+            INSERT INTO outbox_sequence (connection, last_id) VALUES (?, ?)
+            ON CONFLICT (connection) DO UPDATE SET last_id = excluded.last_id""";
     /** Most message rows one upkeep step clears or deletes per connection (a few milliseconds of the writer). */
     static final int TIDY_ROWS = 2048;
 
@@ -84,6 +93,14 @@ final class OutboxTables implements StoreTables {
 
     long lastId(String connectionId) {
         return lastIds.getOrDefault(connectionId, 0L);
+    }
+
+    /** Saves a connection's last id in {@code tx}, which deletes rows that would otherwise tell it. */
+    void saveLastId(Transaction tx, String connectionId, long lastId) throws SQLException {
+        PreparedStatement save = tx.statement(SAVE_SEQUENCE);
+        save.setString(1, connectionId);
+        save.setLong(2, lastId);
+        save.executeUpdate();
     }
 
     /** Publishes what a committed transaction changed. */
@@ -173,6 +190,7 @@ final class OutboxTables implements StoreTables {
         long from = forgotten.getOrDefault(connectionId, 0L);
         long to = Math.min(upTo, from + TIDY_ROWS);
         if (to > from) {
+            saveLastId(tx, connectionId, lastId(connectionId));
             inRange(tx, FORGET_MESSAGES, connectionId, from, to);
             PreparedStatement marks = tx.statement(FORGET_MARKS);
             marks.setString(1, connectionId);
@@ -195,6 +213,8 @@ final class OutboxTables implements StoreTables {
 
     private void createSchema(Connection jdbc) throws SQLException {
         dialect.createSchema(jdbc, SCHEMA);
+        // files and databases made before sent marks moved into the rows
+        dialect.addColumn(jdbc, "outbox_message", "sent_at INTEGER");
     }
 
     private static final String[] SCHEMA = { """
@@ -206,6 +226,7 @@ final class OutboxTables implements StoreTables {
                         enqueued_at INTEGER NOT NULL,
                         expires_at INTEGER,
                         expired INTEGER NOT NULL DEFAULT 0,
+                        sent_at INTEGER,
                         payload BLOB,
                         PRIMARY KEY (connection, id)) WITHOUT ROWID""", """
                     CREATE TABLE IF NOT EXISTS outbox_sent (
@@ -257,7 +278,11 @@ final class OutboxTables implements StoreTables {
         }
     }
 
-    /** Every connection's queue ({@code only} null), or one connection's; fills the maps above for them. */
+    /**
+     * Every connection's queue ({@code only} null), or one connection's; fills the maps above for them. A row with
+     * {@code sent_at} is a sent mark: it and the rows before it back to the previous mark were sent then. Marks in
+     * {@code outbox_sent} (files written before marks moved into the rows) count as well.
+     */
     private Map<String, OutboxQueue> load(Connection jdbc, String only) throws SQLException {
         Map<String, OutboxQueue> queues = new HashMap<>();
         Map<String, TreeMap<Long, Long>> marks = new HashMap<>();
@@ -268,7 +293,7 @@ final class OutboxTables implements StoreTables {
         try (PreparedStatement sequences = select(jdbc, "SELECT connection, last_id FROM outbox_sequence" + where, only);
                 PreparedStatement sent = select(jdbc, "SELECT connection, up_to, sent_at FROM outbox_sent" + where, only);
                 PreparedStatement messages = select(jdbc, """
-                        SELECT connection, id, is_binary, size, enqueued_at, expires_at, expired
+                        SELECT connection, id, is_binary, size, enqueued_at, expires_at, expired, sent_at
                         FROM outbox_message""" + where + " ORDER BY connection, id", only)) {
             try (ResultSet rows = sequences.executeQuery()) {
                 while (rows.next()) {
@@ -281,31 +306,80 @@ final class OutboxTables implements StoreTables {
                 }
             }
             marks.forEach((connectionId, byUpTo) -> sentUpTo.put(connectionId, byUpTo.lastKey()));
+            Unmarked unmarked = null;
             try (ResultSet rows = messages.executeQuery()) {
                 while (rows.next()) {
                     String connectionId = rows.getString(1);
-                    OutboxQueue queue = queues.computeIfAbsent(connectionId, newQueue);
+                    if (unmarked == null || !unmarked.connectionId.equals(connectionId)) {
+                        if (unmarked != null) {
+                            unmarked.waiting();
+                        }
+                        unmarked = new Unmarked(connectionId, queues.computeIfAbsent(connectionId, newQueue));
+                    }
                     long id = rows.getLong(2);
+                    lastIds.merge(connectionId, id, Math::max);
                     // upkeep steps start at the oldest row kept, not at id 1
                     forgotten.putIfAbsent(connectionId, id - 1);
                     clearedUpTo.putIfAbsent(connectionId, id - 1);
                     Instant enqueuedAt = Instant.ofEpochMilli(rows.getLong(5));
-                    Map.Entry<Long, Long> mark = marks.getOrDefault(connectionId, new TreeMap<>()).ceilingEntry(id);
-                    if (rows.getInt(7) != 0) {
-                        queue.restoreDone(new MessageStatus(Long.toString(id), MessageState.EXPIRED, enqueuedAt, null));
-                    } else if (mark != null) {
-                        queue.restoreDone(new MessageStatus(Long.toString(id), MessageState.SENT, enqueuedAt,
-                                Instant.ofEpochMilli(mark.getValue())));
-                    } else {
-                        long expiresMillis = rows.getLong(6);
-                        Instant expiresAt = rows.wasNull() ? null : Instant.ofEpochMilli(expiresMillis);
-                        queue.append(new OutboxQueue.Waiting(id, rows.getInt(3) != 0, rows.getInt(4), enqueuedAt,
-                                expiresAt, null));
+                    long expiresMillis = rows.getLong(6);
+                    Instant expiresAt = rows.wasNull() ? null : Instant.ofEpochMilli(expiresMillis);
+                    unmarked.rows.add(new Row(id, enqueuedAt, rows.getInt(7) != 0,
+                            new OutboxQueue.Waiting(id, rows.getInt(3) != 0, rows.getInt(4), enqueuedAt, expiresAt, null)));
+                    Map.Entry<Long, Long> oldMark = marks.getOrDefault(connectionId, new TreeMap<>()).ceilingEntry(id);
+                    long sentAt = rows.getLong(8);
+                    if (!rows.wasNull()) {
+                        sentUpTo.merge(connectionId, id, Math::max);
+                        unmarked.sent(Instant.ofEpochMilli(sentAt));
+                    } else if (oldMark != null) {
+                        unmarked.sent(Instant.ofEpochMilli(oldMark.getValue()));
                     }
                 }
             }
+            if (unmarked != null) {
+                unmarked.waiting();
+            }
         }
         return queues;
+    }
+
+    /** A loaded row, its state not known until a mark after it is met. */
+    private record Row(long id, Instant enqueuedAt, boolean expired, OutboxQueue.Waiting waiting) {
+    }
+
+    /** One connection's rows since its last sent mark, in order: given to its queue once their state is known. */
+    private static final class Unmarked {
+        final String connectionId;
+        final OutboxQueue queue;
+        final List<Row> rows = new ArrayList<>();
+
+        Unmarked(String connectionId, OutboxQueue queue) {
+            this.connectionId = connectionId;
+            this.queue = queue;
+        }
+
+        /** A mark covers the rows: sent at {@code at}, but for the expired ones. */
+        void sent(Instant at) {
+            for (Row row : rows) {
+                queue.restoreDone(new MessageStatus(Long.toString(row.id()),
+                        row.expired() ? MessageState.EXPIRED : MessageState.SENT, row.enqueuedAt(),
+                        row.expired() ? null : at));
+            }
+            rows.clear();
+        }
+
+        /** No mark covers the rows: they wait, but for the expired ones. */
+        void waiting() {
+            for (Row row : rows) {
+                if (row.expired()) {
+                    queue.restoreDone(new MessageStatus(Long.toString(row.id()), MessageState.EXPIRED,
+                            row.enqueuedAt(), null));
+                } else {
+                    queue.append(row.waiting());
+                }
+            }
+            rows.clear();
+        }
     }
 
     private static PreparedStatement select(Connection jdbc, String sql, String connectionId) throws SQLException {

@@ -36,15 +36,14 @@ final class OutboxWrites {
     private static final String INSERT_KEY =
             "INSERT INTO idempotency_key (connection, key, message_id, created_at) VALUES (?, ?, ?, ?)";
     private static final String FIND_KEY = "SELECT message_id FROM idempotency_key WHERE connection = ? AND key = ?";
-    private static final String INSERT_MARK =
-            """
-            INSERT INTO outbox_sent (connection, up_to, sent_at) VALUES (?, ?, ?)
-            ON CONFLICT (connection, up_to) DO UPDATE SET sent_at = excluded.sent_at""";
+    /**
+     * A sent mark: in the row of the last message it covers (see {@link OutboxTables}), whose payload it drops, as
+     * upkeep would: so the row does not grow, and a full disk still takes the marks that let upkeep free it.
+     */
+    private static final String MARK_SENT = """
+            UPDATE outbox_message SET sent_at = ?, payload = NULL WHERE connection = ? AND id = ?""";
     private static final String MARK_EXPIRED = """
             UPDATE outbox_message SET expired = 1, payload = NULL WHERE connection = ? AND id = ?""";
-    private static final String SAVE_SEQUENCE = """
-            INSERT INTO outbox_sequence (connection, last_id) VALUES (?, ?)
-            ON CONFLICT (connection) DO UPDATE SET last_id = excluded.last_id""";
 
     private final OutboxTables tables;
     private final Function<String, OutboxQueue> queues;
@@ -210,10 +209,25 @@ final class OutboxWrites {
         }
     }
 
-    /** A removed connection's rows; kept and retried when its transaction fails. */
-    private record Discard(String connectionId) implements StoreJob.Kept {
+    /**
+     * A removed connection's rows; kept and retried when its transaction fails. Its last id is saved first, as no
+     * row is left to tell it: a connection created again under the same id goes on from there.
+     */
+    private final class Discard implements StoreJob.Kept {
+        final String connectionId;
+
+        Discard(String connectionId) {
+            this.connectionId = connectionId;
+        }
+
+        @Override
+        public String connectionId() {
+            return connectionId;
+        }
+
         @Override
         public void write(Transaction tx) throws SQLException {
+            tables.saveLastId(tx, connectionId, batch(tx).lastId(connectionId));
             for (String sql : List.of("DELETE FROM outbox_message WHERE connection = ?",
                     "DELETE FROM outbox_sent WHERE connection = ?",
                     "DELETE FROM idempotency_key WHERE connection = ?")) {
@@ -298,7 +312,7 @@ final class OutboxWrites {
             if (job.refusal != null) {
                 return;
             }
-            long id = lastIds.getOrDefault(connectionId, tables.lastId(connectionId)) + 1;
+            long id = lastId(connectionId) + 1;
             lastIds.put(connectionId, id);
             added.merge(connectionId, 1, Integer::sum);
             addedBytes.merge(connectionId, (long) size, Long::sum);
@@ -334,14 +348,19 @@ final class OutboxWrites {
         }
 
         void sent(Sent job) throws SQLException {
-            PreparedStatement mark = tx.statement(INSERT_MARK);
-            mark.setString(1, job.connectionId);
-            mark.setLong(2, job.upTo);
-            mark.setLong(3, job.at.toEpochMilli());
+            PreparedStatement mark = tx.statement(MARK_SENT);
+            mark.setLong(1, job.at.toEpochMilli());
+            mark.setString(2, job.connectionId);
+            mark.setLong(3, job.upTo);
             mark.addBatch();
             batchedMarks = true;
             sentUpTo.merge(job.connectionId, job.upTo, Math::max);
             forgetUpTo.merge(job.connectionId, job.forgetUpTo, Math::max);
+        }
+
+        /** The last id allocated for a connection, in this transaction or committed. */
+        long lastId(String connectionId) {
+            return lastIds.getOrDefault(connectionId, tables.lastId(connectionId));
         }
 
         /** The message that first used this key, in this transaction or stored, or null. */
@@ -367,9 +386,9 @@ final class OutboxWrites {
                 tx.statement(INSERT_KEY).executeBatch();
             }
             if (batchedMarks) {
-                tx.statement(INSERT_MARK).executeBatch();
+                tx.statement(MARK_SENT).executeBatch();
             }
-            tx.executeBatch(SAVE_SEQUENCE, lastIds);
+            // no sequence row per transaction: the rows tell the last id, and upkeep saves it before deleting any
         }
 
         @Override

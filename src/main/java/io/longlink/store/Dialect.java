@@ -63,6 +63,29 @@ public enum Dialect {
         }
     }
 
+    /**
+     * Adds a column to a table made by an earlier version, unless it has it ({@code column} as in a
+     * {@code CREATE}, e.g. {@code "sent_at INTEGER"}, nullable).
+     */
+    public void addColumn(Connection jdbc, String table, String column) throws SQLException {
+        if (this == POSTGRESQL) {
+            createSchema(jdbc, "ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS " + column);
+            return;
+        }
+        String name = column.substring(0, column.indexOf(' '));
+        try (Statement s = jdbc.createStatement();
+                java.sql.ResultSet columns = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (columns.next()) {
+                if (columns.getString("name").equalsIgnoreCase(name)) {
+                    return;
+                }
+            }
+        }
+        try (Statement s = jdbc.createStatement()) {
+            s.executeUpdate("ALTER TABLE " + table + " ADD COLUMN " + column);
+        }
+    }
+
     /** The advisory lock key under which longlink instances create their tables. */
     private static final long SCHEMA_LOCK = 0x6c6f6e676c696e6bL;
 

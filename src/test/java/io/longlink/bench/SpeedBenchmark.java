@@ -42,6 +42,9 @@ import io.vertx.core.http.HttpServer;
  * {@code bench.jfr} (a directory: each longlink JVM records a JFR profile there, {@code <store>.jfr}),
  * {@code bench.jvm} (JVM options for every longlink, space-separated, {@code {mode}} replaced by the store: a profiler
  * agent such as async-profiler's {@code -agentpath:<lib>=start,event=itimer,file=<dir>/{mode}.collapsed}),
+ * {@code bench.asprof} and {@code bench.profile} (async-profiler's {@code asprof} binary and a directory: each
+ * measured longlink run is profiled, CPU per thread, into {@code <dir>/<store>-<single|batch>.collapsed}; load the
+ * agent with {@code bench.jvm=-agentpath:<lib>} so that the profile starts warm),
  * {@code bench.app.<key>} (sets {@code <key>} in every longlink under test).
  */
 public final class SpeedBenchmark {
@@ -109,7 +112,7 @@ public final class SpeedBenchmark {
                 String base = "http://127.0.0.1:" + app.port() + "/connections/bench";
                 targets.put("longlink " + (mode.equals("memory") ? "memory store" : "SQLite sync=" + mode)
                         + (variant.isEmpty() ? "" : " " + variant),
-                        new Target(mode, base + "/messages", base + "/messages:batch", app.pid(), base));
+                        new Target(label, base + "/messages", base + "/messages:batch", app.pid(), base));
             }
             boolean runBatches = Boolean.parseBoolean(System.getProperty("bench.batch", "true"));
             for (Target t : targets.values()) {
@@ -181,7 +184,9 @@ public final class SpeedBenchmark {
         long sinkBefore = sink.get();
         long cpuBefore = cpuTicks(t.pid());
         long sinkCpuBefore = cpuTicks(ProcessHandle.current().pid());
+        String profile = profiler(t, "start -e cpu -i 1000000 --threads");
         String out = wrk(url, script, connections, seconds);
+        profiler(t, "stop -o collapsed -f " + profile + "/" + t.name() + "-" + script.replace(".lua", ".collapsed"));
         long cpu = cpuTicks(t.pid()) - cpuBefore;
         // this process: the sink's event loop (the rest of it sleeps while wrk runs)
         long sinkCpu = cpuTicks(ProcessHandle.current().pid()) - sinkCpuBefore;
@@ -205,6 +210,27 @@ public final class SpeedBenchmark {
                 * switch (p99.group(2)) { case "us" -> 0.001; case "s" -> 1000.0; default -> 1.0; };
         return new Run(Double.parseDouble(rate.group(1)) * perRequest, p99Millis, acknowledged, failed, cpu,
                 t.statusUrl() == null ? -1 : sink.get() - sinkBefore, backlog, sinkCpu);
+    }
+
+    /**
+     * Runs async-profiler's {@code asprof <command> <pid>} against a longlink when {@code bench.asprof} (the binary)
+     * and {@code bench.profile} (a directory) are set; its agent must be loaded at start ({@code bench.jvm}), as
+     * loading it into a warm JVM throws its compiled code away. Returns the directory, or null.
+     */
+    private static String profiler(Target t, String command) throws Exception {
+        String asprof = System.getProperty("bench.asprof");
+        String dir = System.getProperty("bench.profile");
+        if (asprof == null || dir == null || t.statusUrl() == null) {
+            return null;
+        }
+        Files.createDirectories(Path.of(dir));
+        List<String> line = new ArrayList<>(List.of(asprof));
+        line.addAll(List.of(command.split(" ")));
+        line.add(Long.toString(t.pid()));
+        Process p = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        p.waitFor(30, TimeUnit.SECONDS);
+        return dir;
     }
 
     static long socketErrors(String out) {

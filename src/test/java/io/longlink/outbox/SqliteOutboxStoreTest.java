@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -40,6 +41,44 @@ class SqliteOutboxStoreTest extends OutboxStoreSuite {
                 return row.getLong(1);
             }
         }
+    }
+
+    @Test
+    void aFileOfThePreviousFormatKeepsItsMarksAndIdsAndGetsNewMarksInItsRows() throws Exception {
+        Instant at = Instant.parse("2026-11-30T10:00:00Z");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("longlink.db"));
+                java.sql.Statement s = c.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE outbox_message (connection TEXT NOT NULL, id INTEGER NOT NULL, is_binary INTEGER NOT NULL,
+                        size INTEGER NOT NULL, enqueued_at INTEGER NOT NULL, expires_at INTEGER,
+                        expired INTEGER NOT NULL DEFAULT 0, payload BLOB, PRIMARY KEY (connection, id)) WITHOUT ROWID""");
+            s.executeUpdate("""
+                    CREATE TABLE outbox_sent (connection TEXT NOT NULL, up_to INTEGER NOT NULL, sent_at INTEGER NOT NULL,
+                        PRIMARY KEY (connection, up_to))""");
+            s.executeUpdate("CREATE TABLE outbox_sequence (connection TEXT PRIMARY KEY, last_id INTEGER NOT NULL)");
+            for (int id = 1; id <= 5; id++) {
+                s.executeUpdate("INSERT INTO outbox_message (connection, id, is_binary, size, enqueued_at, payload) VALUES ('"
+                        + ID + "', " + id + ", 0, 2, " + at.toEpochMilli() + ", X'6d" + (30 + id) + "')");
+            }
+            s.executeUpdate("INSERT INTO outbox_sent VALUES ('" + ID + "', 3, " + at.plusSeconds(1).toEpochMilli() + ")");
+            s.executeUpdate("INSERT INTO outbox_sequence VALUES ('" + ID + "', 5)");
+        }
+        SqlOutboxStore store = open(settings());
+        assertEquals(MessageState.SENT, store.find(ID, 2).orElseThrow().state());
+        assertEquals(at.plusSeconds(1), store.find(ID, 3).orElseThrow().sentAt());
+        assertEquals(List.of("m4", "m5"), texts(head(store, 10)));
+        store.markSent(ID, head(store, 10), at.plusSeconds(2));
+        assertEquals(6, enqueue(store, "m6", null).id());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> sql("SELECT count(*) FROM outbox_message WHERE sent_at IS NOT NULL") == 1);
+        close(store);
+
+        SqlOutboxStore again = open(settings());
+        assertEquals(at.plusSeconds(1), again.find(ID, 1).orElseThrow().sentAt());
+        assertEquals(at.plusSeconds(2), again.find(ID, 4).orElseThrow().sentAt());
+        assertEquals(at.plusSeconds(2), again.find(ID, 5).orElseThrow().sentAt());
+        assertEquals(List.of("m6"), texts(head(again, 10)));
+        assertEquals(7, enqueue(again, "m7", null).id());
     }
 
     @Test
