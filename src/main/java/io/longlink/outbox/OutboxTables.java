@@ -314,7 +314,8 @@ final class OutboxTables implements StoreTables {
                         if (unmarked != null) {
                             unmarked.waiting();
                         }
-                        unmarked = new Unmarked(connectionId, queues.computeIfAbsent(connectionId, newQueue));
+                        unmarked = new Unmarked(connectionId, queues.computeIfAbsent(connectionId, newQueue),
+                                marks.getOrDefault(connectionId, new TreeMap<>()));
                     }
                     long id = rows.getLong(2);
                     lastIds.merge(connectionId, id, Math::max);
@@ -326,7 +327,7 @@ final class OutboxTables implements StoreTables {
                     Instant expiresAt = rows.wasNull() ? null : Instant.ofEpochMilli(expiresMillis);
                     unmarked.rows.add(new Row(id, enqueuedAt, rows.getInt(7) != 0,
                             new OutboxQueue.Waiting(id, rows.getInt(3) != 0, rows.getInt(4), enqueuedAt, expiresAt, null)));
-                    Map.Entry<Long, Long> oldMark = marks.getOrDefault(connectionId, new TreeMap<>()).ceilingEntry(id);
+                    Map.Entry<Long, Long> oldMark = unmarked.oldMarks.ceilingEntry(id);
                     long sentAt = rows.getLong(8);
                     if (!rows.wasNull()) {
                         sentUpTo.merge(connectionId, id, Math::max);
@@ -351,11 +352,14 @@ final class OutboxTables implements StoreTables {
     private static final class Unmarked {
         final String connectionId;
         final OutboxQueue queue;
+        /** The connection's marks in {@code outbox_sent}, by the id they cover up to. */
+        final TreeMap<Long, Long> oldMarks;
         final List<Row> rows = new ArrayList<>();
 
-        Unmarked(String connectionId, OutboxQueue queue) {
+        Unmarked(String connectionId, OutboxQueue queue, TreeMap<Long, Long> oldMarks) {
             this.connectionId = connectionId;
             this.queue = queue;
+            this.oldMarks = oldMarks;
         }
 
         /** A mark covers the rows: sent at {@code at}, but for the expired ones. */

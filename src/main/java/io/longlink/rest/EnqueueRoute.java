@@ -222,9 +222,8 @@ public class EnqueueRoute {
     private void storeBatch(RoutingContext context, String id, byte[] body, long startedNanos) {
         HttpServerRequest request = context.request();
         if (!isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
-            // as ProblemMapper answers Quarkus REST's 415 for the resource's @Consumes
-            throw new ProblemException(415, "unsupported-media-type", "Unsupported Media Type",
-                    "this media type is not supported here");
+            // what Quarkus REST throws for the resource's @Consumes, answered by the same mapper
+            throw new jakarta.ws.rs.NotSupportedException();
         }
         EnqueueIntake.CheckedBatch checked = intake.checkBatch(id, request.getHeader("Idempotency-Key"), body);
         checked.connection().enqueueAll(checked.requests()).whenComplete((stored, failure) -> {

@@ -122,6 +122,8 @@ public class ProblemMapper {
             return notOwner(n, instance);
         } else if (e instanceof StoreUnavailableException u) {
             return storeUnavailable(u, instance);
+        } else if (e instanceof WebApplicationException w) {
+            return webApplication(w, instance);
         }
         return unexpected(e, instance);
     }
@@ -161,11 +163,15 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e, UriInfo uri) {
+        return webApplication(e, path(uri));
+    }
+
+    private Response webApplication(WebApplicationException e, String instance) {
         int status = e.getResponse().getStatus();
         Response.StatusType type = Response.Status.fromStatusCode(status);
         String title = type == null ? "HTTP " + status : type.getReasonPhrase();
         String slug = title.toLowerCase().replaceAll("[^a-z0-9]+", "-");
-        return build(status, slug, title, detailOf(status), path(uri), Map.of());
+        return build(status, slug, title, detailOf(status), instance, Map.of());
     }
 
     @ServerExceptionMapper
