@@ -3,8 +3,8 @@ package io.longlink.lifecycle;
 import java.time.Duration;
 
 import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 
 import io.longlink.config.LonglinkConfig;
@@ -23,7 +23,7 @@ import io.quarkus.runtime.ShutdownEvent;
  * setting be switched off. Requests accepted before the gate closed finish: the HTTP drain waits for them, and
  * the sockets are closed with 1001 only after it, by {@code ConnectionRegistry}.
  */
-@ApplicationScoped
+@Singleton
 public class IntakeGate {
 
     private final Duration retryAfter;

@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 import io.longlink.config.LonglinkConfig;
 import io.longlink.connection.ConnectionObserver;
@@ -44,7 +44,7 @@ import io.quarkus.runtime.StartupEvent;
  * existing connections (configured, or created at run time until removed), so a request naming an unknown id never
  * creates a series.
  */
-@ApplicationScoped
+@Singleton
 public class ConnectionMetrics implements ConnectionObserver {
 
     public static final String TAG = "connection";

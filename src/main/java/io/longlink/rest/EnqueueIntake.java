@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -23,7 +23,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
  * request, in the order the contract answers them, and the parts of the 202. Failures are {@link ProblemException}
  * or {@link io.longlink.connection.UnknownConnectionException}, which {@link ProblemMapper} answers.
  */
-@ApplicationScoped
+@Singleton
 public class EnqueueIntake {
 
     private final ConnectionRegistry registry;

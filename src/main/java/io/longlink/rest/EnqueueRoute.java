@@ -62,9 +62,11 @@ public class EnqueueRoute {
 
     /** Route order: after the CORS filter (-300), before authentication (-200) and authorization (-100). */
     static final int ORDER = -250;
-    private static final String PATH = "/connections/:id/messages";
-    /** {@code .../messages:batch}, the colon as sent or percent-encoded (as some clients send it). */
-    private static final String BATCH_PATH = "/connections/([^/]+)/messages(?::|%3[Aa])batch";
+    private static final String PREFIX = "/connections/";
+    private static final String MESSAGES = "/messages";
+    /** After {@code /messages}: the batch's colon as sent or percent-encoded (as some clients send it). */
+    private static final String BATCH = ":batch";
+    private static final String ENCODED_BATCH = "%3Abatch";
     /** Quarkus' own default of {@code quarkus.http.limits.max-body-size}. */
     private static final long DEFAULT_MAX_BODY = 10240 * 1024L;
 
@@ -96,9 +98,39 @@ public class EnqueueRoute {
 
     void install(@Observes Router router) {
         if (enabled) {
-            router.post(PATH).order(ORDER).handler(context -> handle(context, context.pathParam("id"), false));
-            router.routeWithRegex(HttpMethod.POST, BATCH_PATH).order(ORDER)
-                    .handler(context -> handle(context, context.pathParam("param0"), true));
+            router.route().order(ORDER).handler(this::route);
+        }
+    }
+
+    /** A path this route serves: the connection's id, and whether it names the batch. */
+    record Served(String id, boolean batch) {
+    }
+
+    /**
+     * {@code /connections/{id}/messages} or {@code .../messages:batch} (colon sent or percent-encoded), recognised
+     * by hand: a path pattern, and the parameter map Vert.x Web fills for it, cost more than storing a message. Null
+     * for any other path, and for an id with a percent-escape: ids are {@link ConnectionRegistry#ID}, so it can only
+     * escape a plain character, and the chain's resource decodes it.
+     */
+    static Served served(String path) {
+        int slash = path.startsWith(PREFIX) ? path.indexOf('/', PREFIX.length()) : -1;
+        if (slash <= PREFIX.length() || !path.startsWith(MESSAGES, slash) || path.lastIndexOf('%', slash) >= 0) {
+            return null;
+        }
+        int end = slash + MESSAGES.length();
+        int rest = path.length() - end;
+        boolean batch = rest == BATCH.length() && path.startsWith(BATCH, end)
+                || rest == ENCODED_BATCH.length() && path.regionMatches(true, end, ENCODED_BATCH, 0, 3)
+                        && path.startsWith(ENCODED_BATCH.substring(3), end + 3);
+        return rest == 0 || batch ? new Served(path.substring(PREFIX.length(), slash), batch) : null;
+    }
+
+    private void route(RoutingContext context) {
+        Served served = context.request().method() == HttpMethod.POST ? served(context.normalizedPath()) : null;
+        if (served == null) {
+            context.next();
+        } else {
+            handle(context, served.id(), served.batch());
         }
     }
 

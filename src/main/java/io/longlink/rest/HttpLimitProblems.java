@@ -2,8 +2,8 @@ package io.longlink.rest;
 
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -20,7 +20,7 @@ import io.vertx.ext.web.RoutingContext;
  * {@link RouteConstants#ROUTE_ORDER_UPLOAD_LIMIT}) with an empty 413 before any resource, mapper or failure handler
  * runs; this route runs just before it and answers the same 413 as {@code application/problem+json}.
  */
-@ApplicationScoped
+@Singleton
 public class HttpLimitProblems {
 
     private final ObjectMapper json;

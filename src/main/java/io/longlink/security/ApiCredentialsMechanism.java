@@ -2,7 +2,7 @@ package io.longlink.security;
 
 import java.util.Set;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,7 +38,7 @@ import io.vertx.ext.web.RoutingContext;
  *
  * <p>Credentials are never logged and never echoed in a body.
  */
-@ApplicationScoped
+@Singleton
 public class ApiCredentialsMechanism implements HttpAuthenticationMechanism {
 
     /** The header that carries an API key when {@code Authorization} is not used. */
