@@ -26,7 +26,8 @@ import io.vertx.core.http.HttpServer;
  * each with a connection open to the sink. {@code wrk} (Debian package) loads them with 100-byte
  * {@code text/plain} POSTs at 64 connections, and with batches of 100 such messages at 16 connections; the targets
  * alternate rep by rep and the table shows medians, p99, the ratio to the bare POST, CPU per message of the
- * server process, and what the sink received against what was acknowledged.
+ * server process, and what the sink received against what was acknowledged; then each rep's ratios against the
+ * bare POST of the same rep, to show the spread.
  *
  * <pre>
  * sudo apt-get install -y wrk
@@ -286,6 +287,23 @@ public final class SpeedBenchmark {
                 "p99 ms", "", "", "CPU us/msg", "sink us/msg", "acknowledged", "sink", "backlog");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         batches.forEach((name, runs) -> row(name, runs, Double.NaN, Double.NaN));
+        // the spread: each rep against the bare POST of the same rep (the machine's speed moves between reps)
+        List<Run> bareRuns = singles.values().iterator().next();
+        System.out.printf("%nSingle messages, each rep: x bare (p99 x bare) in that rep, then the medians of those%n");
+        singles.forEach((name, runs) -> {
+            StringBuilder line = new StringBuilder(String.format("| %-26s |", name));
+            double[] ratios = new double[runs.size()];
+            double[] p99s = new double[runs.size()];
+            for (int i = 0; i < runs.size(); i++) {
+                ratios[i] = runs.get(i).requestsPerSecond() / bareRuns.get(i).requestsPerSecond();
+                p99s[i] = runs.get(i).p99Millis() / bareRuns.get(i).p99Millis();
+                line.append(String.format(" %.2f (%.2f) |", ratios[i], p99s[i]));
+            }
+            java.util.Arrays.sort(ratios);
+            java.util.Arrays.sort(p99s);
+            System.out.println(line.append(String.format(" median %.2f (%.2f) |", ratios[ratios.length / 2],
+                    p99s[p99s.length / 2])));
+        });
     }
 
     private static void row(String name, List<Run> runs, double bare, double bareP99) {
