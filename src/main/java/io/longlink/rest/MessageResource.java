@@ -54,13 +54,16 @@ public class MessageResource {
     private final ConnectionRegistry registry;
     private final OutboxStore outbox;
     private final EnqueueIntake intake;
+    private final ProblemMapper problems;
     @Inject
     ConnectionAccess access;
 
-    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, EnqueueIntake intake) {
+    public MessageResource(ConnectionRegistry registry, OutboxStore outbox, EnqueueIntake intake,
+            ProblemMapper problems) {
         this.registry = registry;
         this.outbox = outbox;
         this.intake = intake;
+        this.problems = problems;
     }
 
     @POST
@@ -78,10 +81,15 @@ public class MessageResource {
     public CompletionStage<Response> enqueue(@RestPath String id, @RestHeader("Content-Type") String contentType,
             @RestHeader("Idempotency-Key") String idempotencyKey, @RestHeader("X-Expires-In") String expiresIn,
             byte[] body) {
-        access.check(id);
         long startedNanos = System.nanoTime();
-        EnqueueIntake.Checked checked = intake.check(id, contentType, idempotencyKey, expiresIn, body);
-        return answer(checked.connection().enqueue(checked.request()), enqueued -> {
+        EnqueueIntake.Checked checked;
+        try {
+            access.check(id);
+            checked = intake.check(id, contentType, idempotencyKey, expiresIn, body);
+        } catch (RuntimeException e) {
+            throw refused(id, e);
+        }
+        return answer(id, checked.connection().enqueue(checked.request()), enqueued -> {
             String messageId = Long.toString(enqueued.id());
             intake.stored(id, System.nanoTime() - startedNanos);
             return Response.accepted(EnqueueIntake.accepted(messageId, enqueued.state()))
@@ -91,13 +99,16 @@ public class MessageResource {
         });
     }
 
-    /** The response to a stored enqueue; a failure reaches {@link ProblemMapper} as itself, not wrapped. */
-    private static <T> CompletionStage<Response> answer(CompletionStage<T> stored, Function<T, Response> response) {
+    /**
+     * The response to a stored enqueue of connection {@code id}; a failure is counted as a refusal and reaches
+     * {@link ProblemMapper} as itself, not wrapped.
+     */
+    private <T> CompletionStage<Response> answer(String id, CompletionStage<T> stored, Function<T, Response> response) {
         CompletableFuture<Response> answer = new CompletableFuture<>();
         stored.whenComplete((value, failure) -> {
             if (failure != null) {
-                answer.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure);
+                answer.completeExceptionally(refused(id, failure instanceof CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure));
             } else {
                 answer.complete(response.apply(value));
             }
@@ -119,13 +130,28 @@ public class MessageResource {
     @Operation(hidden = true)
     public CompletionStage<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
             byte[] body) {
-        access.check(id);
         long startedNanos = System.nanoTime();
-        EnqueueIntake.CheckedBatch checked = intake.checkBatch(id, idempotencyKey, body);
-        return answer(checked.connection().enqueueAll(checked.requests()), stored -> {
+        EnqueueIntake.CheckedBatch checked;
+        try {
+            access.check(id);
+            checked = intake.checkBatch(id, idempotencyKey, body);
+        } catch (RuntimeException e) {
+            throw refused(id, e);
+        }
+        return answer(id, checked.connection().enqueueAll(checked.requests()), stored -> {
             intake.stored(id, System.nanoTime() - startedNanos);
             return Response.accepted(EnqueueIntake.batchAccepted(stored)).type(MediaType.APPLICATION_JSON_TYPE).build();
         });
+    }
+
+    /**
+     * Counts an enqueue of {@code id} refused with {@code failure}, by the status it is answered with, as
+     * {@link EnqueueRoute} counts them; returns it to be thrown. Refusals Quarkus REST answers before the method runs
+     * (a role missing, the batch's 415 for another media type) are not counted here.
+     */
+    private <E extends Throwable> E refused(String id, E failure) {
+        intake.refused(id, problems.statusOf(failure));
+        return failure;
     }
 
     void reroute(@jakarta.enterprise.event.Observes io.vertx.ext.web.Router router) {

@@ -112,6 +112,21 @@ public class ProblemMapper {
         if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
             e = e.getCause();
         }
+        Response mapped = mapped(e, instance);
+        return mapped != null ? mapped : unexpected(e, instance);
+    }
+
+    /** The status {@link #toResponse} answers {@code e} with; an unexpected failure is not logged here. */
+    int statusOf(Throwable e) {
+        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        Response mapped = mapped(e, null);
+        return mapped != null ? mapped.getStatus() : 500;
+    }
+
+    /** The answer to one of the failures mapped here, null for an unexpected one. */
+    private Response mapped(Throwable e, String instance) {
         if (e instanceof ProblemException p) {
             return problem(p, instance);
         } else if (e instanceof UnknownConnectionException u) {
@@ -125,7 +140,7 @@ public class ProblemMapper {
         } else if (e instanceof WebApplicationException w) {
             return webApplication(w, instance);
         }
-        return unexpected(e, instance);
+        return null;
     }
 
     /** 401 for a request without credentials, outside Quarkus REST. */
