@@ -64,9 +64,8 @@ public class EnqueueRoute {
     static final int ORDER = -250;
     private static final String PREFIX = "/connections/";
     private static final String MESSAGES = "/messages";
-    /** After {@code /messages}: the batch's colon as sent or percent-encoded (as some clients send it). */
-    private static final String BATCH = ":batch";
-    private static final String ENCODED_BATCH = "%3Abatch";
+    /** After {@code /messages}: the batch's colon as sent, or percent-encoded (as some clients send it), then this. */
+    private static final String BATCH = "batch";
     /** Quarkus' own default of {@code quarkus.http.limits.max-body-size}. */
     private static final long DEFAULT_MAX_BODY = 10240 * 1024L;
 
@@ -118,11 +117,9 @@ public class EnqueueRoute {
             return null;
         }
         int end = slash + MESSAGES.length();
-        int rest = path.length() - end;
-        boolean batch = rest == BATCH.length() && path.startsWith(BATCH, end)
-                || rest == ENCODED_BATCH.length() && path.regionMatches(true, end, ENCODED_BATCH, 0, 3)
-                        && path.startsWith(ENCODED_BATCH.substring(3), end + 3);
-        return rest == 0 || batch ? new Served(path.substring(PREFIX.length(), slash), batch) : null;
+        int colonEnd = path.startsWith(":", end) ? end + 1 : path.regionMatches(true, end, "%3A", 0, 3) ? end + 3 : -1;
+        boolean batch = colonEnd > 0 && path.length() == colonEnd + BATCH.length() && path.startsWith(BATCH, colonEnd);
+        return path.length() == end || batch ? new Served(path.substring(PREFIX.length(), slash), batch) : null;
     }
 
     private void route(RoutingContext context) {

@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -82,14 +83,11 @@ public class MessageResource {
             @RestHeader("Idempotency-Key") String idempotencyKey, @RestHeader("X-Expires-In") String expiresIn,
             byte[] body) {
         long startedNanos = System.nanoTime();
-        EnqueueIntake.Checked checked;
-        try {
+        return answer(id, () -> {
             access.check(id);
-            checked = intake.check(id, contentType, idempotencyKey, expiresIn, body);
-        } catch (RuntimeException e) {
-            throw refused(id, e);
-        }
-        return answer(id, checked.connection().enqueue(checked.request()), enqueued -> {
+            EnqueueIntake.Checked checked = intake.check(id, contentType, idempotencyKey, expiresIn, body);
+            return checked.connection().enqueue(checked.request());
+        }, enqueued -> {
             String messageId = Long.toString(enqueued.id());
             intake.stored(id, System.nanoTime() - startedNanos);
             return Response.accepted(EnqueueIntake.accepted(messageId, enqueued.state()))
@@ -100,15 +98,26 @@ public class MessageResource {
     }
 
     /**
-     * The response to a stored enqueue of connection {@code id}; a failure is counted as a refusal and reaches
-     * {@link ProblemMapper} as itself, not wrapped.
+     * The response to an enqueue of connection {@code id}: {@code store} checks and stores it. A failure, whether
+     * {@code store} throws it or its stage ends with it, is counted as a refusal (by the status it is answered with,
+     * as {@link EnqueueRoute} counts them) and reaches {@link ProblemMapper} as itself, not wrapped. Refusals Quarkus
+     * REST answers before the method runs (a role missing, the batch's 415 for another media type) are not counted.
      */
-    private <T> CompletionStage<Response> answer(String id, CompletionStage<T> stored, Function<T, Response> response) {
+    private <T> CompletionStage<Response> answer(String id, Supplier<CompletionStage<T>> store,
+            Function<T, Response> response) {
+        CompletionStage<T> stored;
+        try {
+            stored = store.get();
+        } catch (RuntimeException e) {
+            stored = CompletableFuture.failedFuture(e);
+        }
         CompletableFuture<Response> answer = new CompletableFuture<>();
         stored.whenComplete((value, failure) -> {
             if (failure != null) {
-                answer.completeExceptionally(refused(id, failure instanceof CompletionException
-                        && failure.getCause() != null ? failure.getCause() : failure));
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                intake.refused(id, problems.statusOf(cause));
+                answer.completeExceptionally(cause);
             } else {
                 answer.complete(response.apply(value));
             }
@@ -131,27 +140,14 @@ public class MessageResource {
     public CompletionStage<Response> enqueueBatch(@RestPath String id, @RestHeader("Idempotency-Key") String idempotencyKey,
             byte[] body) {
         long startedNanos = System.nanoTime();
-        EnqueueIntake.CheckedBatch checked;
-        try {
+        return answer(id, () -> {
             access.check(id);
-            checked = intake.checkBatch(id, idempotencyKey, body);
-        } catch (RuntimeException e) {
-            throw refused(id, e);
-        }
-        return answer(id, checked.connection().enqueueAll(checked.requests()), stored -> {
+            EnqueueIntake.CheckedBatch checked = intake.checkBatch(id, idempotencyKey, body);
+            return checked.connection().enqueueAll(checked.requests());
+        }, stored -> {
             intake.stored(id, System.nanoTime() - startedNanos);
             return Response.accepted(EnqueueIntake.batchAccepted(stored)).type(MediaType.APPLICATION_JSON_TYPE).build();
         });
-    }
-
-    /**
-     * Counts an enqueue of {@code id} refused with {@code failure}, by the status it is answered with, as
-     * {@link EnqueueRoute} counts them; returns it to be thrown. Refusals Quarkus REST answers before the method runs
-     * (a role missing, the batch's 415 for another media type) are not counted here.
-     */
-    private <E extends Throwable> E refused(String id, E failure) {
-        intake.refused(id, problems.statusOf(failure));
-        return failure;
     }
 
     void reroute(@jakarta.enterprise.event.Observes io.vertx.ext.web.Router router) {
