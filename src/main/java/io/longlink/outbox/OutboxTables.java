@@ -77,6 +77,8 @@ final class OutboxTables implements StoreTables {
     private final Map<String, Long> forgetUpTo = new HashMap<>();
     /** Highest id whose row is deleted, per connection (after a start: below the oldest row kept). */
     private final Map<String, Long> forgotten = new HashMap<>();
+    /** Sent marks were committed since the last tidy step: payloads to clear, maybe rows to delete. */
+    private boolean untidy;
 
     /**
      * @param newQueue makes an empty queue for a connection id
@@ -106,6 +108,7 @@ final class OutboxTables implements StoreTables {
     /** Publishes what a committed transaction changed. */
     void committed(Map<String, Long> newLastIds, Map<String, Long> newSentUpTo, Map<String, Long> newForgetUpTo) {
         lastIds.putAll(newLastIds);
+        untidy |= !newSentUpTo.isEmpty();
         newSentUpTo.forEach((id, upTo) -> sentUpTo.merge(id, upTo, Math::max));
         newForgetUpTo.forEach((id, upTo) -> forgetUpTo.merge(id, upTo, Math::max));
     }
@@ -157,12 +160,18 @@ final class OutboxTables implements StoreTables {
         }
     }
 
+    @Override
+    public boolean untidy() {
+        return untidy;
+    }
+
     /**
      * Deletes the rows whose states were forgotten and clears the payloads of the sent ones that stay, at most
      * {@link #TIDY_ROWS} of each per connection: a payload is not cleared in a row about to be deleted.
      */
     @Override
     public boolean tidy(Transaction tx) throws SQLException {
+        untidy = false;
         boolean more = false;
         for (String connectionId : lastIds.keySet()) {
             if (tx.mayWrite(connectionId)) {

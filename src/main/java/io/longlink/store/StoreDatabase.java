@@ -66,6 +66,8 @@ public final class StoreDatabase implements AutoCloseable {
     });
     /** The reader thread's connection, opened on first use and dropped after a failure. */
     private Connection readConnection;
+    /** SQLite only: copies the WAL into the file off the writer thread. */
+    private final Checkpointer checkpointer;
     /** Set once by {@link #close}. */
     private volatile boolean closed;
 
@@ -99,6 +101,8 @@ public final class StoreDatabase implements AutoCloseable {
         this.dialect = dialect;
         this.opener = opener == null ? this::connect : opener;
         this.writer = new StoreWriter(config, dialect, label, () -> this.opener.open(false), tables, fence, clock);
+        this.checkpointer = dialect == Dialect.SQLITE && config.sync() == LonglinkConfig.StoreSync.NORMAL
+                ? new Checkpointer(() -> this.opener.open(false), writer) : null;
     }
 
     public Dialect dialect() {
@@ -191,6 +195,9 @@ public final class StoreDatabase implements AutoCloseable {
     /** Opens the file and loads every registered store; when it cannot be opened, retries in the background. */
     public void start() {
         writer.start();
+        if (checkpointer != null) {
+            checkpointer.start();
+        }
     }
 
     /** Hands a job to the writer; never blocks. After {@link #close} the job is refused at once. */
@@ -254,6 +261,9 @@ public final class StoreDatabase implements AutoCloseable {
             return;
         }
         closed = true;
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         writer.stop();
         reader.shutdown();
         try {
@@ -274,13 +284,18 @@ public final class StoreDatabase implements AutoCloseable {
     }
 
     private void dropReadConnection() {
-        if (readConnection != null) {
+        closeQuietly(readConnection, "read");
+        readConnection = null;
+    }
+
+    /** Closes a helper thread's connection (null: none), which only logs at debug when that fails. */
+    static void closeQuietly(Connection connection, String which) {
+        if (connection != null) {
             try {
-                readConnection.close();
+                connection.close();
             } catch (SQLException e) {
-                Log.debugf("message store: closing the read connection: %s", e.getMessage());
+                Log.debugf("message store: closing the %s connection: %s", which, e.getMessage());
             }
-            readConnection = null;
         }
     }
 
@@ -299,6 +314,9 @@ public final class StoreDatabase implements AutoCloseable {
             options.setSynchronous(config.sync() == LonglinkConfig.StoreSync.FULL
                     ? SQLiteConfig.SynchronousMode.FULL
                     : SQLiteConfig.SynchronousMode.NORMAL);
+            if (config.sync() == LonglinkConfig.StoreSync.NORMAL) {
+                options.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(Checkpointer.WRITER_PAGES));
+            }
         }
         Connection connection = options.createConnection("jdbc:sqlite:" + file);
         if (!readOnly) {

@@ -32,10 +32,19 @@ public interface StoreTables {
 
     /**
      * One bounded step of the upkeep that grows with traffic (rows to clear or delete), so that no transaction holds
-     * up the commits behind it for long: inside a writer transaction at every maintenance, and again soon after
-     * while a step returns true (more remains).
+     * up the commits behind it for long: inside a writer transaction at every maintenance, soon after commits made
+     * the tables {@link #untidy}, and again soon after while a step returns true (more remains).
      */
     default boolean tidy(Transaction tx) throws SQLException {
+        return false;
+    }
+
+    /**
+     * Whether committed jobs left rows to tidy since the last {@link #tidy} step, known without a query: then a step
+     * runs shortly, instead of at the next maintenance. Upkeep that needs a query to know (time-based retention)
+     * answers false and is tidied at every maintenance.
+     */
+    default boolean untidy() {
         return false;
     }
 }

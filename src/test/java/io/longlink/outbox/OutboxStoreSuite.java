@@ -241,6 +241,22 @@ abstract class OutboxStoreSuite {
         assertEquals(MessageState.SENT, store.find(ID, count).orElseThrow().state());
     }
 
+    @Test
+    void sentRowsAreTidiedSoonAfterTheirMarkNotAtTheNextMaintenance() throws Exception {
+        Settings base = settings().withLimits(10, CAPACITY, Long.MAX_VALUE);
+        // the first maintenance is an hour away: only the commit of the marks can bring the tidy step
+        SqlOutboxStore store = open(base.withStore(base.store().withMaintenanceInterval(Duration.ofHours(1))));
+        for (int i = 1; i <= 50; i++) {
+            enqueue(store, "m" + i, null);
+        }
+        store.markSent(ID, head(store, 100), clock.instant());
+        await().atMost(Duration.ofSeconds(10)).until(() -> sql("SELECT count(*) FROM outbox_message") == 10);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> sql("SELECT count(*) FROM outbox_message WHERE payload IS NOT NULL") == 0);
+        assertEquals(41, sql("SELECT min(id) FROM outbox_message"));
+        assertEquals(MessageState.SENT, store.find(ID, 50).orElseThrow().state());
+    }
+
     private static byte[] filled(int value) {
         byte[] bytes = new byte[1000];
         java.util.Arrays.fill(bytes, (byte) value);

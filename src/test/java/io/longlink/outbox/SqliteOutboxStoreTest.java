@@ -44,6 +44,20 @@ class SqliteOutboxStoreTest extends OutboxStoreSuite {
     }
 
     @Test
+    void withSyncNormalTheWalIsCopiedIntoTheFileWithoutWaitingForTheWriterThreshold() throws Exception {
+        SqlOutboxStore store = open(settings());
+        List<EnqueueRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            requests.add(new EnqueueRequest(ID, true, new byte[1000], null));
+        }
+        join(store.enqueueAll(ID, requests));
+        // 300 kB is far below the writer's own checkpoint (4000 WAL pages): only the checkpointer thread copies it
+        Path file = dir.resolve("longlink.db");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.size(file) > 300_000);
+        assertEquals(300, store.queued(ID));
+    }
+
+    @Test
     void aFileOfThePreviousFormatKeepsItsMarksAndIdsAndGetsNewMarksInItsRows() throws Exception {
         Instant at = Instant.parse("2026-11-30T10:00:00Z");
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("longlink.db"));
