@@ -307,6 +307,9 @@ public final class StoreDatabase implements AutoCloseable {
             Files.createDirectories(dir);
         }
         SQLiteConfig options = new SQLiteConfig();
+        // nothing reads generated keys: without this the driver matches every statement it runs against a regex,
+        // and runs a SELECT last_insert_rowid() after each INSERT
+        options.setGetGeneratedKeys(false);
         if (readOnly) {
             options.setReadOnly(true);
         } else {
