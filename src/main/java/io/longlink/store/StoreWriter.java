@@ -22,7 +22,8 @@ import io.quarkus.logging.Log;
 
 /**
  * The one thread that writes the SQLite file: it takes up to {@code longlink.store.max-batch} jobs from its queue
- * and writes them in one transaction (group commit), then tells each job it committed. It also opens the file
+ * and writes them in one transaction (group commit), together with the jobs submitted while it writes them (single
+ * instance only, see {@link #joinLate}), then tells each job it committed. It also opens the file
  * (and keeps retrying while it cannot) and runs every store's upkeep each {@code maintenance-interval}.
  *
  * <p>A transaction that fails for any reason, an {@link SQLException} (disk full, read-only file) or an
@@ -101,6 +102,8 @@ final class StoreWriter {
     private final Set<StoreTables> behind = new HashSet<>();
     /** An attempt to open the file failed (logged once). */
     private boolean openFailed;
+    /** {@link #stop} was asked while a transaction took late jobs: the thread ends after it. */
+    private boolean stopping;
 
     StoreWriter(LonglinkConfig.Store config, Dialect dialect, String label, Opener opener, List<StoreTables> tables,
             Fence fence, Clock clock) {
@@ -170,6 +173,7 @@ final class StoreWriter {
                     stop = batch.remove(STOP);
                     apply(batch);
                     batch.clear();
+                    stop |= stopping;
                 }
                 long now = System.currentTimeMillis();
                 if (now >= nextMaintenance) {
@@ -209,6 +213,9 @@ final class StoreWriter {
             for (StoreJob job : work) {
                 job.write(tx);
             }
+            if (fence == null) {
+                joinLate(work, tx);
+            }
             tx.beforeCommit();
             statements.commit.execute();
         } catch (SQLException | RuntimeException e) {
@@ -220,6 +227,30 @@ final class StoreWriter {
         committed();
         tx.afterCommit();
         work.forEach(StoreJob::committed);
+    }
+
+    /**
+     * Writes into {@code tx} the jobs submitted while it was being written, up to {@code max-batch} jobs in all, so
+     * that they share its commit instead of waiting for it and then for one of their own. With {@code sync=full}
+     * each commit is an fsync, and the jobs that arrived while a transaction was written cost one more: in two
+     * same-run comparisons (single POSTs, 64 connections) {@code full} gave 0.61× and 0.52× the bare POST with this
+     * against 0.46× and 0.48× without, with a lower p99; {@code sync=normal} and batches were the same either way.
+     * Not in a cluster, where the fence was asked about the connections of the first jobs only.
+     */
+    private void joinLate(List<StoreJob> work, Transaction tx) throws SQLException {
+        while (work.size() < config.maxBatch()) {
+            int from = work.size();
+            jobs.drainTo(work, config.maxBatch() - from);
+            if (work.size() == from) {
+                return;
+            }
+            if (work.subList(from, work.size()).remove(STOP)) {
+                stopping = true;
+            }
+            for (StoreJob job : work.subList(from, work.size())) {
+                job.write(tx);
+            }
+        }
     }
 
     private static Set<String> connectionsOf(List<StoreJob> work) {
