@@ -37,8 +37,8 @@ import io.quarkus.logging.Log;
  * step found more than its bound. So upkeep keeps pace with traffic in small steps, and the commits of enqueues
  * never wait behind one transaction that deletes seconds' worth of rows.
  *
- * <p>Thread confinement: {@code jdbc}, {@code statements}, {@code unsaved} and {@code openFailed} belong to the
- * writer thread; {@code writable} is volatile.
+ * <p>Thread confinement: {@code jdbc}, {@code statements}, {@code unsaved}, {@code behind}, {@code openFailed} and
+ * {@code stopping} belong to the writer thread; {@code writable} is volatile.
  */
 final class StoreWriter {
 
@@ -56,7 +56,7 @@ final class StoreWriter {
 
     /**
      * Delay of a tidy step after commits left rows to tidy. Under constant traffic a step then takes what about this
-     * long brought (800 rows at 40k messages/s, under a millisecond), so no step holds up commits for long; waiting
+     * long brought (800 rows at 40k messages/s, about a millisecond), so no step holds up commits for long; waiting
      * for the maintenance interval instead left steps of the bound each, two to twenty milliseconds apiece, in a
      * burst every five seconds, and they were the slowest answers of the enqueues queued behind them.
      */
