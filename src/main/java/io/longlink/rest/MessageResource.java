@@ -1,7 +1,6 @@
 package io.longlink.rest;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -114,8 +113,7 @@ public class MessageResource {
         CompletableFuture<Response> answer = new CompletableFuture<>();
         stored.whenComplete((value, failure) -> {
             if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
+                Throwable cause = ProblemMapper.unwrapped(failure);
                 intake.refused(id, problems.statusOf(cause));
                 answer.completeExceptionally(cause);
             } else {

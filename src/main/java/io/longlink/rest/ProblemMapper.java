@@ -109,20 +109,20 @@ public class ProblemMapper {
      * here would answer, with {@code instance} as the problem's {@code instance}.
      */
     Response toResponse(Throwable e, String instance) {
-        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
-            e = e.getCause();
-        }
+        e = unwrapped(e);
         Response mapped = mapped(e, instance);
         return mapped != null ? mapped : unexpected(e, instance);
     }
 
     /** The status {@link #toResponse} answers {@code e} with; an unexpected failure is not logged here. */
     int statusOf(Throwable e) {
-        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
-            e = e.getCause();
-        }
-        Response mapped = mapped(e, null);
+        Response mapped = mapped(unwrapped(e), null);
         return mapped != null ? mapped.getStatus() : 500;
+    }
+
+    /** The failure a stage's {@code CompletionException} carries, else {@code e}. */
+    static Throwable unwrapped(Throwable e) {
+        return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     /** The answer to one of the failures mapped here, null for an unexpected one. */

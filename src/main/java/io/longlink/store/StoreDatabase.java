@@ -317,7 +317,7 @@ public final class StoreDatabase implements AutoCloseable {
             options.setSynchronous(config.sync() == LonglinkConfig.StoreSync.FULL
                     ? SQLiteConfig.SynchronousMode.FULL
                     : SQLiteConfig.SynchronousMode.NORMAL);
-            if (config.sync() == LonglinkConfig.StoreSync.NORMAL) {
+            if (checkpointer != null) {
                 options.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(Checkpointer.WRITER_PAGES));
             }
         }

@@ -299,10 +299,7 @@ public final class SpeedBenchmark {
                 p99s[i] = runs.get(i).p99Millis() / bareRuns.get(i).p99Millis();
                 line.append(String.format(" %.2f (%.2f) |", ratios[i], p99s[i]));
             }
-            java.util.Arrays.sort(ratios);
-            java.util.Arrays.sort(p99s);
-            System.out.println(line.append(String.format(" median %.2f (%.2f) |", ratios[ratios.length / 2],
-                    p99s[p99s.length / 2])));
+            System.out.println(line.append(String.format(" median %.2f (%.2f) |", median(ratios), median(p99s))));
         });
     }
 
@@ -320,8 +317,12 @@ public final class SpeedBenchmark {
     }
 
     private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> value) {
-        double[] values = runs.stream().mapToDouble(value).sorted().toArray();
-        return values[values.length / 2];
+        return median(runs.stream().mapToDouble(value).toArray());
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = java.util.Arrays.stream(values).sorted().toArray();
+        return sorted[sorted.length / 2];
     }
 
     /** The bare Quarkus app the targets are measured against, generated and built into {@code target/bench-bare}. */
