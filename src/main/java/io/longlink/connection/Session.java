@@ -51,7 +51,7 @@ import io.quarkus.logging.Log;
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
  * the lock.
  */
-final class Session implements SocketEvents, HeartbeatMonitor.Listener {
+final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
@@ -114,7 +114,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
-    CompletionStage<Void> start() {
+    @Override
+    public CompletionStage<Void> start() {
         long deadline = ctx.config().connectTimeout().toMillis();
         synchronized (this) {
             started = true;
@@ -196,7 +197,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     /** Why the session ended, or null while it has not. */
-    synchronized Ending ending() {
+    @Override
+    public synchronized Ending ending() {
         return ending;
     }
 
@@ -234,7 +236,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     /** Ends the session on request before it became active (the operator closed while connecting). */
-    void abort() {
+    @Override
+    public void abort() {
         Ended ended = end(new Ending("superseded", null, null));
         if (ended != null) {
             closeQuietly(ended.socket(), NORMAL_CLOSURE, "superseded");
