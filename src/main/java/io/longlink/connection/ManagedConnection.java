@@ -15,7 +15,6 @@ import io.longlink.outbox.OutboxStore;
 import io.longlink.session.NewestValues;
 import io.longlink.session.Template;
 import io.longlink.session.SessionPlan;
-import io.longlink.webhook.WebhookStatus;
 import io.quarkus.logging.Log;
 
 /**
