@@ -21,6 +21,11 @@ public interface ConnectionObserver {
             }
 
             @Override
+            public void socketEnded(String connectionId, long livedNanos) {
+                each.forEach(o -> o.socketEnded(connectionId, livedNanos));
+            }
+
+            @Override
             public void connectionAdded(ManagedConnection connection) {
                 each.forEach(o -> o.connectionAdded(connection));
             }
@@ -34,6 +39,10 @@ public interface ConnectionObserver {
 
     /** A heartbeat ping of connection {@code connectionId} was answered by a pong after {@code roundTripNanos}. */
     void heartbeatAnswered(String connectionId, long roundTripNanos);
+
+    /** A socket of connection {@code connectionId} that had reached OPEN ended (lost or closed) after {@code livedNanos}. */
+    default void socketEnded(String connectionId, long livedNanos) {
+    }
 
     /** A connection was created at run time. */
     default void connectionAdded(ManagedConnection connection) {

@@ -63,6 +63,8 @@ public final class ManagedConnection
     private final ConnectionCounters counters = new ConnectionCounters();
     /** Holds enqueue answers while the open socket is behind ({@code outbox.pace-above}). */
     private final Pacer pacer;
+    /** {@code send-rate.*}: the connection's frames per window, across its sockets. */
+    private final SendRate sendRate;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
     private volatile String redactedUrl;
@@ -81,6 +83,8 @@ public final class ManagedConnection
     private long generation;
     /** When the last socket opened. */
     private Instant connectedAt;
+    /** How long the sockets lived: stable or not, flapping. */
+    private final SocketLifetimes lifetimes = new SocketLifetimes();
     private String lastError;
     private Integer lastCloseCode;
     private String lastCloseReason;
@@ -94,6 +98,7 @@ public final class ManagedConnection
         this.inbox = inbox;
         this.env = env;
         this.pacer = new Pacer(env.timers());
+        this.sendRate = new SendRate(env.timers());
         this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
@@ -113,7 +118,8 @@ public final class ManagedConnection
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
-        cycles.apply(config.reconnect(), tokens);
+        cycles.apply(config.reconnect(), tokens, env.connectRates().gateFor(config.url().getHost()));
+        sendRate.apply(config.sendRate());
         this.sessions = new Session.Context(id, config, plan, upstream, tokens, outbox, inbox, newest, counters,
                 env);
     }
@@ -127,6 +133,7 @@ public final class ManagedConnection
             TokenEndpoint tokenEndpoint) {
         Phase was;
         long newCycle = -1;
+        long livedNanos = -1;
         synchronized (this) {
             apply(newConfig, plan, upstream, tokenEndpoint);
             cycles.forgetRejectionLocked();
@@ -134,6 +141,9 @@ public final class ManagedConnection
             boolean active = was instanceof Phase.Open || was instanceof Phase.Connecting
                     || was instanceof Phase.Reconnecting || was instanceof Phase.Offline;
             if (active && desired == DesiredState.OPEN && mayRunLocked()) {
+                if (was instanceof Phase.Open o) {
+                    livedNanos = socketClosedLocked(o);
+                }
                 newCycle = beginCycleLocked("settings replaced");
             }
         }
@@ -142,6 +152,7 @@ public final class ManagedConnection
         }
         Log.infof("[%s] settings replaced: reconnecting", id);
         if (was instanceof Phase.Open o) {
+            env.observer().socketEnded(id, livedNanos);
             o.session().close(NORMAL_CLOSURE, "settings replaced");
         } else if (was instanceof Phase.Connecting c) {
             c.session().abort();
@@ -281,13 +292,21 @@ public final class ManagedConnection
         int queued = queued();
         ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
-            Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
+            Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at()
+                    : phase instanceof Phase.Connecting c ? c.slotAt() : null;
             return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
                     cycles.attemptLocked(),
                     nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    webhookStatus, env.ownership().owner(id), env.ownership().epoch(id));
+                    flappingLocked(), lifetimes.lastMillis(), webhookStatus, env.ownership().owner(id),
+                    env.ownership().epoch(id));
         }
+    }
+
+    /** Flapping, unless the socket open now has proved stable. */
+    private boolean flappingLocked() {
+        return lifetimes.flapping() && !(phase instanceof Phase.Open o
+                && env.timers().nanoTime() - o.openedNanos() >= config.reconnect().stableAfter().toNanos());
     }
 
     public synchronized ConnectionState state() {
@@ -318,6 +337,11 @@ public final class ManagedConnection
 
     public long offlinePeriods() {
         return counters.offlinePeriods.get();
+    }
+
+    /** Times a frame waited for {@code send-rate.limit}, since start. */
+    public long sendRateWaits() {
+        return sendRate.waits();
     }
 
     // --- the reconnect cycle's phase changes (ReconnectCycle.Supervisor) ---
@@ -385,11 +409,32 @@ public final class ManagedConnection
             return null;
         }
         if (phase instanceof Phase.Connecting c && !c.session().started()) {
+            if (c.slotAt() != null) {
+                phase = new Phase.Connecting(number, c.session()); // its slot came: no longer waiting
+            }
             return c.session();
         }
         Session session = newSessionLocked();
         moveLocked(new Phase.Connecting(number, session), "attempt " + (cycles.attemptLocked() + 1));
         return session;
+    }
+
+    /**
+     * The next attempt waits for a handshake slot ({@code connect-rates}): RECONNECTING with {@code nextAttemptAt}
+     * the slot's expected time, or CONNECTING with it when the connection never had a socket yet (its first open).
+     */
+    @Override
+    public synchronized void slotAwaited(long number, long waitMillis, ConnectRates.Gate gate) {
+        if (!isCurrentLocked(number)) {
+            return;
+        }
+        Instant at = env.clock().instant().plusMillis(waitMillis);
+        if (phase instanceof Phase.Reconnecting r) {
+            phase = new Phase.Reconnecting(number, at, r.delayMillis());
+        } else if (phase instanceof Phase.Connecting c && !c.session().started()) {
+            moveLocked(generation == 0 ? new Phase.Connecting(number, c.session(), at)
+                    : new Phase.Reconnecting(number, at, 0), "waiting for a handshake slot (" + gate + ")");
+        }
     }
 
     /** CONNECTING → OPEN: the session is ready. */
@@ -403,7 +448,7 @@ public final class ManagedConnection
             generation++;
             cycles.openedLocked();
             connectedAt = env.clock().instant();
-            moveLocked(new Phase.Open(session), "open (generation " + generation + ")");
+            moveLocked(new Phase.Open(session, env.timers().nanoTime()), "open (generation " + generation + ")");
             gen = generation;
         }
         Log.infof("[%s] open (generation %d)", id, gen);
@@ -502,13 +547,17 @@ public final class ManagedConnection
     }
 
     /**
-     * OPEN → CONNECTING: the open session's socket is over; a cycle starts whose first attempt is at once, unless the
-     * rejection policy says otherwise for the upstream's close code: FAILED at once (a fatal code), new credentials
-     * first (1008), or RECONNECTING for at least {@code initial-delay} (1013).
+     * OPEN → CONNECTING: the open session's socket is over. A socket that was stable ({@code reconnect.stable-after})
+     * starts a fresh cycle whose first attempt is at once; one that was not counts as a failed attempt of the cycle
+     * that opened it, which goes on: RECONNECTING with its next delay, or FAILED when its attempts are used up. The
+     * rejection policy has the last word for the upstream's close code: FAILED at once (a fatal code), new
+     * credentials and an attempt at once (an unauthorized code), or at least {@code initial-delay} (1013).
      */
     @Override
     public void sessionLost(Session session, Session.Ending ending) {
         long newCycle = -1;
+        int failedBefore = 0;
+        long livedNanos;
         RejectionPolicy.Decision decision;
         String because = "socket lost: " + ending.reason()
                 + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")");
@@ -517,8 +566,12 @@ public final class ManagedConnection
                 return;
             }
             Instant now = env.clock().instant();
-            decision = cycles.lostLocked(ending.closeCode(), now);
-            lastError = decision.error() != null ? decision.error() : ending.reason();
+            livedNanos = env.timers().nanoTime() - o.openedNanos();
+            java.time.Duration stableAfter = config.reconnect().stableAfter();
+            boolean stable = lifetimes.lost(livedNanos / 1_000_000, stableAfter);
+            decision = cycles.lostLocked(ending.closeCode(), now, stable);
+            lastError = decision.error() != null ? decision.error()
+                    : lifetimes.flapping() ? lifetimes.describe(stableAfter) : ending.reason();
             lastCloseCode = ending.closeCode();
             lastCloseReason = ending.closeReason();
             if (!mayRunLocked()) {
@@ -528,17 +581,27 @@ public final class ManagedConnection
             } else if (decision.action() == RejectionPolicy.Action.FAIL) {
                 cycles.resetLocked();
                 moveLocked(new Phase.Failed(), because + ": " + lastError);
-            } else if (decision.notBefore() != null) {
-                newCycle = cycles.beginLocked();
-                long delayMillis = RejectionPolicy.delayMillis(decision, 0, now);
-                moveLocked(new Phase.Reconnecting(newCycle, now.plusMillis(delayMillis), delayMillis), because
-                        + "; next attempt in " + delayMillis + " ms");
+            } else if (!stable && cycles.exhaustedLocked()) {
+                moveLocked(new Phase.Failed(), because + "; " + cycles.attemptLocked() + " attempts failed ("
+                        + lastError + ")");
+            } else if (!stable || decision.notBefore() != null) {
+                failedBefore = stable ? 0 : cycles.attemptLocked();
+                newCycle = stable ? cycles.beginLocked() : cycles.continueLocked();
+                long delayMillis = RejectionPolicy.delayMillis(decision, stable ? 0 : cycles.nextDelayLocked(), now);
+                String next = lifetimes.flapping() ? "; " + lastError : "";
+                if (delayMillis == 0) {
+                    moveLocked(new Phase.Connecting(newCycle, newSessionLocked()), because + next);
+                } else {
+                    moveLocked(new Phase.Reconnecting(newCycle, now.plusMillis(delayMillis), delayMillis), because
+                            + next + "; next attempt in " + delayMillis + " ms");
+                }
             } else {
                 newCycle = beginCycleLocked(because);
             }
         }
-        Log.warnf("[%s] socket lost (%s%s): %s", id, ending.reason(),
-                ending.closeCode() == null ? "" : ", close code " + ending.closeCode(),
+        env.observer().socketEnded(id, livedNanos);
+        Log.warnf("[%s] socket lost (%s%s) after %d ms: %s", id, ending.reason(),
+                ending.closeCode() == null ? "" : ", close code " + ending.closeCode(), livedNanos / 1_000_000,
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
         // held answers wait for a socket that is gone: release them (the messages stay queued)
         pacer.releaseAll();
@@ -546,8 +609,15 @@ public final class ManagedConnection
             cycles.refreshCredentials();
         }
         if (newCycle >= 0) {
-            cycles.run(newCycle);
+            cycles.run(newCycle, failedBefore);
         }
+    }
+
+    /** The open socket is closed on request: how long it lived is recorded (not as a loss). */
+    private long socketClosedLocked(Phase.Open open) {
+        long livedNanos = env.timers().nanoTime() - open.openedNanos();
+        lifetimes.closed(livedNanos / 1_000_000);
+        return livedNanos;
     }
 
     // --- closing ---
@@ -556,6 +626,7 @@ public final class ManagedConnection
     private CompletionStage<Void> closeWith(int code, String reason, DesiredState newDesired) {
         Phase was;
         CompletableFuture<Void> done = null;
+        long livedNanos = -1;
         synchronized (this) {
             if (newDesired != null) {
                 desired = newDesired;
@@ -565,7 +636,8 @@ public final class ManagedConnection
                 return c.done();
             }
             cycles.resetLocked();
-            if (was instanceof Phase.Open) {
+            if (was instanceof Phase.Open o) {
+                livedNanos = socketClosedLocked(o);
                 done = new CompletableFuture<>();
                 moveLocked(new Phase.Closing(done), reason);
             } else {
@@ -581,6 +653,7 @@ public final class ManagedConnection
             return CompletableFuture.completedFuture(null);
         }
         pacer.releaseAll();
+        env.observer().socketEnded(id, livedNanos);
         Log.infof("[%s] closing with %d %s", id, code, reason);
         CompletableFuture<Void> closing = done;
         open.session().close(code, reason).whenComplete((answered, failure) -> closeFinished(closing, code,

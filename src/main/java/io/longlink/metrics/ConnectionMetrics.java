@@ -38,6 +38,9 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@code longlink_heartbeat_round_trip_seconds}: ping to pong, a histogram.</li>
  * <li>{@code longlink_enqueue_duration_seconds}: request to 202 (stored), a histogram.</li>
  * <li>{@code longlink_enqueue_refused_total{status}}: enqueues answered with an error, by status.</li>
+ * <li>{@code longlink_socket_lifetime_seconds}: how long each socket that reached OPEN lived, a histogram (many
+ * short ones: a flapping upstream or an intermediary's idle timeout).</li>
+ * <li>{@code longlink_send_rate_waits_total}: times a frame waited for {@code send-rate.limit}.</li>
  * </ul>
  *
  * <p>Gauges and counters read the connection when scraped; nothing is counted twice. Meters exist only for
@@ -53,6 +56,7 @@ public class ConnectionMetrics implements ConnectionObserver {
     private final LonglinkConfig.Metrics config;
     private final Map<String, Timer> roundTrips = new ConcurrentHashMap<>();
     private final Map<String, Timer> enqueues = new ConcurrentHashMap<>();
+    private final Map<String, Timer> lifetimes = new ConcurrentHashMap<>();
 
     public ConnectionMetrics(MeterRegistry meters, LonglinkConfig config) {
         this.meters = meters;
@@ -72,6 +76,7 @@ public class ConnectionMetrics implements ConnectionObserver {
     public void connectionRemoved(String connectionId) {
         roundTrips.remove(connectionId);
         enqueues.remove(connectionId);
+        lifetimes.remove(connectionId);
         meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
                 .forEach(meters::remove);
     }
@@ -94,6 +99,10 @@ public class ConnectionMetrics implements ConnectionObserver {
                 ManagedConnection::failedAttemptsTotal);
         counter("longlink.connection.offline.periods", "Times the network was found unreachable since start", c,
                 ManagedConnection::offlinePeriods);
+        counter("longlink.send.rate.waits", "Times a frame waited for send-rate.limit since start", c,
+                ManagedConnection::sendRateWaits);
+        lifetimes.put(id, histogram("longlink.socket.lifetime", "How long a socket lived once open", id,
+                config.socketLifetimeBuckets()));
         roundTrips.put(id, histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", id,
                 config.roundTripBuckets()));
         enqueues.put(id, histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", id,
@@ -103,6 +112,11 @@ public class ConnectionMetrics implements ConnectionObserver {
     @Override
     public void heartbeatAnswered(String connectionId, long roundTripNanos) {
         record(roundTrips, connectionId, roundTripNanos);
+    }
+
+    @Override
+    public void socketEnded(String connectionId, long livedNanos) {
+        record(lifetimes, connectionId, livedNanos);
     }
 
     /** A message for this connection was accepted {@code nanos} after its request arrived. */

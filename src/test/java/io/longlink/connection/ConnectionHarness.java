@@ -63,11 +63,28 @@ final class ConnectionHarness {
     /** Whether this instance owns the connection (a cluster's lease); a test takes it away. */
     volatile boolean owned = true;
 
+    /** The instance's handshake budgets (set before the first {@link #connection()}). */
+    ConnectRates connectRates = ConnectRates.none();
+
+    /** Times each socket ended, as the observer heard them. */
+    final List<Long> socketLifetimes = new CopyOnWriteArrayList<>();
+
     ManagedConnection connection() {
         if (connection == null) {
             LonglinkConfig.ConnectionConfig c = config();
+            ConnectionObserver observer = new ConnectionObserver() {
+                @Override
+                public void heartbeatAnswered(String id, long nanos) {
+                    roundTrips.add(nanos);
+                }
+
+                @Override
+                public void socketEnded(String id, long livedNanos) {
+                    socketLifetimes.add(livedNanos);
+                }
+            };
             ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,
-                    variables::get, (id, nanos) -> roundTrips.add(nanos), events, id -> owned);
+                    variables::get, observer, events, id -> owned).withConnectRates(connectRates);
             connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox(), upstream, tokenEndpoint,
                     env);
         }

@@ -1,0 +1,83 @@
+package io.longlink.connection;
+
+import java.time.Duration;
+
+import io.longlink.config.LonglinkConfig;
+
+/**
+ * A connection's {@code send-rate.limit} frames per {@code send-rate.per}, kept across its sockets: the limiter
+ * belongs to the connection, so the on-open steps of a new socket count in the same window as the frames the last
+ * socket wrote just before it died. Every frame longlink writes asks here first (outbox messages, on-open steps and
+ * text heartbeats; protocol pings do not count); what does not fit waits its turn ({@link RateWindow}), in order.
+ *
+ * <p>Without a limit ({@code none}, the default) {@link #limited()} is false and a writer skips the limiter
+ * altogether: one volatile read per flush step. New settings keep the history of the last window.
+ */
+final class SendRate {
+
+    /** The window, or null when unlimited. */
+    private volatile RateWindow window;
+    /** Waits of the windows replaced by new settings. */
+    private volatile long earlierWaits;
+    private final Timers timers;
+
+    SendRate(Timers timers) {
+        this.timers = timers;
+    }
+
+    /** {@code send-rate.limit} as a number, or -1 for {@code none}; {@link IllegalArgumentException} otherwise. */
+    static int limitOf(String value) {
+        String v = value.trim();
+        if (v.equalsIgnoreCase("none")) {
+            return -1;
+        }
+        try {
+            int limit = Integer.parseInt(v);
+            if (limit >= 1) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("must be a whole number of frames, at least 1, or none");
+    }
+
+    /** Takes the connection's (new) settings; the uses of the current window still count. */
+    synchronized void apply(LonglinkConfig.SendRate config) {
+        int limit = limitOf(config.limit());
+        RateWindow old = window;
+        Duration per = config.per();
+        if (limit < 0) {
+            window = null;
+        } else if (old == null || old.limit() != limit || !old.per().equals(per)) {
+            RateWindow fresh = new RateWindow(limit, per, timers);
+            if (old != null) {
+                fresh.inherit(old);
+            }
+            window = fresh;
+        }
+        if (old != null && old != window) {
+            earlierWaits += old.waits();
+        }
+    }
+
+    /** Whether frames are limited at all; when not, writers need not ask. */
+    boolean limited() {
+        return window != null;
+    }
+
+    /**
+     * Takes up to {@code frames} frames to write now: returns how many (at least one), or 0 when they must wait; then
+     * {@code later} hears how many it may write once its turn came and answers how many it wrote. Unlimited: all.
+     */
+    int take(int frames, boolean urgent, RateWindow.Waiter later) {
+        RateWindow w = window;
+        return w == null ? frames : w.take(frames, urgent, later);
+    }
+
+    /** Times a frame had to wait for the rate, since start. */
+    long waits() {
+        RateWindow w = window;
+        return earlierWaits + (w == null ? 0 : w.waits());
+    }
+}

@@ -1,0 +1,235 @@
+package io.longlink.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.longlink.config.LonglinkConfig;
+import io.longlink.connection.FakeUpstream.FakeSocket;
+
+/**
+ * Being a good client of a real upstream, on fake time ({@link ConnectionHarness}): the backoff resets only after a
+ * stable socket ({@code reconnect.stable-after}), flapping is reported with the lifetimes, and handshakes wait for a
+ * slot of the host's budget ({@code connect-rates}) without counting as attempts.
+ */
+class GoodClientTest {
+
+    private final ConnectionHarness h = new ConnectionHarness();
+    private final ManualTimers timers = h.timers;
+    private final FakeUpstream upstream = h.upstream;
+
+    private ManagedConnection connection() {
+        return h.connection();
+    }
+
+    /** The contract's defaults for the schedule, without jitter so the times are exact; no heartbeat in the way. */
+    private void defaultSchedule() {
+        h.settings.put("reconnect.initial-delay", "2s");
+        h.settings.put("reconnect.max-delay", "60s");
+        h.settings.put("reconnect.max-attempts", "10");
+        h.settings.put("heartbeat.interval", "10m");
+        h.settings.remove("reconnect.stable-after");
+    }
+
+    private long nowMillis() {
+        return timers.nanoTime() / 1_000_000;
+    }
+
+    /**
+     * An upstream that accepts every handshake and closes the socket with 1000 after 20 ms, for {@code duration}:
+     * the fake-time moments (ms) of the handshakes.
+     */
+    private List<Long> flappingFor(Duration duration) {
+        List<Long> handshakes = new ArrayList<>();
+        long end = nowMillis() + duration.toMillis();
+        int answered = 0;
+        while (nowMillis() < end) {
+            if (upstream.attempts.size() > answered) {
+                handshakes.add(nowMillis());
+                FakeSocket socket = upstream.attempts.get(answered++).accept();
+                timers.advance(Duration.ofMillis(20));
+                socket.events.closed(1000, "bye");
+            } else {
+                timers.advance(Duration.ofMillis(10));
+            }
+        }
+        return handshakes;
+    }
+
+    @Test
+    void anUpstreamThatDropsEverySocketGetsTheBackoffScheduleNotAnImmediateRetry() {
+        defaultSchedule();
+        h.settings.put("reconnect.jitter", "0");
+        connection().open();
+        List<Long> handshakes = flappingFor(Duration.ofMinutes(3));
+        // each socket lives 20 ms, then the cycle's next delay: 2, 4, 8, 16, 32, 60, 60 ... seconds
+        assertEquals(List.of(0L, 2_020L, 6_040L, 14_060L, 30_080L, 62_100L, 122_120L), handshakes.subList(0, 7));
+        assertTrue(handshakes.stream().filter(t -> t < 60_000).count() <= 10, "at most 10 in the first minute");
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.RECONNECTING, status.state());
+        assertEquals(7, status.attempt(), "each socket lost before stable-after is a failed attempt of the cycle");
+        assertTrue(status.flapping());
+        assertEquals(20, status.lastSocketMillis());
+        assertEquals("flapping: 7 sockets in a row closed within 30s (lived 20ms, 20ms, 20ms)", status.lastError());
+        assertTrue(h.events.read(0, 1000, id -> true).stream()
+                .anyMatch(e -> e.reason() != null && e.reason().contains("flapping: 3 sockets in a row")),
+                "the event's reason says so too");
+        assertEquals(7, h.socketLifetimes.size());
+        assertEquals(20_000_000L, h.socketLifetimes.get(0), "the observer hears each lifetime (metrics listen)");
+    }
+
+    @Test
+    void withDefaultJitterAtMostTenHandshakesInTheFirstMinuteAndFailedWhenTheAttemptsRunOut() {
+        defaultSchedule();
+        h.settings.put("reconnect.jitter", "0.5");
+        connection().open();
+        List<Long> handshakes = flappingFor(Duration.ofMinutes(20));
+        long firstMinute = handshakes.stream().filter(t -> t < 60_000).count();
+        assertTrue(firstMinute <= 10, firstMinute + " handshakes in the first minute");
+        assertEquals(10, handshakes.size(), "max-attempts sockets, then no more");
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.FAILED, status.state());
+        assertEquals(10, status.attempt());
+        assertTrue(status.flapping());
+        assertTrue(status.lastError().startsWith("flapping: 10 sockets in a row"), status.lastError());
+    }
+
+    @Test
+    void aStableSocketStartsAFreshCycleAndClearsFlapping() {
+        defaultSchedule();
+        h.settings.put("reconnect.jitter", "0");
+        h.settings.put("reconnect.stable-after", "5s");
+        connection().open();
+        assertEquals(List.of(0L, 2_020L, 6_040L), flappingFor(Duration.ofSeconds(10)), "3 short sockets");
+        assertTrue(connection().status().flapping());
+        timers.advance(Duration.ofMillis(14_060 - nowMillis()));
+        FakeSocket stable = upstream.last().accept();
+        assertTrue(connection().status().flapping(), "not before this socket proved stable");
+        timers.advance(Duration.ofSeconds(5));
+        assertFalse(connection().status().flapping(), "a socket open for stable-after is stable");
+        int before = upstream.attempts.size();
+        stable.events.closed(1001, "restart");
+        assertEquals(before + 1, upstream.attempts.size(), "the loss of a stable socket: a fresh cycle, at once");
+        ConnectionStatus status = connection().status();
+        assertEquals(0, status.attempt());
+        assertFalse(status.flapping());
+        assertEquals(5000, status.lastSocketMillis());
+        assertEquals("closed by upstream", status.lastError());
+
+        FakeSocket quick = upstream.last().accept();
+        timers.advance(Duration.ofMillis(20));
+        quick.events.closed(1000, "bye");
+        status = connection().status();
+        assertEquals(ConnectionState.RECONNECTING, status.state(), "a short socket after it: the new cycle's backoff");
+        assertEquals(1, status.attempt());
+        assertEquals(h.clock.instant().plusSeconds(2), status.nextAttemptAt());
+    }
+
+    @Test
+    void theRejectionRulesStayForShortSockets() {
+        defaultSchedule();
+        h.settings.put("reconnect.jitter", "0");
+        connection().open();
+        FakeSocket first = upstream.last().accept();
+        first.events.closed(1011, "oops"); // attempt 1: next delay 2 s
+        timers.advance(Duration.ofSeconds(2));
+        FakeSocket second = upstream.last().accept();
+        Instant closedAt = h.clock.instant();
+        second.events.closed(1013, "try again later");
+        assertEquals(closedAt.plusSeconds(4), connection().status().nextAttemptAt(),
+                "the cycle's next delay (4 s), at least initial-delay (2 s)");
+        timers.advance(Duration.ofSeconds(4));
+        FakeSocket third = upstream.last().accept();
+        third.events.closed(1003, "unsupported");
+        assertEquals(ConnectionState.FAILED, connection().state(), "a fatal code is fatal, short socket or not");
+    }
+
+    // --- handshake budgets (connect-rates) ---
+
+    private static LonglinkConfig.ConnectRate rate(String hosts, int limit, Duration per) {
+        return new LonglinkConfig.ConnectRate() {
+            @Override
+            public List<String> hosts() {
+                return List.of(hosts.split(","));
+            }
+
+            @Override
+            public int limit() {
+                return limit;
+            }
+
+            @Override
+            public Duration per() {
+                return per;
+            }
+        };
+    }
+
+    @Test
+    void aHostsBudgetAppliesToTheFirstMatchingEntryOnly() {
+        ConnectRates rates = ConnectRates.of(List.of(rate("*.binance.com,stream.example", 5, Duration.ofSeconds(1)),
+                rate("*", 100, Duration.ofMinutes(1))), timers);
+        assertEquals("connect-rates[0]: 5 handshakes per 1s", rates.gateFor("Stream.Binance.com").toString());
+        assertEquals("connect-rates[1]: 100 handshakes per 1m", rates.gateFor("stream.example.org").toString());
+        assertNull(ConnectRates.none().gateFor("anything"));
+    }
+
+    @Test
+    void aConnectionWaitingForAHandshakeSlotShowsWhenItsTurnComesAndTheWaitIsNoAttempt() {
+        defaultSchedule();
+        h.settings.put("reconnect.stable-after", "1s");
+        h.connectRates = ConnectRates.of(List.of(rate("*.test", 1, Duration.ofSeconds(3))), timers);
+        ConnectRates.Gate gate = h.connectRates.gateFor("upstream.test");
+        assertTrue(gate.take(n -> 0), "another connection took the only slot");
+
+        connection().open();
+        ConnectionStatus waiting = connection().status();
+        assertEquals(ConnectionState.CONNECTING, waiting.state(), "a first open waits CONNECTING");
+        assertEquals(ConnectionHarness.START.plusSeconds(3), waiting.nextAttemptAt());
+        assertEquals(0, waiting.attempt());
+        assertEquals(0, upstream.attempts.size());
+        timers.advance(Duration.ofMillis(2999));
+        assertEquals(0, upstream.attempts.size());
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(1, upstream.attempts.size());
+        assertNull(connection().status().nextAttemptAt());
+        FakeSocket socket = upstream.last().accept();
+
+        timers.advance(Duration.ofSeconds(3));
+        assertTrue(gate.take(n -> 0), "another connection took the slot again");
+        socket.events.closed(1001, "upstream restarting");
+        ConnectionStatus reconnecting = connection().status();
+        assertEquals(ConnectionState.RECONNECTING, reconnecting.state(), "a reconnect waits RECONNECTING");
+        assertEquals(h.clock.instant().plusSeconds(3), reconnecting.nextAttemptAt());
+        assertEquals(0, reconnecting.attempt(), "waiting for a slot is not a failed attempt");
+        timers.advance(Duration.ofSeconds(3));
+        assertEquals(2, upstream.attempts.size());
+        upstream.last().accept();
+        assertEquals(ConnectionState.OPEN, connection().state());
+    }
+
+    @Test
+    void aConnectionClosedWhileWaitingLeavesItsSlotToTheNext() {
+        h.connectRates = ConnectRates.of(List.of(rate("upstream.test", 1, Duration.ofSeconds(1))), timers);
+        ConnectRates.Gate gate = h.connectRates.gateFor("upstream.test");
+        gate.take(n -> 0);
+        connection().open();
+        List<Long> next = new ArrayList<>();
+        gate.take(n -> {
+            next.add(nowMillis());
+            return 1;
+        });
+        connection().close().toCompletableFuture().join();
+        timers.advance(Duration.ofSeconds(1));
+        assertEquals(List.of(1000L), next, "the closed connection's turn went to the one behind it");
+        assertEquals(0, upstream.attempts.size());
+    }
+}
