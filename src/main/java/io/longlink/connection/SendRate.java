@@ -10,8 +10,8 @@ import io.longlink.config.LonglinkConfig;
  * socket wrote just before it died. Every frame longlink writes asks here first (outbox messages, on-open steps and
  * text heartbeats; protocol pings do not count); what does not fit waits its turn ({@link RateWindow}), in order.
  *
- * <p>Without a limit ({@code none}, the default) {@link #limited()} is false and a writer skips the limiter
- * altogether: one volatile read per flush step. New settings keep the history of the last window.
+ * <p>Without a limit ({@code none}, the default) nothing waits: one volatile read per write. New settings keep the
+ * history of the last window.
  */
 final class SendRate {
 
@@ -61,18 +61,18 @@ final class SendRate {
         }
     }
 
-    /** Whether frames are limited at all; when not, writers need not ask. */
-    boolean limited() {
-        return window != null;
-    }
-
     /**
-     * Takes up to {@code frames} frames to write now: returns how many (at least one), or 0 when they must wait; then
-     * {@code later} hears how many it may write once its turn came and answers how many it wrote. Unlimited: all.
+     * The one door every frame a session writes goes through. Unlimited, {@code writing} runs at once with all
+     * {@code frames}. Limited, it runs with as many as the window has free, at once or at its turn from a timer
+     * (first come, first served, {@code urgent} ones ahead), and answers how many it wrote: 0 when its socket is over
+     * meanwhile, so the uses go to the next in line.
      */
-    int take(int frames, boolean urgent, RateWindow.Waiter later) {
+    void whenAllowed(int frames, boolean urgent, RateWindow.Waiter writing) {
         RateWindow w = window;
-        return w == null ? frames : w.take(frames, urgent, later);
+        int now = w == null ? frames : w.take(frames, urgent, writing);
+        if (now > 0) {
+            writing.granted(now);
+        }
     }
 
     /** Times a frame had to wait for the rate, since start. */

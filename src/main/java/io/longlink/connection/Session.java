@@ -42,6 +42,10 @@ import io.quarkus.logging.Log;
  * written prefix sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
  * at a time ({@code flushing}). A batch of several frames is written off the socket's event loop, so that it leaves
  * in one flush: at once from another thread, else from the environment's sender thread; a single frame at once.</li>
+ * <li>Every frame it writes (outbox messages, on-open steps, text heartbeats; not protocol pings) first waits for the
+ * connection's {@code send-rate} ({@link SendRate#whenAllowed}), which outlives the socket: a new socket's on-open
+ * steps count in the window the last one wrote in. A batch is cut to what the window allows; the rest stays queued
+ * and the loop waits (still {@code flushing}) for its turn. Without a limit nothing waits.</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
@@ -303,6 +307,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         ctx.env().observer().heartbeatAnswered(ctx.id(), roundTripNanos);
     }
 
+    /** A protocol ping at once (it does not count for {@code send-rate}); a text heartbeat when the rate allows. */
     private CompletionStage<Void> ping() {
         UpstreamSocket target;
         synchronized (this) {
@@ -311,7 +316,25 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         if (target == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return textPing == null ? target.ping() : target.sendText(textPing);
+        if (textPing == null) {
+            return target.ping();
+        }
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        ctx.sendRate().whenAllowed(1, true, frames -> {
+            if (isOver()) {
+                sent.complete(null);
+                return 0;
+            }
+            target.sendText(textPing).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    sent.completeExceptionally(failure);
+                } else {
+                    sent.complete(null);
+                }
+            });
+            return 1;
+        });
+        return sent;
     }
 
     private Template.Values values() {
@@ -350,13 +373,22 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             failSteps(plan.key() + ": " + e.getMessage());
             return;
         }
+        if (text == null && plan.binary() == null) {
+            sendStep(plan, null);
+        } else {
+            ctx.sendRate().whenAllowed(1, true, frames -> sendStep(plan, text));
+        }
+    }
+
+    /** Sends the step's frame (none when it only waits) and starts its {@code expect} timeout; 0 when not STEPS. */
+    private int sendStep(SessionPlan.Step plan, String text) {
         UpstreamSocket target;
         synchronized (this) {
             if (step != Step.STEPS) {
-                return;
+                return 0;
             }
             target = socket;
-            stepIndex = index;
+            stepIndex = plan.index();
             awaiting = plan.expect();
             if (awaiting != null) {
                 stepTimer = ctx.env().timers().schedule(plan.timeout(), () -> stepTimedOut(plan));
@@ -369,9 +401,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             if (failure != null) {
                 failSteps(plan.key() + ": could not be sent: " + FailureClassifier.describe(failure));
             } else if (plan.expect() == null) {
-                runStep(index + 1);
+                runStep(plan.index() + 1);
             }
         });
+        return 1;
     }
 
     private void stepTimedOut(SessionPlan.Step plan) {
@@ -518,24 +551,29 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         });
     }
 
+    /** Writes the batch, or as much of it as {@code send-rate} allows now (the rest stays queued, in order). */
     private void write(List<OutboundMessage> batch) {
-        UpstreamSocket target;
-        synchronized (this) {
-            target = step == Step.ACTIVE ? socket : null;
-            if (target == null) {
-                flushing = false;
+        ctx.sendRate().whenAllowed(batch.size(), false, frames -> {
+            UpstreamSocket target;
+            synchronized (this) {
+                target = step == Step.ACTIVE ? socket : null;
+                if (target == null) {
+                    flushing = false;
+                }
             }
-        }
-        if (target == null) {
-            return;
-        }
-        if (batch.size() == 1 || !target.onItsLoop()) {
-            // one frame, or a thread whose writes the socket's loop queues and flushes together
-            issue(target, batch);
-        } else {
-            // several frames on the socket's own loop: written from the sender so that they leave in one flush
-            ctx.env().sender().execute(() -> issue(target, batch));
-        }
+            if (target == null) {
+                return 0;
+            }
+            List<OutboundMessage> now = frames < batch.size() ? batch.subList(0, frames) : batch;
+            if (now.size() == 1 || !target.onItsLoop()) {
+                // one frame, or a thread whose writes the socket's loop queues and flushes together
+                issue(target, now);
+            } else {
+                // several frames on the socket's own loop: written from the sender so that they leave in one flush
+                ctx.env().sender().execute(() -> issue(target, now));
+            }
+            return now.size();
+        });
     }
 
     private void issue(UpstreamSocket target, List<OutboundMessage> batch) {

@@ -18,7 +18,8 @@ import io.longlink.connection.FakeUpstream.FakeSocket;
 /**
  * Being a good client of a real upstream, on fake time ({@link ConnectionHarness}): the backoff resets only after a
  * stable socket ({@code reconnect.stable-after}), flapping is reported with the lifetimes, and handshakes wait for a
- * slot of the host's budget ({@code connect-rates}) without counting as attempts.
+ * slot of the host's budget ({@code connect-rates}) without counting as attempts, and every frame written waits for
+ * the connection's {@code send-rate} in order, across its sockets.
  */
 class GoodClientTest {
 
@@ -231,5 +232,120 @@ class GoodClientTest {
         timers.advance(Duration.ofSeconds(1));
         assertEquals(List.of(1000L), next, "the closed connection's turn went to the one behind it");
         assertEquals(0, upstream.attempts.size());
+    }
+
+    // --- frames per window (send-rate) ---
+
+    /** A limit of 5 frames a second, two on-open steps and a text heartbeat every second. */
+    private void fivePerSecondWithStepsAndTextHeartbeats() {
+        h.settings.put("send-rate.limit", "5");
+        h.settings.put("send-rate.per", "1s");
+        h.settings.put("on-open[0].text", "login");
+        h.settings.put("on-open[1].text", "subscribe");
+        h.settings.put("heartbeat.mode", "text");
+        h.settings.put("heartbeat.text", "ping");
+        h.settings.put("heartbeat.expect", "text:pong");
+        h.settings.put("heartbeat.interval", "1s");
+        h.settings.put("heartbeat.timeout", "3s");
+    }
+
+    /**
+     * Moves fake time a millisecond at a time until {@code untilMillis}, answering each text ping with a pong, and
+     * adds to {@code at} the moment each new frame of {@code socket} was written.
+     */
+    private void watch(FakeSocket socket, List<Long> at, long untilMillis) {
+        int seen = socket.frames.size();
+        for (int i = at.size(); i < seen; i++) {
+            at.add(nowMillis());
+        }
+        while (nowMillis() < untilMillis) {
+            timers.advance(Duration.ofMillis(1));
+            for (int i = seen; i < socket.frames.size(); i++) {
+                at.add(nowMillis());
+                if (socket.frames.get(i).equals("ping")) {
+                    socket.events.textReceived("pong");
+                }
+            }
+            seen = socket.frames.size();
+        }
+    }
+
+    /** The most frames written in any window of {@code perMillis}. */
+    private static int mostInAnyWindow(List<Long> at, long perMillis) {
+        int most = 0;
+        for (int i = 0; i < at.size(); i++) {
+            int j = i;
+            while (j < at.size() && at.get(j) - at.get(i) < perMillis) {
+                j++;
+            }
+            most = Math.max(most, j - i);
+        }
+        return most;
+    }
+
+    @Test
+    void everyFrameWaitsForTheSendRateInOrderAndAWaitingMessageStaysQueued() {
+        fivePerSecondWithStepsAndTextHeartbeats();
+        for (int i = 0; i < 20; i++) {
+            h.send("m" + i);
+        }
+        connection().open();
+        FakeSocket socket = upstream.last().accept();
+        assertEquals(List.of("login", "subscribe", "m0", "m1", "m2"), socket.frames, "5 frames in the first second");
+        ConnectionStatus waiting = connection().status();
+        assertEquals(ConnectionState.OPEN, waiting.state());
+        assertEquals(17, waiting.queued(), "the messages waiting for the rate stay queued");
+        assertEquals(3, waiting.sent());
+
+        List<Long> at = new ArrayList<>();
+        watch(socket, at, 8_000);
+        List<String> messages = socket.frames.stream().filter(f -> !f.equals("ping")).toList();
+        List<String> expected = new ArrayList<>(List.of("login", "subscribe"));
+        for (int i = 0; i < 20; i++) {
+            expected.add("m" + i);
+        }
+        assertEquals(expected, messages, "nothing dropped, nothing reordered");
+        long pings = socket.frames.stream().filter(f -> f.equals("ping")).count();
+        assertTrue(pings >= 5, pings + " text heartbeats written among them");
+        assertEquals(5, mostInAnyWindow(at, 1000), "never more than 5 frames in any second: " + at);
+        assertEquals(0, connection().status().queued());
+        assertEquals(ConnectionState.OPEN, connection().state(), "no heartbeat missed for the waits");
+        assertTrue(connection().sendRateWaits() > 0);
+    }
+
+    @Test
+    void theOnOpenStepsOfANewSocketCountInTheWindowTheLastSocketWroteIn() {
+        fivePerSecondWithStepsAndTextHeartbeats();
+        h.settings.put("heartbeat.interval", "10m");
+        h.settings.put("reconnect.stable-after", "50ms");
+        for (int i = 0; i < 6; i++) {
+            h.send("m" + i);
+        }
+        connection().open();
+        FakeSocket first = upstream.last().accept();
+        List<Long> at = new ArrayList<>();
+        watch(first, at, 100);
+        assertEquals(List.of("login", "subscribe", "m0", "m1", "m2"), first.frames);
+        first.events.closed(1001, "going away");
+        assertEquals(2, upstream.attempts.size(), "a stable socket's loss: a new one at once");
+        FakeSocket second = upstream.last().accept();
+        assertTrue(second.frames.isEmpty(), "its on-open steps wait for the window the last socket filled");
+        assertEquals(ConnectionState.CONNECTING, connection().state(), "not open before its steps ran");
+        watch(second, at, 3_000);
+        assertEquals(List.of("login", "subscribe", "m3", "m4", "m5"), second.frames, "in order, none lost");
+        assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 1000L, 1000L, 1000L, 1000L, 1000L), at);
+        assertEquals(ConnectionState.OPEN, connection().state());
+    }
+
+    @Test
+    void withoutALimitEveryFrameLeavesAtOnce() {
+        h.settings.put("on-open[0].text", "login");
+        for (int i = 0; i < 30; i++) {
+            h.send("m" + i);
+        }
+        connection().open();
+        FakeSocket socket = upstream.last().accept();
+        assertEquals(31, socket.frames.size());
+        assertEquals(0, connection().sendRateWaits());
     }
 }
