@@ -33,9 +33,22 @@ final class ConnectRates {
             this.window = window;
         }
 
-        /** A handshake slot now (true), or false: then {@code later} is called when its turn came. */
+        /**
+         * A handshake slot now (true), or false: then {@code later} is called when its turn came. A slot taken is
+         * {@link #settle settled} when its handshake completed (or failed), or {@link #release released} unused.
+         */
         boolean take(RateWindow.Waiter later) {
             return window.take(1, false, later) > 0;
+        }
+
+        /** The handshake of a slot is over: the slot counts from now, for one window. */
+        void settle() {
+            window.settle(1);
+        }
+
+        /** A slot taken was not used. */
+        void release() {
+            window.release(1);
         }
 
         /** Milliseconds until the last waiter's turn, as expected now. */

@@ -8,8 +8,12 @@ import java.util.List;
 /**
  * At most {@code limit} uses in any window of length {@code per}, with waiting: a sliding window log (the times of
  * the last {@code limit} uses), so there is no burst above the limit across a window's edge, as a fixed window would
- * allow. A use is taken when it is granted (right before the frame is written or the handshake started), on the
- * injected {@link Timers}' clock, so tests run it on fake time.
+ * allow. A use is granted right before the frame is written or the handshake started, and is held (it occupies its
+ * place, and cannot leave the window) until its user {@link #settle settles} it once the write or the handshake
+ * completed; only then is it stamped, with that moment. So the upstream, which counts when a frame or a handshake
+ * arrives, never sees more than the limit in a window however late the write left (a busy event loop, a slow DNS
+ * answer at start-up): it arrived before it completed, and the next use is granted only a window after that. Times
+ * come from the injected {@link Timers}, so tests run it on fake time.
  *
  * <p>Whoever asks while nothing is free (or while others wait) waits: waiters are served first come, first served,
  * {@code urgent} ones (an on-open step, a heartbeat) ahead of the others, from one timer that fires when the oldest
@@ -31,7 +35,7 @@ final class RateWindow {
     private record Waiting(int wanted, Waiter waiter) {
     }
 
-    private record Grant(Waiting waiting, int count, long at) {
+    private record Grant(Waiting waiting, int count) {
     }
 
     private final int limit;
@@ -41,6 +45,8 @@ final class RateWindow {
     private final long[] uses;
     private int oldest;
     private int count;
+    /** Uses granted and not yet settled: they occupy places but have no time yet. */
+    private int held;
     private final ArrayDeque<Waiting> urgent = new ArrayDeque<>();
     private final ArrayDeque<Waiting> others = new ArrayDeque<>();
     /** The timer that serves the waiters, or -1. */
@@ -67,18 +73,19 @@ final class RateWindow {
     }
 
     /**
-     * Takes up to {@code wanted} uses: returns how many are taken now (at least one), or 0 when none is free for it
-     * now; then {@code later} is called once its turn came, from a timer.
+     * Takes up to {@code wanted} uses: returns how many are granted now (at least one), or 0 when none is free for it
+     * now; then {@code later} is called once its turn came, from a timer. Every use granted is either settled
+     * ({@link #settle}) once done or given back ({@link #release}, or {@code later} answering fewer).
      */
     int take(int wanted, boolean isUrgent, Waiter later) {
         synchronized (this) {
             long now = timers.nanoTime();
             expireLocked(now);
             boolean ahead = !urgent.isEmpty() || !isUrgent && !others.isEmpty();
-            int free = limit - count;
+            int free = limit - count - held;
             if (!ahead && free > 0) {
                 int n = Math.min(wanted, free);
-                recordLocked(now, n);
+                held += n;
                 return n;
             }
             (isUrgent ? urgent : others).add(new Waiting(Math.max(1, wanted), later));
@@ -95,7 +102,7 @@ final class RateWindow {
     synchronized long waitNanos() {
         long now = timers.nanoTime();
         expireLocked(now);
-        int free = limit - count;
+        int free = limit - count - held;
         long position = urgent.size() + others.size() - 1L;
         if (position < free) {
             return 0;
@@ -112,10 +119,30 @@ final class RateWindow {
         return waits;
     }
 
-    /** Uses in the window now. */
+    /** Uses in the window now, held ones included. */
     synchronized int inWindow() {
         expireLocked(timers.nanoTime());
-        return count;
+        return count + held;
+    }
+
+    /** {@code n} uses granted earlier are done (written, handshaken): they count from now, for one window. */
+    void settle(int n) {
+        synchronized (this) {
+            long now = timers.nanoTime();
+            expireLocked(now);
+            int k = Math.min(n, held);
+            held -= k;
+            recordLocked(now, k);
+            armLocked(now);
+        }
+    }
+
+    /** {@code n} uses granted earlier were not used: their places go to the next in line. */
+    void release(int n) {
+        synchronized (this) {
+            held -= Math.min(n, held);
+            armLocked(timers.nanoTime());
+        }
     }
 
     /** The uses of the last {@code per} of {@code other} count here too (new settings keep the history). */
@@ -143,11 +170,11 @@ final class RateWindow {
                 timer = -1;
                 long now = timers.nanoTime();
                 expireLocked(now);
-                while (count < limit && (!urgent.isEmpty() || !others.isEmpty())) {
+                while (count + held < limit && (!urgent.isEmpty() || !others.isEmpty())) {
                     Waiting next = !urgent.isEmpty() ? urgent.poll() : others.poll();
-                    int n = Math.min(next.wanted(), limit - count);
-                    recordLocked(now, n);
-                    grants.add(new Grant(next, n, now));
+                    int n = Math.min(next.wanted(), limit - count - held);
+                    held += n;
+                    grants.add(new Grant(next, n));
                 }
                 armLocked(now);
             }
@@ -155,30 +182,15 @@ final class RateWindow {
             for (Grant grant : grants) {
                 int used = grant.waiting().waiter().granted(grant.count());
                 if (used < grant.count()) {
-                    giveBack(grant.at(), grant.count() - Math.max(0, used));
+                    synchronized (this) {
+                        held -= Math.min(held, grant.count() - Math.max(0, used));
+                    }
                     givenBack = true;
                 }
             }
             if (!givenBack) {
                 return;
             }
-        }
-    }
-
-    /** Forgets {@code n} uses taken at {@code at} that were not used. */
-    private synchronized void giveBack(long at, int n) {
-        for (int k = 0; k < n && count > 0; k++) {
-            int i = count - 1;
-            while (i >= 0 && uses[(oldest + i) % limit] != at) {
-                i--;
-            }
-            if (i < 0) {
-                return;
-            }
-            for (int j = i; j < count - 1; j++) {
-                uses[(oldest + j) % limit] = uses[(oldest + j + 1) % limit];
-            }
-            count--;
         }
     }
 
@@ -200,12 +212,15 @@ final class RateWindow {
         }
     }
 
-    /** Sets the timer for the moment the oldest use leaves the window, when someone waits and none is set. */
+    /**
+     * Sets the timer for the moment a place frees (at once when one is free, else when the oldest use leaves the
+     * window), when someone waits and none is set; none while every place is held (a settle or release arms it).
+     */
     private void armLocked(long now) {
-        if (timer != -1 || urgent.isEmpty() && others.isEmpty()) {
+        if (timer != -1 || urgent.isEmpty() && others.isEmpty() || count == 0 && held >= limit) {
             return;
         }
-        long dueNanos = count < limit ? 0 : uses[oldest] + perNanos - now;
+        long dueNanos = count + held < limit ? 0 : uses[oldest] + perNanos - now;
         // whole milliseconds, rounded up: a timer that fired early would only find nothing free and wait again
         long millis = Math.max(0, (dueNanos + 999_999) / 1_000_000);
         timer = timers.schedule(Duration.ofMillis(millis), this::serve);

@@ -261,7 +261,7 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
     private CompletionStage<Void> slotThenConnect(long cycle) {
         ConnectRates.Gate budget = gate;
         if (budget == null) {
-            return connect(cycle);
+            return connect(cycle, null);
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
         boolean now = budget.take(granted -> {
@@ -271,28 +271,39 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
                 result.completeExceptionally(new CycleCancelledException());
                 return 0;
             }
-            start(cycle, attempt, result);
+            start(cycle, attempt, result, budget);
             return 1;
         });
         if (now) {
-            return connect(cycle);
+            return connect(cycle, budget);
         }
         supervisor.slotAwaited(cycle, budget.waitMillis(), budget);
         return result;
     }
 
-    private CompletionStage<Void> connect(long cycle) {
+    /** Starts the cycle's attempt now, with its slot of {@code budget} taken (null: none). */
+    private CompletionStage<Void> connect(long cycle, ConnectRates.Gate budget) {
         A attempt = supervisor.attemptStarting(cycle);
         if (attempt == null) {
+            if (budget != null) {
+                budget.release();
+            }
             return CompletableFuture.failedFuture(new CycleCancelledException());
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
-        start(cycle, attempt, result);
+        start(cycle, attempt, result, budget);
         return result;
     }
 
-    private void start(long cycle, A attempt, CompletableFuture<Void> result) {
+    /**
+     * Starts the attempt; its handshake slot of {@code budget} (null: none) is settled when the attempt is over (its
+     * handshake, and its on-open steps when it has some): counted from then, it was surely counted by the upstream.
+     */
+    private void start(long cycle, A attempt, CompletableFuture<Void> result, ConnectRates.Gate budget) {
         attempt.start().whenComplete((ok, failure) -> {
+            if (budget != null) {
+                budget.settle();
+            }
             if (failure == null) {
                 succeeded(cycle, attempt, result);
             } else {

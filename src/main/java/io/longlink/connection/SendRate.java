@@ -64,14 +64,25 @@ final class SendRate {
     /**
      * The one door every frame a session writes goes through. Unlimited, {@code writing} runs at once with all
      * {@code frames}. Limited, it runs with as many as the window has free, at once or at its turn from a timer
-     * (first come, first served, {@code urgent} ones ahead), and answers how many it wrote: 0 when its socket is over
-     * meanwhile, so the uses go to the next in line.
+     * (first come, first served, {@code urgent} ones ahead), and answers how many it began to write: 0 when its socket
+     * is over meanwhile, so the places go to the next in line. Those it wrote are {@link #settle settled} once written.
      */
     void whenAllowed(int frames, boolean urgent, RateWindow.Waiter writing) {
         RateWindow w = window;
         int now = w == null ? frames : w.take(frames, urgent, writing);
         if (now > 0) {
-            writing.granted(now);
+            int used = writing.granted(now);
+            if (w != null && used < now) {
+                w.release(now - Math.max(0, used));
+            }
+        }
+    }
+
+    /** {@code frames} written (or failed) after {@link #whenAllowed}: they count from now, for one window. */
+    void settle(int frames) {
+        RateWindow w = window;
+        if (w != null) {
+            w.settle(frames);
         }
     }
 

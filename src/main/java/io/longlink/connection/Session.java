@@ -326,6 +326,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
                 return 0;
             }
             target.sendText(textPing).whenComplete((ok, failure) -> {
+                ctx.sendRate().settle(1);
                 if (failure != null) {
                     sent.completeExceptionally(failure);
                 } else {
@@ -398,6 +399,9 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
                 : plan.binary() != null ? target.sendBinary(plan.binary())
                         : CompletableFuture.completedFuture(null);
         sent.whenComplete((ok, failure) -> {
+            if (text != null || plan.binary() != null) {
+                ctx.sendRate().settle(1);
+            }
             if (failure != null) {
                 failSteps(plan.key() + ": could not be sent: " + FailureClassifier.describe(failure));
             } else if (plan.expect() == null) {
@@ -580,11 +584,13 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         if (!ctx.env().ownership().mayAct(ctx.id())) {
             // a cluster instance that lost its lease (paused, partitioned) writes nothing more: checked right
             // before the socket write, on the thread that makes it
+            ctx.sendRate().settle(batch.size());
             stopFlushing();
             lost(new Ending("this instance no longer owns the connection", null, null), true);
             return;
         }
         target.write(batch).whenComplete((written, failure) -> {
+            ctx.sendRate().settle(batch.size());
             int count = failure == null ? written.count() : 0;
             if (count > 0) {
                 ctx.outbox().markSent(ctx.id(), batch.subList(0, count), ctx.env().clock().instant());

@@ -190,6 +190,7 @@ class GoodClientTest {
         h.connectRates = ConnectRates.of(List.of(rate("*.test", 1, Duration.ofSeconds(3))), timers);
         ConnectRates.Gate gate = h.connectRates.gateFor("upstream.test");
         assertTrue(gate.take(n -> 0), "another connection took the only slot");
+        gate.settle();
 
         connection().open();
         ConnectionStatus waiting = connection().status();
@@ -206,6 +207,7 @@ class GoodClientTest {
 
         timers.advance(Duration.ofSeconds(3));
         assertTrue(gate.take(n -> 0), "another connection took the slot again");
+        gate.settle();
         socket.events.closed(1001, "upstream restarting");
         ConnectionStatus reconnecting = connection().status();
         assertEquals(ConnectionState.RECONNECTING, reconnecting.state(), "a reconnect waits RECONNECTING");
@@ -222,6 +224,7 @@ class GoodClientTest {
         h.connectRates = ConnectRates.of(List.of(rate("upstream.test", 1, Duration.ofSeconds(1))), timers);
         ConnectRates.Gate gate = h.connectRates.gateFor("upstream.test");
         gate.take(n -> 0);
+        gate.settle();
         connection().open();
         List<Long> next = new ArrayList<>();
         gate.take(n -> {

@@ -20,10 +20,12 @@ class RateWindowTest {
         return timers.nanoTime() / 1_000_000;
     }
 
+    /** {@code n} uses granted now are used at once: recorded and settled. */
     private void takeAt(int n) {
         for (int i = 0; i < n; i++) {
             taken.add(nowMillis());
         }
+        window.settle(n);
     }
 
     /** Most uses in any window [t, t + 1000 ms) over what was taken. */
@@ -94,13 +96,16 @@ class RateWindowTest {
     @Test
     void urgentWaitersGoFirstAndUnusedGrantsGoToTheNext() {
         window.take(5, false, n -> 0);
+        window.settle(5);
         List<String> served = new ArrayList<>();
         window.take(3, false, n -> {
             served.add("flush:" + n);
+            window.settle(n);
             return n;
         });
         window.take(1, true, n -> {
             served.add("heartbeat");
+            window.settle(n);
             return n;
         });
         window.take(1, true, n -> {
@@ -109,6 +114,7 @@ class RateWindowTest {
         });
         window.take(1, false, n -> {
             served.add("later");
+            window.settle(n);
             return n;
         });
         timers.advance(Duration.ofSeconds(1));
@@ -122,12 +128,15 @@ class RateWindowTest {
         RateWindow slots = new RateWindow(2, Duration.ofSeconds(1), timers);
         List<Long> servedAt = new ArrayList<>();
         slots.take(1, false, n -> 0);
+        slots.settle(1);
         timers.advance(Duration.ofMillis(400));
         slots.take(1, false, n -> 0);
+        slots.settle(1);
         List<Long> expected = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             slots.take(1, false, n -> {
                 servedAt.add(nowMillis());
+                slots.settle(1);
                 return 1;
             });
             expected.add(nowMillis() + slots.waitNanos() / 1_000_000);
@@ -140,10 +149,31 @@ class RateWindowTest {
     @Test
     void newSettingsKeepTheUsesOfTheLastWindow() {
         window.take(5, false, n -> 0);
+        window.settle(5);
         RateWindow slower = new RateWindow(3, Duration.ofSeconds(1), timers);
         slower.inherit(window);
         assertEquals(0, slower.take(1, false, n -> n), "three of the five still count against the new limit of 3");
         timers.advance(Duration.ofSeconds(1));
         assertEquals(1, slower.inWindow());
+    }
+
+    @Test
+    void aUseCountsFromWhenItWasSettledAndHeldOnesNeverLeaveTheWindow() {
+        assertEquals(5, window.take(5, false, n -> 0), "granted, the writes still under way (a busy event loop)");
+        List<Long> servedAt = new ArrayList<>();
+        window.take(1, false, n -> {
+            servedAt.add(nowMillis());
+            return n;
+        });
+        timers.advance(Duration.ofSeconds(3));
+        assertEquals(List.of(), servedAt, "nothing leaves the window before it was written");
+        window.settle(5);
+        timers.advance(Duration.ofMillis(999));
+        assertEquals(List.of(), servedAt, "counted from when they were written");
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(List.of(4000L), servedAt);
+        assertEquals(1, window.inWindow(), "the five left a window after they were written; the new one is held");
+        window.release(1);
+        assertEquals(0, window.inWindow(), "a place given back unused is free again");
     }
 }
