@@ -96,6 +96,13 @@ public interface LonglinkConfig {
 
         /** The window of {@code limit}. */
         Duration per();
+
+        /**
+         * Added to {@code per}: the upstream counts handshakes when it reads them, and two sent exactly a window apart
+         * can be read closer together.
+         */
+        @WithDefault("50ms")
+        Duration margin();
     }
 
     interface Events {
@@ -292,6 +299,13 @@ public interface LonglinkConfig {
         /** The window of {@code limit}. */
         @WithDefault("1s")
         Duration per();
+
+        /**
+         * Added to {@code per}: the upstream counts frames when it reads them, and two frames written exactly a window
+         * apart can be read closer together (network and its own processing delays).
+         */
+        @WithDefault("50ms")
+        Duration margin();
     }
 
     interface Auth {

@@ -1,5 +1,6 @@
 package io.longlink.connection;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,11 +27,14 @@ final class ConnectRates {
         private final int index;
         private final ConnectionScope hosts;
         private final RateWindow window;
+        /** The configured window, without the margin. */
+        private final Duration per;
 
-        private Gate(int index, ConnectionScope hosts, RateWindow window) {
+        private Gate(int index, ConnectionScope hosts, RateWindow window, Duration per) {
             this.index = index;
             this.hosts = hosts;
             this.window = window;
+            this.per = per;
         }
 
         /**
@@ -59,7 +63,7 @@ final class ConnectRates {
         @Override
         public String toString() {
             return "connect-rates[" + index + "]: " + window.limit() + " handshakes per "
-                    + DurationText.of(window.per());
+                    + DurationText.of(per);
         }
     }
 
@@ -93,7 +97,11 @@ final class ConnectRates {
             if (entry.per().isNegative() || entry.per().isZero()) {
                 throw new IllegalArgumentException(key + ".per: must be longer than 0");
             }
-            gates.add(new Gate(i, hosts, new RateWindow(entry.limit(), entry.per(), timers)));
+            if (entry.margin().isNegative()) {
+                throw new IllegalArgumentException(key + ".margin: must not be negative");
+            }
+            gates.add(new Gate(i, hosts, new RateWindow(entry.limit(), entry.per().plus(entry.margin()), timers),
+                    entry.per()));
         }
         return new ConnectRates(gates);
     }

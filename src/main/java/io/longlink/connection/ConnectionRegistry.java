@@ -252,6 +252,9 @@ public class ConnectionRegistry {
         if (rate.per().isNegative() || rate.per().isZero()) {
             throw new SessionPlan.InvalidSettingException("send-rate.per", "must be longer than 0");
         }
+        if (rate.margin().isNegative()) {
+            throw new SessionPlan.InvalidSettingException("send-rate.margin", "must not be negative");
+        }
     }
 
     /** The TLS configuration must exist in the registry and the proxy URL must be usable, or the start stops. */

@@ -46,7 +46,7 @@ final class SendRate {
     synchronized void apply(LonglinkConfig.SendRate config) {
         int limit = limitOf(config.limit());
         RateWindow old = window;
-        Duration per = config.per();
+        Duration per = config.per().plus(config.margin());
         if (limit < 0) {
             window = null;
         } else if (old == null || old.limit() != limit || !old.per().equals(per)) {

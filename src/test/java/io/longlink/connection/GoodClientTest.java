@@ -171,6 +171,11 @@ class GoodClientTest {
             public Duration per() {
                 return per;
             }
+
+            @Override
+            public Duration margin() {
+                return Duration.ZERO;
+            }
         };
     }
 
@@ -243,6 +248,7 @@ class GoodClientTest {
     private void fivePerSecondWithStepsAndTextHeartbeats() {
         h.settings.put("send-rate.limit", "5");
         h.settings.put("send-rate.per", "1s");
+        h.settings.put("send-rate.margin", "0s");
         h.settings.put("on-open[0].text", "login");
         h.settings.put("on-open[1].text", "subscribe");
         h.settings.put("heartbeat.mode", "text");
