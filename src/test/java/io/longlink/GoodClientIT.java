@@ -28,7 +28,8 @@ import io.vertx.core.Vertx;
  * one that accepts every handshake and drops the socket 20 ms later (the handshakes counted against the backoff
  * schedule), one that kicks a socket with 1008 past 5 frames a second (zero kicks with {@code send-rate}, while
  * on-open steps, 40 messages and text heartbeats flow), and 30 connections to one host under a budget of 10
- * handshakes a second ({@code connect-rates}), at start and after the upstream restarts. The figures are printed.
+ * handshakes a second ({@code connect-rates}), at start and after the upstream restarts; and which close codes mean
+ * "credentials refused" ({@code reconnect.unauthorized-close-codes}). The figures are printed.
  */
 class GoodClientIT {
 
@@ -169,6 +170,32 @@ class GoodClientIT {
             assertTrue(spreadAtStart >= 1.9, "spread over at least two seconds: " + spreadAtStart);
             assertTrue(mostAfter <= 10, mostAfter + " handshakes in one second after the restart");
             assertTrue(spreadAfter >= 1.9, "spread over at least two seconds: " + spreadAfter);
+        }
+    }
+
+    @Test
+    void onlyTheUnauthorizedCloseCodesMeanCredentialsRefused() throws Exception {
+        upstream.closeOnOpen("/refusing", 1008);
+        upstream.closeOnOpen("/busy", 1008);
+        Map<String, String> config = config();
+        config.put("longlink.connections.refusing.url", upstream.url("/refusing"));
+        config.put("longlink.connections.busy.url", upstream.url("/busy"));
+        config.put("longlink.connections.busy.reconnect.unauthorized-close-codes", "4001");
+        config.put("longlink.connections.busy.reconnect.initial-delay", "1s");
+        config.put("longlink.connections.busy.reconnect.jitter", "0");
+        try (PackagedApp app = PackagedApp.start("good-client-close-codes", config)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> "FAILED".equals(
+                    api(app).get("/connections/refusing").then().extract().path("state")));
+            assertEquals(2, upstream.path("/refusing").handshakes.size(),
+                    "1008 by default: credentials refreshed, one retry at once, the second is FAILED");
+            // 1008 is not in busy's unauthorized codes: it reconnects with backoff, attempt after attempt
+            await().atMost(Duration.ofSeconds(30)).until(() -> upstream.path("/busy").handshakes.size() >= 4);
+            JsonPath busy = api(app).get("/connections/busy").then().statusCode(200).extract().jsonPath();
+            assertTrue(!"FAILED".equals(busy.getString("state")), busy.prettify());
+            assertTrue(busy.getInt("attempt") >= 3, busy.prettify());
+            assertEquals(1008, busy.getInt("lastCloseCode"));
+            List<Long> at = upstream.path("/busy").handshakeNanos;
+            assertTrue(at.get(2) - at.get(1) >= 900_000_000L, "backoff between attempts, not at once");
         }
     }
 

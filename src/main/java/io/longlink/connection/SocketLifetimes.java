@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
  * it was stable continues its cycle's backoff, and {@value #FLAPPING_AFTER} such sockets in a row make the connection
  * {@code flapping}, which status and {@code lastError} show with the lifetimes (alike lifetimes usually mean an
  * intermediary's idle timeout shorter than {@code heartbeat.interval}). Only sockets the upstream or the network
- * ended count for flapping; one the operator closed only sets {@link #lastMillis()}.
+ * ended count for flapping; one closed on request (the operator, new settings) ends the row, as a stable one does.
  *
  * <p>Guarded by the supervisor's lock, like the rest of its state.
  */
@@ -41,9 +41,11 @@ final class SocketLifetimes {
         return false;
     }
 
-    /** A socket closed on request (the operator, new settings) after {@code livedMillis}. */
+    /** A socket closed on request (the operator, new settings) after {@code livedMillis}: the row of losses ends. */
     void closed(long livedMillis) {
         lastMillis = livedMillis;
+        inARow = 0;
+        shortOnes.clear();
     }
 
     Long lastMillis() {

@@ -135,6 +135,22 @@ class GoodClientTest {
     }
 
     @Test
+    void aSocketClosedByTheOperatorEndsTheRowOfShortOnes() {
+        defaultSchedule();
+        h.settings.put("reconnect.jitter", "0");
+        connection().open();
+        assertEquals(List.of(0L, 2_020L, 6_040L), flappingFor(Duration.ofSeconds(10)));
+        assertTrue(connection().status().flapping());
+        timers.advance(Duration.ofMillis(14_060 - nowMillis()));
+        upstream.last().accept();
+        assertEquals(ConnectionState.OPEN, connection().state());
+        connection().close().toCompletableFuture().join();
+        connection().open();
+        assertFalse(connection().status().flapping(), "a socket closed on request is no loss");
+        assertEquals(0, connection().status().attempt());
+    }
+
+    @Test
     void theRejectionRulesStayForShortSockets() {
         defaultSchedule();
         h.settings.put("reconnect.jitter", "0");
@@ -344,6 +360,20 @@ class GoodClientTest {
         assertEquals(List.of("login", "subscribe", "m3", "m4", "m5"), second.frames, "in order, none lost");
         assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 1000L, 1000L, 1000L, 1000L, 1000L), at);
         assertEquals(ConnectionState.OPEN, connection().state());
+    }
+
+    @Test
+    void theDefaultMarginLengthensTheWindowSoFramesReadLateDoNotBunchAtTheUpstream() {
+        h.settings.put("send-rate.limit", "2");
+        h.settings.put("heartbeat.interval", "10m");
+        for (int i = 0; i < 5; i++) {
+            h.send("m" + i);
+        }
+        connection().open();
+        FakeSocket socket = upstream.last().accept();
+        List<Long> at = new ArrayList<>();
+        watch(socket, at, 3_000);
+        assertEquals(List.of(0L, 0L, 1050L, 1050L, 2100L), at, "per 1s + margin 50ms");
     }
 
     @Test
