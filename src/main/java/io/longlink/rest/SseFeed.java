@@ -3,6 +3,7 @@ package io.longlink.rest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -18,6 +19,9 @@ import io.longlink.connection.EventLog;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * One SSE subscriber of a numbered log (inbound messages, state-change events). It keeps its own cursor and,
@@ -25,11 +29,17 @@ import io.quarkus.logging.Log;
  * work-in-progress counter), so events go out in order without a lock. It unsubscribes itself once the client has
  * gone or the log cannot be read.
  *
+ * <p>The log's signal only counts and, when no drain runs, hands one to {@code executor} (a worker thread): reading,
+ * JSON and the writes never run on the thread that appended (the upstream socket's event loop). Writes made off the
+ * response's event loop are queued there and flushed together, one {@code write(2)} per page rather than per event.
+ * A page is read only once the last one was written to the socket, so a slow client holds at most a page in memory
+ * and its backlog stays in the log.
+ *
  * @param <T> what the log holds
  */
 final class SseFeed<T> implements Runnable {
 
-    /** Items read from the log per step of a drain. */
+    /** Items read from the log per step of a drain (and written with one flush). */
     private static final int PAGE = 256;
 
     /** A log as the feed reads it. */
@@ -51,6 +61,8 @@ final class SseFeed<T> implements Runnable {
     private final SseEventSink sink;
     private final Sse sse;
     private final ObjectMapper json;
+    /** Where drains run (the application's worker pool): never the publishing thread. */
+    private final Executor executor;
     private final AtomicInteger wip = new AtomicInteger();
     /** Seq of the last item sent; touched only inside a drain. */
     private long cursor;
@@ -104,18 +116,34 @@ final class SseFeed<T> implements Runnable {
         this.sink = sink;
         this.sse = sse;
         this.json = json;
+        this.executor = Infrastructure.getDefaultWorkerPool();
         this.cursor = after;
     }
 
+    /**
+     * Subscribes and sends what the log holds beyond the cursor. Called by the resource method on the request's
+     * event loop: the first drain waits for that loop's next turn, after Quarkus REST sent the response's head, so a
+     * drain on a worker thread never races it.
+     */
     void start() {
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            subscribe(null);
+        } else {
+            context.runOnContext(this::subscribe);
+        }
+    }
+
+    private void subscribe(Void ignored) {
         source.addListener(this);
         run();
     }
 
+    /** The log grew: a drain starts on the executor unless one runs (which then looks again). Cheap. */
     @Override
     public void run() {
         if (wip.getAndIncrement() == 0) {
-            drain(1);
+            executor.execute(() -> drain(1));
         }
     }
 
@@ -125,26 +153,35 @@ final class SseFeed<T> implements Runnable {
             source.removeListener(this);
             return;
         }
-        source.read(cursor, PAGE).whenComplete((page, failure) -> {
+        source.read(cursor, PAGE).whenCompleteAsync((page, failure) -> {
             if (failure != null) {
                 Log.debugf("event stream ends: %s", failure.getMessage());
                 stop();
                 return;
             }
             if (!page.isEmpty()) {
-                page.forEach(this::send);
+                CompletionStage<?> written = null;
+                for (T item : page) {
+                    written = send(item);
+                }
                 cursor = source.seq(page.get(page.size() - 1));
-                drain(signals);
+                written.whenCompleteAsync((v, writeFailure) -> {
+                    if (writeFailure != null) {
+                        stop();
+                    } else {
+                        drain(signals);
+                    }
+                }, executor);
                 return;
             }
             int left = wip.addAndGet(-signals);
             if (left != 0) {
                 drain(left);
             }
-        });
+        }, executor);
     }
 
-    private void send(T item) {
+    private CompletionStage<?> send(T item) {
         String data;
         try {
             data = json.writeValueAsString(item);
@@ -155,10 +192,7 @@ final class SseFeed<T> implements Runnable {
         if (name != null) {
             event.name(name);
         }
-        sink.send(event.build()).exceptionally(failure -> {
-            stop();
-            return null;
-        });
+        return sink.send(event.build());
     }
 
     private void stop() {
