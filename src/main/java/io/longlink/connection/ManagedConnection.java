@@ -197,6 +197,11 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         return id;
     }
 
+    /** The checked settings its sockets use; the webhook's secret too. */
+    public SessionPlan plan() {
+        return sessions.plan();
+    }
+
     public LonglinkConfig.ConnectionConfig config() {
         return config;
     }
