@@ -180,6 +180,13 @@ public interface LonglinkConfig {
         @WithDefault("5s")
         Duration maintenanceInterval();
 
+        /**
+         * How often the writer tries again to open a store whose connection it lost (a database server restarted,
+         * the network dropped), so writes and readiness come back this soon after the database does.
+         */
+        @WithDefault("1s")
+        Duration reopenInterval();
+
         /** Seconds a producer is asked to wait ({@code Retry-After}) when the store cannot take a message. */
         @WithDefault("5s")
         Duration retryAfter();
