@@ -55,6 +55,7 @@ public final class PackagedApp implements AutoCloseable {
     }
 
     private static final Path TARGET = Path.of("target");
+    private static final Path JAR = TARGET.resolve("quarkus-app").resolve("quarkus-run.jar");
     /** JVM options a native executable understands as well (its heap and stack sizes); others are JVM-only. */
     private static final Pattern NATIVE_OPTION = Pattern.compile("-X(mx|ms|mn|ss)\\d+[kKmMgG]?");
 
@@ -87,8 +88,7 @@ public final class PackagedApp implements AutoCloseable {
         return start(Kind.built(), name, config, jvmOptions);
     }
 
-    /** As {@link #start(String, Map, List)}, with the artifact chosen by the caller (a benchmark runs both). */
-    public static PackagedApp start(Kind kind, String name, Map<String, String> config, List<String> jvmOptions)
+    private static PackagedApp start(Kind kind, String name, Map<String, String> config, List<String> jvmOptions)
             throws IOException {
         PackagedApp app = launch(kind, name, config, jvmOptions);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -133,9 +133,8 @@ public final class PackagedApp implements AutoCloseable {
             command.add(nativeExecutable().toAbsolutePath().toString());
             jvmOptions.stream().filter(o -> NATIVE_OPTION.matcher(o).matches()).forEach(command::add);
         } else {
-            Path jar = TARGET.resolve("quarkus-app").resolve("quarkus-run.jar");
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException(jar + " is missing: run after package");
+            if (!Files.isRegularFile(JAR)) {
+                throw new IllegalStateException(JAR + " is missing: run after package");
             }
             command.add(ProcessHandle.current().info().command().orElse("java"));
             command.addAll(jvmOptions);
@@ -143,7 +142,7 @@ public final class PackagedApp implements AutoCloseable {
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         if (kind == Kind.JVM) {
             command.add("-jar");
-            command.add(TARGET.resolve("quarkus-app").resolve("quarkus-run.jar").toAbsolutePath().toString());
+            command.add(JAR.toAbsolutePath().toString());
         }
         return command;
     }
