@@ -93,7 +93,7 @@ public final class FootprintBenchmark {
             Map<String, String> config = Map.of("longlink.store.path", UpstreamResource.freshStore().toString());
             long started = System.nanoTime();
             try (PackagedApp app = PackagedApp.launch(kind, "footprint-" + kind + "-idle-" + run, config,
-                    jvmOptions)) {
+                    jvmOptions, Map.of())) {
                 awaitFirstAnswer(app);
                 firstAnswers.add(System.nanoTime() - started);
                 if (run == 0) {
@@ -116,7 +116,7 @@ public final class FootprintBenchmark {
         }
         long launched = System.nanoTime();
         try (PackagedApp app = PackagedApp.launch(kind, "footprint-" + kind + "-" + connections, config,
-                jvmOptions)) {
+                jvmOptions, Map.of())) {
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> openCount(app) == connections);
             long toOpen = System.nanoTime() - launched;

@@ -85,12 +85,13 @@ public final class PackagedApp implements AutoCloseable {
      */
     public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions)
             throws IOException {
-        return start(Kind.built(), name, config, jvmOptions);
+        return start(name, config, jvmOptions, Map.of());
     }
 
-    private static PackagedApp start(Kind kind, String name, Map<String, String> config, List<String> jvmOptions)
-            throws IOException {
-        PackagedApp app = launch(kind, name, config, jvmOptions);
+    /** As {@link #start(String, Map, List)}, with these environment variables added to the process's. */
+    public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions,
+            Map<String, String> environment) throws IOException {
+        PackagedApp app = launch(Kind.built(), name, config, jvmOptions, environment);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!app.process.isAlive()) {
                 throw new IllegalStateException("the application exited with " + app.process.exitValue() + ":\n"
@@ -103,12 +104,15 @@ public final class PackagedApp implements AutoCloseable {
 
     /** Starts the application on a free port with {@code config} and returns at once, for a start that must fail. */
     public static PackagedApp launch(String name, Map<String, String> config) throws IOException {
-        return launch(Kind.built(), name, config, List.of());
+        return launch(Kind.built(), name, config, List.of(), Map.of());
     }
 
-    /** As {@link #launch(String, Map)}, with the artifact and JVM options chosen by the caller. */
-    public static PackagedApp launch(Kind kind, String name, Map<String, String> config, List<String> jvmOptions)
-            throws IOException {
+    /**
+     * As {@link #launch(String, Map)}, with the artifact, JVM options and environment variables (added to the
+     * process's) chosen by the caller.
+     */
+    public static PackagedApp launch(Kind kind, String name, Map<String, String> config, List<String> jvmOptions,
+            Map<String, String> environment) throws IOException {
         int port = UpstreamResource.freePort();
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.port", Integer.toString(port));
@@ -118,9 +122,10 @@ public final class PackagedApp implements AutoCloseable {
         properties.putAll(config);
         Path logs = Files.createDirectories(TARGET.resolve("it-logs"));
         Path log = logs.resolve(name + ".log");
-        Process process = new ProcessBuilder(command(kind, properties, jvmOptions)).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        return new PackagedApp(process, log, port);
+        ProcessBuilder builder = new ProcessBuilder(command(kind, properties, jvmOptions)).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        return new PackagedApp(builder.start(), log, port);
     }
 
     /**
