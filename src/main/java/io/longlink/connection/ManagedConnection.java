@@ -12,6 +12,7 @@ import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.Enqueued;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.session.FeedPlan;
 import io.longlink.session.NewestValues;
 import io.longlink.session.Template;
 import io.longlink.session.SessionPlan;
@@ -43,6 +44,13 @@ import io.quarkus.logging.Log;
  * <li>A network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE}, where only a
  * {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with the attempts reset. Being offline
  * therefore never leads to {@code FAILED}.</li>
+ * <li>Make-before-break ({@code rotate-after}, {@code rotate-on}): while OPEN, a second session is started as the
+ * open phase's {@code incoming}; once it is ready, the open session stops writing, and when its writes in flight
+ * completed the hand-over makes the incoming session the open one (generation + 1, still OPEN, no other event) and
+ * closes the old socket with 1000. An incoming session that fails leaves the open one as it was; the rotation is
+ * retried after a backoff. A lost open socket, a close or new settings abort the incoming one.</li>
+ * <li>A stale feed ({@code inbound.idle-timeout}) or a gap with {@code on-gap=resync} replaces the socket: closed
+ * with 1000 and a new cycle at once, so the on-open steps run again.</li>
  * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
  * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
@@ -70,6 +78,8 @@ public final class ManagedConnection
     private volatile String redactedProxy;
     /** What the next session is made of; replaced with the settings. */
     private volatile Session.Context sessions;
+    /** The delays between failed rotations of the open socket; null while none failed. */
+    private ReconnectBackoff rotationBackoff;
 
     private Phase phase = new Phase.Closed();
     private DesiredState desired = DesiredState.CLOSED;
@@ -114,8 +124,9 @@ public final class ManagedConnection
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
         cycles.apply(config.reconnect(), tokens);
+        FeedPlan feed = FeedPlan.of(config);
         this.sessions = new Session.Context(id, config, plan, upstream, tokens, outbox, inbox, newest, counters,
-                env);
+                env, feed, FeedSequence.of(feed.sequence(), feed.scope()));
     }
 
     /**
@@ -141,6 +152,7 @@ public final class ManagedConnection
             return;
         }
         Log.infof("[%s] settings replaced: reconnecting", id);
+        abortIncoming(was);
         if (was instanceof Phase.Open o) {
             o.session().close(NORMAL_CLOSURE, "settings replaced");
         } else if (was instanceof Phase.Connecting c) {
@@ -286,7 +298,8 @@ public final class ManagedConnection
                     cycles.attemptLocked(),
                     nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    webhookStatus, env.ownership().owner(id), env.ownership().epoch(id));
+                    webhookStatus, env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
+                    counters.duplicatesDropped.get());
         }
     }
 
@@ -512,10 +525,12 @@ public final class ManagedConnection
         RejectionPolicy.Decision decision;
         String because = "socket lost: " + ending.reason()
                 + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")");
+        Phase was;
         synchronized (this) {
             if (!(phase instanceof Phase.Open o && o.session() == session)) {
                 return;
             }
+            was = phase;
             Instant now = env.clock().instant();
             decision = cycles.lostLocked(ending.closeCode(), now);
             lastError = decision.error() != null ? decision.error() : ending.reason();
@@ -540,6 +555,7 @@ public final class ManagedConnection
         Log.warnf("[%s] socket lost (%s%s): %s", id, ending.reason(),
                 ending.closeCode() == null ? "" : ", close code " + ending.closeCode(),
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
+        abortIncoming(was);
         // held answers wait for a socket that is gone: release them (the messages stay queued)
         pacer.releaseAll();
         if (decision.action() == RejectionPolicy.Action.REFRESH) {
@@ -547,6 +563,150 @@ public final class ManagedConnection
         }
         if (newCycle >= 0) {
             cycles.run(newCycle);
+        }
+    }
+
+    // --- feed integrity: replacing a stale socket, rotating make-before-break ---
+
+    /**
+     * OPEN → CONNECTING: the open socket's feed is stale or out of sequence ({@code on-gap=resync}); it is closed with
+     * 1000 and a cycle starts at once, so the next socket runs the on-open steps again.
+     */
+    @Override
+    public void replaceRequested(Session session, String reason) {
+        Phase was;
+        long newCycle;
+        synchronized (this) {
+            if (!(phase instanceof Phase.Open o && o.session() == session) || desired != DesiredState.OPEN
+                    || !mayRunLocked()) {
+                return;
+            }
+            was = phase;
+            lastError = reason;
+            lastCloseCode = NORMAL_CLOSURE;
+            lastCloseReason = reason;
+            newCycle = beginCycleLocked("socket replaced: " + reason);
+        }
+        Log.warnf("[%s] %s: replacing the socket", id, reason);
+        abortIncoming(was);
+        pacer.releaseAll();
+        session.close(NORMAL_CLOSURE, reason);
+        cycles.run(newCycle);
+    }
+
+    /** A gap in the upstream's sequence: counted, published, and with {@code on-gap=resync} the socket is replaced. */
+    @Override
+    public void gapFound(Session session, FeedSequence.Gap gap) {
+        counters.gaps.incrementAndGet();
+        env.events().appendGap(env.clock().instant(), id, gap.scope(), gap.expected(), gap.got());
+        env.observer().inboundGap(id);
+        Log.infof("[%s] gap in the upstream's sequence%s: expected %d, got %d", id,
+                gap.scope() == null ? "" : " of " + gap.scope(), gap.expected(), gap.got());
+        if (sessions.feed().onGap() == LonglinkConfig.OnGap.RESYNC) {
+            replaceRequested(session, "gap in the sequence" + (gap.scope() == null ? "" : " of " + gap.scope())
+                    + ": expected " + gap.expected() + ", got " + gap.got());
+        }
+    }
+
+    /** OPEN → OPEN with an incoming session: the open socket is to be replaced make-before-break. */
+    @Override
+    public void rotationRequested(Session session, String reason) {
+        Session incoming;
+        synchronized (this) {
+            if (!(phase instanceof Phase.Open o && o.session() == session && o.incoming() == null)
+                    || desired != DesiredState.OPEN || !mayRunLocked()) {
+                return;
+            }
+            incoming = newSessionLocked();
+            moveLocked(new Phase.Open(session, incoming), reason);
+            overlapLocked(true);
+        }
+        Log.infof("[%s] rotating the socket: %s", id, reason);
+        incoming.start().whenComplete((ready, failure) -> {
+            if (failure == null) {
+                incomingReady(session, incoming);
+            } else {
+                rotationFailed(session, incoming, failure);
+            }
+        });
+    }
+
+    /** The incoming session is ready: the open one stops writing, then hands over once its writes completed. */
+    private void incomingReady(Session open, Session incoming) {
+        synchronized (this) {
+            if (!(phase instanceof Phase.Open o && o.session() == open && o.incoming() == incoming)) {
+                incoming.abort();
+                return;
+            }
+        }
+        open.stopWriting().whenComplete((done, failure) -> handOver(open, incoming));
+    }
+
+    /**
+     * OPEN (old, incoming) → OPEN (incoming): the hand-over. The old socket wrote its last message, so the new one
+     * takes the outbox from there in order; the old one closes with 1000.
+     */
+    private void handOver(Session old, Session incoming) {
+        long gen;
+        synchronized (this) {
+            if (!(phase instanceof Phase.Open o && o.session() == old && o.incoming() == incoming)) {
+                incoming.abort();
+                return;
+            }
+            generation++;
+            connectedAt = env.clock().instant();
+            rotationBackoff = null;
+            gen = generation;
+            moveLocked(new Phase.Open(incoming), "rotated (generation " + gen + ")");
+            overlapLocked(false);
+        }
+        Log.infof("[%s] rotated: generation %d carries the feed", id, gen);
+        if (!incoming.activate()) {
+            sessionLost(incoming, incoming.ending());
+        }
+        old.close(NORMAL_CLOSURE, "rotated");
+    }
+
+    /** OPEN (open, incoming) → OPEN (open): the new socket could not be made ready; retried after a backoff. */
+    private void rotationFailed(Session open, Session incoming, Throwable failure) {
+        long delayMillis;
+        String error;
+        String why = FailureClassifier.describe(failure);
+        synchronized (this) {
+            if (!(phase instanceof Phase.Open o && o.session() == open && o.incoming() == incoming)) {
+                return;
+            }
+            moveLocked(new Phase.Open(open), "rotation failed");
+            overlapLocked(false);
+            LonglinkConfig.Reconnect r = config.reconnect();
+            if (rotationBackoff == null) {
+                rotationBackoff = new ReconnectBackoff(r.initialDelay(), r.maxDelay(), r.jitter(), env.random(),
+                        delay -> {
+                        });
+            }
+            delayMillis = rotationBackoff.nextDelayInMillis(failure);
+            error = "rotation failed: " + why + "; the open socket stays in use, next try in " + delayMillis + " ms";
+            lastError = error;
+        }
+        Log.warnf("[%s] %s", id, error);
+        env.timers().schedule(java.time.Duration.ofMillis(delayMillis),
+                () -> rotationRequested(open, "rotation retried"));
+    }
+
+    private void overlapLocked(boolean both) {
+        FeedSequence sequences = sessions.sequences();
+        if (sequences != null) {
+            sequences.overlap(both);
+        }
+    }
+
+    /** A phase left behind had an incoming session: it ends too. */
+    private void abortIncoming(Phase was) {
+        if (was instanceof Phase.Open o && o.incoming() != null) {
+            o.incoming().abort();
+            synchronized (this) {
+                overlapLocked(false);
+            }
         }
     }
 
@@ -577,6 +737,7 @@ public final class ManagedConnection
         } else if (was instanceof Phase.Offline o) {
             o.probe().stop();
         }
+        abortIncoming(was);
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }

@@ -33,8 +33,16 @@ sealed interface Phase {
         }
     }
 
-    /** {@code session} is open: the outbox is flushed and the heartbeat runs. */
-    record Open(Session session) implements Phase {
+    /**
+     * {@code session} is open: the outbox is flushed and the heartbeat runs. While it is being replaced
+     * make-before-break, {@code incoming} is the next socket's session, running its on-open steps (else null); the
+     * hand-over makes {@code incoming} the open one.
+     */
+    record Open(Session session, Session incoming) implements Phase {
+        Open(Session session) {
+            this(session, null);
+        }
+
         public ConnectionState state() {
             return ConnectionState.OPEN;
         }

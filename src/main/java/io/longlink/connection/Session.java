@@ -12,6 +12,7 @@ import io.longlink.credentials.OAuth2Tokens;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboundMessage;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.session.FeedPlan;
 import io.longlink.session.Matcher;
 import io.longlink.session.NewestValues;
 import io.longlink.session.SessionPlan;
@@ -51,7 +52,7 @@ import io.quarkus.logging.Log;
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
  * the lock.
  */
-final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt {
+final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt, FeedWatch.Listener {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
@@ -59,7 +60,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     /** What a session needs of its connection; one per connection, shared by its sessions. */
     record Context(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest,
-            ConnectionCounters counters, ConnectionEnvironment env) {
+            ConnectionCounters counters, ConnectionEnvironment env, FeedPlan feed, FeedSequence sequences) {
     }
 
     interface Listener {
@@ -68,6 +69,18 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
 
         /** A flush step wrote messages and marked them sent. */
         default void delivered(Session session) {
+        }
+
+        /** The socket is to be replaced (a stale feed): closed with 1000 and reconnected at once. */
+        default void replaceRequested(Session session, String reason) {
+        }
+
+        /** The socket is to be replaced make-before-break ({@code rotate-after}, {@code rotate-on}). */
+        default void rotationRequested(Session session, String reason) {
+        }
+
+        /** A gap in the upstream's sequence; the message is logged. */
+        default void gapFound(Session session, FeedSequence.Gap gap) {
         }
     }
 
@@ -84,6 +97,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     /** The generation this socket will have once open, for {@code {{generation}}}. */
     private final long generation;
     private final HeartbeatMonitor heartbeat;
+    /** The feed checks of this socket: stale-feed watchdog, rotation, sequence run. */
+    private final FeedWatch feed;
     /** Completes when READY; fails when the session ends before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
@@ -96,6 +111,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private Ending ending;
     /** A flush loop is running. */
     private boolean flushing;
+    /** No new flush step starts: the socket is being handed over ({@link #stopWriting}). */
+    private boolean draining;
+    /** Completes when the flush loop stopped after {@link #stopWriting}. */
+    private CompletableFuture<Void> drained;
     private long handshakeTimer = -1;
     /** The on-open step running, while STEPS. */
     private int stepIndex = -1;
@@ -111,6 +130,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         this.listener = listener;
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
+        this.feed = new FeedWatch(ctx.feed(), ctx.sequences(), ctx.env().timers(), ctx.counters(), this);
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
@@ -187,8 +207,24 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             step = Step.ACTIVE;
         }
         heartbeat.start();
+        feed.start();
         kick();
         return true;
+    }
+
+    /**
+     * The socket is being handed over to the next one: no new flush step starts, and the stage completes once the
+     * step in flight (if any) completed and marked what it wrote sent. The socket keeps reading.
+     */
+    CompletionStage<Void> stopWriting() {
+        synchronized (this) {
+            draining = true;
+            if (flushing) {
+                drained = drained == null ? new CompletableFuture<>() : drained;
+                return drained;
+            }
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Whether {@link #start()} was called: a session serves one attempt. */
@@ -208,7 +244,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
      */
     void kick() {
         synchronized (this) {
-            if (step != Step.ACTIVE || flushing) {
+            if (step != Step.ACTIVE || flushing || draining) {
                 return;
             }
             flushing = true;
@@ -257,7 +293,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         if (pong) {
             heartbeat.pongReceived();
         }
-        if (!pong || hb.keepPongs()) {
+        if (!pong ? feed.text(text) : hb.keepPongs()) {
             ctx.inbox().appendText(text);
             if (ctx.newest().tracking()) {
                 ctx.newest().observe(text);
@@ -282,6 +318,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             return;
         }
         ctx.counters().received.incrementAndGet();
+        feed.binary();
         ctx.inbox().appendBinary(bytes);
     }
 
@@ -305,6 +342,21 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     @Override
     public void heartbeatMissed(String detail) {
         lost(new Ending("heartbeat: " + detail, null, null), true);
+    }
+
+    @Override
+    public void feedStale(String reason) {
+        listener.replaceRequested(this, reason);
+    }
+
+    @Override
+    public void rotationDue(String reason) {
+        listener.rotationRequested(this, reason);
+    }
+
+    @Override
+    public void gapFound(FeedSequence.Gap gap) {
+        listener.gapFound(this, gap);
     }
 
     @Override
@@ -493,6 +545,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             ending = why;
         }
         heartbeat.stop();
+        feed.stop();
         ready.completeExceptionally(new SessionEndedException(why.reason()));
         return ended;
     }
@@ -531,12 +584,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private void write(List<OutboundMessage> batch) {
         UpstreamSocket target;
         synchronized (this) {
-            target = step == Step.ACTIVE ? socket : null;
-            if (target == null) {
-                flushing = false;
-            }
+            target = step == Step.ACTIVE && !draining ? socket : null;
         }
         if (target == null) {
+            stopFlushing();
             return;
         }
         if (batch.size() == 1 || !target.onItsLoop()) {
@@ -571,12 +622,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             }
             boolean goOn;
             synchronized (this) {
-                goOn = step == Step.ACTIVE;
-                if (!goOn) {
-                    flushing = false;
-                }
+                goOn = step == Step.ACTIVE && !draining;
             }
             if (!goOn) {
+                stopFlushing();
                 return;
             }
             // continue from the executor rather than deeper in this stack
@@ -592,7 +641,15 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         });
     }
 
-    private synchronized void stopFlushing() {
-        flushing = false;
+    /** The flush loop stops; a hand-over waiting for it ({@link #stopWriting}) goes on. */
+    private void stopFlushing() {
+        CompletableFuture<Void> waiting;
+        synchronized (this) {
+            flushing = false;
+            waiting = drained;
+        }
+        if (waiting != null) {
+            waiting.complete(null);
+        }
     }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import jakarta.ws.rs.sse.OutboundSseEvent;
@@ -13,7 +14,7 @@ import jakarta.ws.rs.sse.SseEventSink;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.longlink.connection.ConnectionEvent;
+import io.longlink.connection.StreamedEvent;
 import io.longlink.connection.EventLog;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
@@ -46,8 +47,8 @@ final class SseFeed<T> implements Runnable {
     }
 
     private final Source<T> source;
-    /** The SSE {@code event:} name, or null for unnamed events. */
-    private final String name;
+    /** The SSE {@code event:} name of an item, or null for unnamed events. */
+    private final Function<T, String> name;
     private final SseEventSink sink;
     private final Sse sse;
     private final ObjectMapper json;
@@ -73,18 +74,18 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, null, sink, sse, json, after);
+        }, item -> null, sink, sse, json, after);
     }
 
-    /** The state changes of the connections {@code shown} accepts, {@code event: state} each. */
-    static SseFeed<ConnectionEvent> events(EventLog log, Predicate<String> shown, SseEventSink sink, Sse sse,
+    /** The events of the connections {@code shown} accepts: {@code event: state} or {@code event: gap} each. */
+    static SseFeed<StreamedEvent> events(EventLog log, Predicate<String> shown, SseEventSink sink, Sse sse,
             ObjectMapper json, long after) {
         return new SseFeed<>(new Source<>() {
-            public CompletionStage<List<ConnectionEvent>> read(long from, int limit) {
+            public CompletionStage<List<StreamedEvent>> read(long from, int limit) {
                 return CompletableFuture.completedFuture(log.read(from, limit, shown));
             }
 
-            public long seq(ConnectionEvent item) {
+            public long seq(StreamedEvent item) {
                 return item.seq();
             }
 
@@ -95,10 +96,10 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, "state", sink, sse, json, after);
+        }, StreamedEvent::eventName, sink, sse, json, after);
     }
 
-    private SseFeed(Source<T> source, String name, SseEventSink sink, Sse sse, ObjectMapper json, long after) {
+    private SseFeed(Source<T> source, Function<T, String> name, SseEventSink sink, Sse sse, ObjectMapper json, long after) {
         this.source = source;
         this.name = name;
         this.sink = sink;
@@ -152,8 +153,9 @@ final class SseFeed<T> implements Runnable {
             throw new IllegalStateException(e);
         }
         OutboundSseEvent.Builder event = sse.newEventBuilder().id(Long.toString(source.seq(item))).data(data);
-        if (name != null) {
-            event.name(name);
+        String eventName = name.apply(item);
+        if (eventName != null) {
+            event.name(eventName);
         }
         sink.send(event.build()).exceptionally(failure -> {
             stop();
