@@ -14,8 +14,10 @@ import io.longlink.session.JsonScan;
  * <li>A gap: a message's sequence is not the previous one of its scope on the same socket + 1. Each socket starts a
  * new run, so the first message of a scope on a new socket is never a gap (a snapshot starts a new run).</li>
  * <li>A duplicate: while two sockets are open ({@link #overlap}), a message whose sequence is not newer than the
- * newest logged one of its scope; it is dropped. Outside an overlap nothing is a duplicate (an upstream may number
- * each socket from 1).</li>
+ * newest logged one of its scope; it is dropped. The socket that replaced another make-before-break keeps dropping
+ * those in a scope until it logged one there (a snapshot that comes after its on-open steps, when the old socket is
+ * already closed, replays what the old one logged). After a plain reconnect nothing is a duplicate (an upstream may
+ * number each socket from 1).</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}: two sockets may report at once during an overlap.
@@ -40,6 +42,13 @@ final class FeedSequence {
     /** The last sequence per scope on one socket. */
     static final class Run {
         private final Map<String, Long> last = new HashMap<>();
+        /** For a socket that replaced another make-before-break: the scopes it logged a message in; else null. */
+        private final java.util.Set<String> caughtUp;
+
+        /** {@code replacing}: the socket replaces another make-before-break. */
+        Run(boolean replacing) {
+            this.caughtUp = replacing ? new java.util.HashSet<>() : null;
+        }
     }
 
     private static final String ONE_SCOPE = "";
@@ -79,8 +88,12 @@ final class FeedSequence {
         synchronized (this) {
             Long previous = run.last.put(key, seq);
             Long logged = newest.get(key);
-            if (overlap && logged != null && seq <= logged) {
+            boolean catchingUp = run.caughtUp != null && !run.caughtUp.contains(key);
+            if ((overlap || catchingUp) && logged != null && seq <= logged) {
                 return DUPLICATE;
+            }
+            if (catchingUp) {
+                run.caughtUp.add(key);
             }
             newest.put(key, seq);
             if (previous != null && seq != previous + 1) {

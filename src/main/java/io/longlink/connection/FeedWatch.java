@@ -34,7 +34,7 @@ final class FeedWatch {
     private final FeedPlan plan;
     /** The connection's sequences; null without {@code inbound.sequence.pointer}. */
     private final FeedSequence sequences;
-    private final FeedSequence.Run run = new FeedSequence.Run();
+    private final FeedSequence.Run run;
     private final Timers timers;
     private final ConnectionCounters counters;
     private final Listener listener;
@@ -45,8 +45,11 @@ final class FeedWatch {
     /** {@link #stop} was called: no timer is armed any more. */
     private boolean stopped;
 
-    FeedWatch(FeedPlan plan, FeedSequence sequences, Timers timers, ConnectionCounters counters, Listener listener) {
+    /** {@code replacing}: the socket replaces another make-before-break ({@link FeedSequence}). */
+    FeedWatch(FeedPlan plan, FeedSequence sequences, boolean replacing, Timers timers, ConnectionCounters counters,
+            Listener listener) {
         this.plan = plan;
+        this.run = new FeedSequence.Run(replacing);
         this.sequences = sequences;
         this.timers = timers;
         this.counters = counters;

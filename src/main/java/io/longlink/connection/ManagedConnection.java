@@ -617,7 +617,7 @@ public final class ManagedConnection
                     || desired != DesiredState.OPEN || !mayRunLocked()) {
                 return;
             }
-            incoming = newSessionLocked();
+            incoming = new Session(sessions, generation + 1, this, true);
             moveLocked(new Phase.Open(session, incoming), reason);
             overlapLocked(true);
         }

@@ -125,12 +125,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private String textPing;
 
     Session(Context ctx, long generation, Listener listener) {
+        this(ctx, generation, listener, false);
+    }
+
+    /** {@code replacing}: this socket replaces the open one make-before-break. */
+    Session(Context ctx, long generation, Listener listener, boolean replacing) {
         this.ctx = ctx;
         this.generation = generation;
         this.listener = listener;
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
-        this.feed = new FeedWatch(ctx.feed(), ctx.sequences(), ctx.env().timers(), ctx.counters(), this);
+        this.feed = new FeedWatch(ctx.feed(), ctx.sequences(), replacing, ctx.env().timers(), ctx.counters(), this);
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */

@@ -210,4 +210,29 @@ class FeedIntegrityTest {
         assertEquals(0, h.connection().status().gaps());
         assertEquals(List.of(1000), old.closeCodes);
     }
+
+    @Test
+    void aSnapshotAfterTheHandOverIsDroppedUntilTheNewSocketIsNewerThanTheLogAndAfterAPlainReconnectIsKept() {
+        h.settings.put("rotate-on", "json:/type=reconnect");
+        h.settings.put("inbound.sequence.pointer", "/seq");
+        h.settings.put("inbound.sequence.scope", "/sym");
+        FakeSocket old = openSubscribed();
+        old.events.textReceived("{\"sym\":\"A\",\"seq\":1}");
+        old.events.textReceived("{\"sym\":\"A\",\"seq\":2}");
+        old.events.textReceived("{\"type\":\"reconnect\"}");
+        FakeSocket fresh = subscribe(upstream.last().accept());
+        assertEquals(List.of(1000), old.closeCodes);
+        fresh.events.textReceived("{\"sym\":\"A\",\"seq\":1}"); // the snapshot, after the steps
+        fresh.events.textReceived("{\"sym\":\"A\",\"seq\":2}");
+        fresh.events.textReceived("{\"sym\":\"A\",\"seq\":3}");
+        fresh.events.textReceived("{\"sym\":\"B\",\"seq\":1}");
+        assertEquals(2, h.connection().status().duplicatesDropped());
+        fresh.events.closed(1011, "gone");
+        FakeSocket third = subscribe(upstream.last().accept());
+        third.events.textReceived("{\"sym\":\"A\",\"seq\":3}"); // a plain reconnect: a new run, kept
+        third.events.textReceived("{\"sym\":\"A\",\"seq\":4}");
+        assertEquals(2, h.connection().status().duplicatesDropped());
+        assertEquals(0, h.connection().status().gaps());
+        assertEquals(List.of(), third.closeCodes);
+    }
 }
