@@ -39,8 +39,8 @@ public final class JsonScan {
     }
 
     /**
-     * The value at the pointer: a string by its content, a number, {@code true}, {@code false} or {@code null} in its
-     * JSON spelling; null when the text has no such value, the value is an object or array, or the text is not JSON.
+     * The value at the pointer: a string by its content, a number as the text spells it, {@code true}, {@code false}
+     * or {@code null}; null when the text has no such value, the value is an object or array, or the text is not JSON.
      */
     public String valueIn(String text) {
         try {
