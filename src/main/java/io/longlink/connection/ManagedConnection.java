@@ -6,15 +6,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.credentials.OAuth2Tokens;
 import io.longlink.credentials.TokenEndpoint;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.Enqueued;
 import io.longlink.outbox.OutboxStore;
-import io.longlink.session.FeedPlan;
-import io.longlink.session.NewestValues;
-import io.longlink.session.Template;
 import io.longlink.session.SessionPlan;
 import io.quarkus.logging.Log;
 
@@ -77,7 +73,7 @@ public final class ManagedConnection
     /** {@code proxy.url} without its credentials, or null. */
     private volatile String redactedProxy;
     /** What the next session is made of; replaced with the settings. */
-    private volatile Session.Context sessions;
+    private volatile SessionContext sessions;
     /** The delays between failed rotations of the open socket; null while none failed. */
     private ReconnectBackoff rotationBackoff;
 
@@ -110,23 +106,11 @@ public final class ManagedConnection
 
     private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             TokenEndpoint tokenEndpoint) {
-        SessionPlan.OAuth2 oauth2 = plan.oauth2();
-        OAuth2Tokens tokens = oauth2 == null || tokenEndpoint == null ? null
-                : new OAuth2Tokens(id, oauth2.clientId(), oauth2.clientSecret(), oauth2.scope(),
-                        config.auth().oauth2().expiryMargin(), tokenEndpoint, env.clock());
-        NewestValues newest = new NewestValues(plan.inboundPointers());
-        // the newest stored values, so a resume token survives restarts wherever the inbound log does
-        for (String pointer : plan.inboundPointers()) {
-            inbox.newestText(text -> Template.valueAt(text, pointer) != null)
-                    .ifPresent(text -> newest.seed(pointer, Template.valueAt(text, pointer)));
-        }
+        this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, env);
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
-        cycles.apply(config.reconnect(), tokens);
-        FeedPlan feed = FeedPlan.of(config);
-        this.sessions = new Session.Context(id, config, plan, upstream, tokens, outbox, inbox, newest, counters,
-                env, feed, FeedSequence.of(feed.sequence(), feed.scope()));
+        cycles.apply(config.reconnect(), sessions.tokens());
     }
 
     /**

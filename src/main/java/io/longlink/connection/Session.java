@@ -8,13 +8,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.credentials.OAuth2Tokens;
-import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboundMessage;
-import io.longlink.outbox.OutboxStore;
-import io.longlink.session.FeedPlan;
 import io.longlink.session.Matcher;
-import io.longlink.session.NewestValues;
 import io.longlink.session.SessionPlan;
 import io.longlink.session.Template;
 import io.quarkus.logging.Log;
@@ -57,12 +52,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
 
-    /** What a session needs of its connection; one per connection, shared by its sessions. */
-    record Context(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
-            OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest,
-            ConnectionCounters counters, ConnectionEnvironment env, FeedPlan feed, FeedSequence sequences) {
-    }
-
     interface Listener {
         /** An active session's socket is over without being asked to: {@code reason} for {@code lastError}. */
         void sessionLost(Session session, Ending ending);
@@ -92,7 +81,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         HANDSHAKING, STEPS, READY, ACTIVE, ENDED
     }
 
-    private final Context ctx;
+    private final SessionContext ctx;
     private final Listener listener;
     /** The generation this socket will have once open, for {@code {{generation}}}. */
     private final long generation;
@@ -124,12 +113,12 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     /** The expanded application-level ping, with {@code heartbeat.mode=text}. */
     private String textPing;
 
-    Session(Context ctx, long generation, Listener listener) {
+    Session(SessionContext ctx, long generation, Listener listener) {
         this(ctx, generation, listener, false);
     }
 
     /** {@code replacing}: this socket replaces the open one make-before-break. */
-    Session(Context ctx, long generation, Listener listener, boolean replacing) {
+    Session(SessionContext ctx, long generation, Listener listener, boolean replacing) {
         this.ctx = ctx;
         this.generation = generation;
         this.listener = listener;
