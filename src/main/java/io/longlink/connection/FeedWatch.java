@@ -2,7 +2,9 @@ package io.longlink.connection;
 
 import java.time.Duration;
 
+import io.longlink.config.LonglinkConfig;
 import io.longlink.session.FeedPlan;
+import io.quarkus.logging.Log;
 
 /**
  * One socket's feed checks ({@link FeedPlan}): the stale-feed watchdog, the rotation deadline, the "reconnect now"
@@ -12,6 +14,8 @@ import io.longlink.session.FeedPlan;
  * <ul>
  * <li>The watchdog keeps the time of the last data message (pongs are not data: the session does not pass them
  * here) and one timer per socket, armed for the time left: it re-arms when it fires early, never per frame.</li>
+ * <li>A gap in the sequence is counted ({@code gaps}), published ({@code event: gap}, the observers) and, with
+ * {@code on-gap=resync}, makes the socket due to be replaced; the message is logged all the same.</li>
  * <li>{@link #start} arms the watchdog and the rotation deadline when the socket starts carrying the outbox;
  * {@link #stop} disarms both, once the socket ended.</li>
  * </ul>
@@ -21,16 +25,15 @@ import io.longlink.session.FeedPlan;
 final class FeedWatch {
 
     interface Listener {
-        /** No data message for {@code idle-timeout}: {@code reason} for {@code lastError}. */
-        void feedStale(String reason);
+        /** No data message for {@code idle-timeout}, or a gap with {@code on-gap=resync}: {@code reason} for
+         * {@code lastError}. */
+        void replaceDue(String reason);
 
         /** The socket is due to be replaced make-before-break. */
         void rotationDue(String reason);
-
-        /** A gap in the sequence; the message is logged. */
-        void gapFound(FeedSequence.Gap gap);
     }
 
+    private final SessionContext ctx;
     private final FeedPlan plan;
     /** The connection's sequences; null without {@code inbound.sequence.pointer}. */
     private final FeedSequence sequences;
@@ -46,13 +49,13 @@ final class FeedWatch {
     private boolean stopped;
 
     /** {@code replacing}: the socket replaces another make-before-break ({@link FeedSequence}). */
-    FeedWatch(FeedPlan plan, FeedSequence sequences, boolean replacing, Timers timers, ConnectionCounters counters,
-            Listener listener) {
-        this.plan = plan;
+    FeedWatch(SessionContext ctx, boolean replacing, Listener listener) {
+        this.ctx = ctx;
+        this.plan = ctx.feed();
         this.run = new FeedSequence.Run(replacing);
-        this.sequences = sequences;
-        this.timers = timers;
-        this.counters = counters;
+        this.sequences = ctx.sequences();
+        this.timers = ctx.env().timers();
+        this.counters = ctx.counters();
         this.listener = listener;
     }
 
@@ -89,7 +92,7 @@ final class FeedWatch {
                 return false;
             }
             if (verdict instanceof FeedSequence.Gap gap) {
-                listener.gapFound(gap);
+                gapFound(gap);
             }
         }
         if (plan.rotateOn() != null && plan.rotateOn().matches(text)) {
@@ -116,7 +119,19 @@ final class FeedWatch {
             }
             idleTimer = -1;
         }
-        listener.feedStale("no inbound message for " + text(plan.idleTimeout()));
+        listener.replaceDue("no inbound message for " + text(plan.idleTimeout()));
+    }
+
+    private void gapFound(FeedSequence.Gap gap) {
+        counters.gaps.incrementAndGet();
+        ctx.env().events().appendGap(ctx.env().clock().instant(), ctx.id(), gap.scope(), gap.expected(), gap.got());
+        ctx.env().observer().inboundGap(ctx.id());
+        String where = gap.scope() == null ? "" : " of " + gap.scope();
+        Log.infof("[%s] gap in the upstream's sequence%s: expected %d, got %d", ctx.id(), where, gap.expected(),
+                gap.got());
+        if (plan.onGap() == LonglinkConfig.OnGap.RESYNC) {
+            listener.replaceDue("gap in the sequence" + where + ": expected " + gap.expected() + ", got " + gap.got());
+        }
     }
 
     /** A duration as configured: whole seconds as {@code 60s}, else milliseconds. */

@@ -40,11 +40,9 @@ import io.quarkus.logging.Log;
  * <li>A network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE}, where only a
  * {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with the attempts reset. Being offline
  * therefore never leads to {@code FAILED}.</li>
- * <li>Make-before-break ({@code rotate-after}, {@code rotate-on}): while OPEN, a second session is started as the
- * open phase's {@code incoming}; once it is ready, the open session stops writing, and when its writes in flight
- * completed the hand-over makes the incoming session the open one (generation + 1, still OPEN, no other event) and
- * closes the old socket with 1000. An incoming session that fails leaves the open one as it was; the rotation is
- * retried after a backoff. A lost open socket, a close or new settings abort the incoming one.</li>
+ * <li>Make-before-break ({@code rotate-after}, {@code rotate-on}): the {@link Rotation} runs it while OPEN and asks
+ * this class for the hand-over ({@link Rotation.Supervisor}: generation + 1, still OPEN, no event). A lost open
+ * socket, a replacement, a close or new settings abort it.</li>
  * <li>A stale feed ({@code inbound.idle-timeout}) or a gap with {@code on-gap=resync} replaces the socket: closed
  * with 1000 and a new cycle at once, so the on-open steps run again.</li>
  * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
@@ -55,7 +53,8 @@ import io.quarkus.logging.Log;
  * closed, and cycles run, outside it.
  */
 public final class ManagedConnection
-        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session> {
+        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session>,
+        Rotation.Supervisor {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int GOING_AWAY = 1001;
@@ -74,8 +73,6 @@ public final class ManagedConnection
     private volatile String redactedProxy;
     /** What the next session is made of; replaced with the settings. */
     private volatile SessionContext sessions;
-    /** The delays between failed rotations of the open socket; null while none failed. */
-    private ReconnectBackoff rotationBackoff;
 
     private Phase phase = new Phase.Closed();
     private DesiredState desired = DesiredState.CLOSED;
@@ -83,6 +80,8 @@ public final class ManagedConnection
     private boolean stopped;
     /** The reconnect cycles: their number, failed attempts and rejection streak (guarded by {@code this} too). */
     private final ReconnectCycle<Session> cycles;
+    /** The make-before-break rotation of the open socket. */
+    private final Rotation rotation;
     /** Sockets that reached OPEN so far. */
     private long generation;
     /** When the last socket opened. */
@@ -101,6 +100,7 @@ public final class ManagedConnection
         this.env = env;
         this.pacer = new Pacer(env.timers());
         this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
+        this.rotation = new Rotation(id, env.timers(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
 
@@ -111,6 +111,7 @@ public final class ManagedConnection
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
         cycles.apply(config.reconnect(), sessions.tokens());
+        rotation.apply(config.reconnect());
     }
 
     /**
@@ -136,7 +137,7 @@ public final class ManagedConnection
             return;
         }
         Log.infof("[%s] settings replaced: reconnecting", id);
-        abortIncoming(was);
+        abortRotation(was);
         if (was instanceof Phase.Open o) {
             o.session().close(NORMAL_CLOSURE, "settings replaced");
         } else if (was instanceof Phase.Connecting c) {
@@ -539,7 +540,7 @@ public final class ManagedConnection
         Log.warnf("[%s] socket lost (%s%s): %s", id, ending.reason(),
                 ending.closeCode() == null ? "" : ", close code " + ending.closeCode(),
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
-        abortIncoming(was);
+        abortRotation(was);
         // held answers wait for a socket that is gone: release them (the messages stay queued)
         pacer.releaseAll();
         if (decision.action() == RejectionPolicy.Action.REFRESH) {
@@ -572,125 +573,47 @@ public final class ManagedConnection
             newCycle = beginCycleLocked("socket replaced: " + reason);
         }
         Log.warnf("[%s] %s: replacing the socket", id, reason);
-        abortIncoming(was);
+        abortRotation(was);
         pacer.releaseAll();
         session.close(NORMAL_CLOSURE, reason);
         cycles.run(newCycle);
     }
 
-    /** A gap in the upstream's sequence: counted, published, and with {@code on-gap=resync} the socket is replaced. */
-    @Override
-    public void gapFound(Session session, FeedSequence.Gap gap) {
-        counters.gaps.incrementAndGet();
-        env.events().appendGap(env.clock().instant(), id, gap.scope(), gap.expected(), gap.got());
-        env.observer().inboundGap(id);
-        Log.infof("[%s] gap in the upstream's sequence%s: expected %d, got %d", id,
-                gap.scope() == null ? "" : " of " + gap.scope(), gap.expected(), gap.got());
-        if (sessions.feed().onGap() == LonglinkConfig.OnGap.RESYNC) {
-            replaceRequested(session, "gap in the sequence" + (gap.scope() == null ? "" : " of " + gap.scope())
-                    + ": expected " + gap.expected() + ", got " + gap.got());
-        }
-    }
-
-    /** OPEN → OPEN with an incoming session: the open socket is to be replaced make-before-break. */
     @Override
     public void rotationRequested(Session session, String reason) {
-        Session incoming;
-        synchronized (this) {
-            if (!(phase instanceof Phase.Open o && o.session() == session && o.incoming() == null)
-                    || desired != DesiredState.OPEN || !mayRunLocked()) {
-                return;
-            }
-            incoming = new Session(sessions, generation + 1, this, true);
-            moveLocked(new Phase.Open(session, incoming), reason);
-            overlapLocked(true);
-        }
-        Log.infof("[%s] rotating the socket: %s", id, reason);
-        incoming.start().whenComplete((ready, failure) -> {
-            if (failure == null) {
-                incomingReady(session, incoming);
-            } else {
-                rotationFailed(session, incoming, failure);
-            }
-        });
+        rotation.start(session, reason);
     }
 
-    /** The incoming session is ready: the open one stops writing, then hands over once its writes completed. */
-    private void incomingReady(Session open, Session incoming) {
-        synchronized (this) {
-            if (!(phase instanceof Phase.Open o && o.session() == open && o.incoming() == incoming)) {
-                incoming.abort();
-                return;
-            }
-        }
-        open.stopWriting().whenComplete((done, failure) -> handOver(open, incoming));
+    @Override
+    public synchronized Session incomingFor(Session open) {
+        boolean rotatable = phase instanceof Phase.Open o && o.session() == open && desired == DesiredState.OPEN
+                && mayRunLocked();
+        return rotatable ? new Session(sessions, generation + 1, this, true) : null;
     }
 
-    /**
-     * OPEN (old, incoming) → OPEN (incoming): the hand-over. The old socket wrote its last message, so the new one
-     * takes the outbox from there in order; the old one closes with 1000.
-     */
-    private void handOver(Session old, Session incoming) {
-        long gen;
-        synchronized (this) {
-            if (!(phase instanceof Phase.Open o && o.session() == old && o.incoming() == incoming)) {
-                incoming.abort();
-                return;
-            }
-            generation++;
-            connectedAt = env.clock().instant();
-            rotationBackoff = null;
-            gen = generation;
-            moveLocked(new Phase.Open(incoming), "rotated (generation " + gen + ")");
-            overlapLocked(false);
+    /** OPEN → OPEN: the rotation's incoming session is the open one now. */
+    @Override
+    public synchronized long handedOver(Session old, Session incoming) {
+        if (!(phase instanceof Phase.Open o && o.session() == old)) {
+            return -1;
         }
-        Log.infof("[%s] rotated: generation %d carries the feed", id, gen);
-        if (!incoming.activate()) {
-            sessionLost(incoming, incoming.ending());
-        }
-        old.close(NORMAL_CLOSURE, "rotated");
+        generation++;
+        connectedAt = env.clock().instant();
+        moveLocked(new Phase.Open(incoming), "rotated (generation " + generation + ")");
+        return generation;
     }
 
-    /** OPEN (open, incoming) → OPEN (open): the new socket could not be made ready; retried after a backoff. */
-    private void rotationFailed(Session open, Session incoming, Throwable failure) {
-        long delayMillis;
-        String error;
-        String why = FailureClassifier.describe(failure);
-        synchronized (this) {
-            if (!(phase instanceof Phase.Open o && o.session() == open && o.incoming() == incoming)) {
-                return;
-            }
-            moveLocked(new Phase.Open(open), "rotation failed");
-            overlapLocked(false);
-            LonglinkConfig.Reconnect r = config.reconnect();
-            if (rotationBackoff == null) {
-                rotationBackoff = new ReconnectBackoff(r.initialDelay(), r.maxDelay(), r.jitter(), env.random(),
-                        delay -> {
-                        });
-            }
-            delayMillis = rotationBackoff.nextDelayInMillis(failure);
-            error = "rotation failed: " + why + "; the open socket stays in use, next try in " + delayMillis + " ms";
+    @Override
+    public synchronized void rotationFailed(Session open, String error) {
+        if (phase instanceof Phase.Open o && o.session() == open) {
             lastError = error;
         }
-        Log.warnf("[%s] %s", id, error);
-        env.timers().schedule(java.time.Duration.ofMillis(delayMillis),
-                () -> rotationRequested(open, "rotation retried"));
     }
 
-    private void overlapLocked(boolean both) {
-        FeedSequence sequences = sessions.sequences();
-        if (sequences != null) {
-            sequences.overlap(both);
-        }
-    }
-
-    /** A phase left behind had an incoming session: it ends too. */
-    private void abortIncoming(Phase was) {
-        if (was instanceof Phase.Open o && o.incoming() != null) {
-            o.incoming().abort();
-            synchronized (this) {
-                overlapLocked(false);
-            }
+    /** A phase left behind was OPEN: a rotation of its session ends. */
+    private void abortRotation(Phase was) {
+        if (was instanceof Phase.Open o) {
+            rotation.abort(o.session());
         }
     }
 
@@ -721,7 +644,7 @@ public final class ManagedConnection
         } else if (was instanceof Phase.Offline o) {
             o.probe().stop();
         }
-        abortIncoming(was);
+        abortRotation(was);
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }

@@ -33,16 +33,8 @@ sealed interface Phase {
         }
     }
 
-    /**
-     * {@code session} is open: the outbox is flushed and the heartbeat runs. While it is being replaced
-     * make-before-break, {@code incoming} is the next socket's session, running its on-open steps (else null); the
-     * hand-over makes {@code incoming} the open one.
-     */
-    record Open(Session session, Session incoming) implements Phase {
-        Open(Session session) {
-            this(session, null);
-        }
-
+    /** {@code session} is open: the outbox is flushed and the heartbeat runs. */
+    record Open(Session session) implements Phase {
         public ConnectionState state() {
             return ConnectionState.OPEN;
         }

@@ -8,7 +8,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.outbox.OutboundMessage;
 import io.longlink.session.Matcher;
 import io.longlink.session.SessionPlan;
 import io.longlink.session.Template;
@@ -38,10 +37,8 @@ import io.quarkus.logging.Log;
  * <li>Every inbound message goes to the inbound log, replies to steps included; with {@code heartbeat.mode=text}
  * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
  * {@code heartbeat.keep-pongs}.</li>
- * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, then marks exactly the
- * written prefix sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
- * at a time ({@code flushing}). A batch of several frames is written off the socket's event loop, so that it leaves
- * in one flush: at once from another thread, else from the environment's sender thread; a single frame at once.</li>
+ * <li>While ACTIVE, the {@link FlushLoop} writes the outbox to the socket, and the {@link FeedWatch} checks the
+ * inbound feed (stale, due for rotation, out of sequence).</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
@@ -60,16 +57,12 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         default void delivered(Session session) {
         }
 
-        /** The socket is to be replaced (a stale feed): closed with 1000 and reconnected at once. */
+        /** The socket is to be replaced (a stale feed, a gap with {@code on-gap=resync}): closed, reconnected. */
         default void replaceRequested(Session session, String reason) {
         }
 
         /** The socket is to be replaced make-before-break ({@code rotate-after}, {@code rotate-on}). */
         default void rotationRequested(Session session, String reason) {
-        }
-
-        /** A gap in the upstream's sequence; the message is logged. */
-        default void gapFound(Session session, FeedSequence.Gap gap) {
         }
     }
 
@@ -88,6 +81,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private final HeartbeatMonitor heartbeat;
     /** The feed checks of this socket: stale-feed watchdog, rotation, sequence run. */
     private final FeedWatch feed;
+    /** Writes the outbox to the socket while ACTIVE. */
+    private final FlushLoop flush;
     /** Completes when READY; fails when the session ends before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
@@ -98,12 +93,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private UpstreamSocket socket;
     /** Why the session ended, once ENDED. */
     private Ending ending;
-    /** A flush loop is running. */
-    private boolean flushing;
-    /** No new flush step starts: the socket is being handed over ({@link #stopWriting}). */
-    private boolean draining;
-    /** Completes when the flush loop stopped after {@link #stopWriting}. */
-    private CompletableFuture<Void> drained;
     private long handshakeTimer = -1;
     /** The on-open step running, while STEPS. */
     private int stepIndex = -1;
@@ -124,7 +113,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         this.listener = listener;
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
-        this.feed = new FeedWatch(ctx.feed(), ctx.sequences(), replacing, ctx.env().timers(), ctx.counters(), this);
+        this.feed = new FeedWatch(ctx, replacing, this);
+        this.flush = new FlushLoop(ctx, this::activeSocket, why -> lost(why, true), () -> listener.delivered(this));
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
@@ -211,14 +201,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
      * step in flight (if any) completed and marked what it wrote sent. The socket keeps reading.
      */
     CompletionStage<Void> stopWriting() {
-        synchronized (this) {
-            draining = true;
-            if (flushing) {
-                drained = drained == null ? new CompletableFuture<>() : drained;
-                return drained;
-            }
-        }
-        return CompletableFuture.completedFuture(null);
+        return flush.stopWriting();
+    }
+
+    /** The connection's sequences (null without {@code inbound.sequence.pointer}). */
+    FeedSequence sequences() {
+        return ctx.sequences();
+    }
+
+    /** The socket while ACTIVE, else null. */
+    private synchronized UpstreamSocket activeSocket() {
+        return step == Step.ACTIVE ? socket : null;
     }
 
     /** Whether {@link #start()} was called: a session serves one attempt. */
@@ -237,13 +230,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
      * the current event-loop turn does, so that the enqueues of one burst of requests leave in one batch.
      */
     void kick() {
-        synchronized (this) {
-            if (step != Step.ACTIVE || flushing || draining) {
-                return;
-            }
-            flushing = true;
-        }
-        ctx.env().executor().execute(this::flush);
+        flush.kick();
     }
 
     /**
@@ -339,18 +326,13 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     }
 
     @Override
-    public void feedStale(String reason) {
+    public void replaceDue(String reason) {
         listener.replaceRequested(this, reason);
     }
 
     @Override
     public void rotationDue(String reason) {
         listener.rotationRequested(this, reason);
-    }
-
-    @Override
-    public void gapFound(FeedSequence.Gap gap) {
-        listener.gapFound(this, gap);
     }
 
     @Override
@@ -551,99 +533,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
                     Log.debugf("[%s] close of a dead socket failed: %s", ctx.id(), failure.getMessage());
                 }
             });
-        }
-    }
-
-    // --- the flush loop ---
-
-    private void flush() {
-        ctx.outbox().head(ctx.id(), ctx.config().outbox().batchSize()).whenComplete((batch, failure) -> {
-            if (failure != null) {
-                Log.warnf("[%s] the outbox could not be read: %s; retrying in %d ms", ctx.id(), failure.getMessage(),
-                        ctx.config().reconnect().initialDelay().toMillis());
-                stopFlushing();
-                ctx.env().timers().schedule(ctx.config().reconnect().initialDelay(), this::kick);
-            } else if (batch.isEmpty()) {
-                stopFlushing();
-                // a message may have been stored after the head was read, while the loop still looked busy
-                if (ctx.outbox().queued(ctx.id()) > 0) {
-                    kick();
-                }
-            } else {
-                write(batch);
-            }
-        });
-    }
-
-    private void write(List<OutboundMessage> batch) {
-        UpstreamSocket target;
-        synchronized (this) {
-            target = step == Step.ACTIVE && !draining ? socket : null;
-        }
-        if (target == null) {
-            stopFlushing();
-            return;
-        }
-        if (batch.size() == 1 || !target.onItsLoop()) {
-            // one frame, or a thread whose writes the socket's loop queues and flushes together
-            issue(target, batch);
-        } else {
-            // several frames on the socket's own loop: written from the sender so that they leave in one flush
-            ctx.env().sender().execute(() -> issue(target, batch));
-        }
-    }
-
-    private void issue(UpstreamSocket target, List<OutboundMessage> batch) {
-        if (!ctx.env().ownership().mayAct(ctx.id())) {
-            // a cluster instance that lost its lease (paused, partitioned) writes nothing more: checked right
-            // before the socket write, on the thread that makes it
-            stopFlushing();
-            lost(new Ending("this instance no longer owns the connection", null, null), true);
-            return;
-        }
-        target.write(batch).whenComplete((written, failure) -> {
-            int count = failure == null ? written.count() : 0;
-            if (count > 0) {
-                ctx.outbox().markSent(ctx.id(), batch.subList(0, count), ctx.env().clock().instant());
-                ctx.counters().sent.addAndGet(count);
-                listener.delivered(this);
-            }
-            if (count < batch.size()) {
-                stopFlushing();
-                Throwable cause = failure != null ? failure : written.failure();
-                lost(new Ending("write failed: " + FailureClassifier.describe(cause), null, null), true);
-                return;
-            }
-            boolean goOn;
-            synchronized (this) {
-                goOn = step == Step.ACTIVE && !draining;
-            }
-            if (!goOn) {
-                stopFlushing();
-                return;
-            }
-            // continue from the executor rather than deeper in this stack
-            if (ctx.outbox().queued(ctx.id()) > 0) {
-                ctx.env().executor().execute(this::flush);
-            } else {
-                stopFlushing();
-                // a message may have been stored after the count was read, while the loop still looked busy
-                if (ctx.outbox().queued(ctx.id()) > 0) {
-                    ctx.env().executor().execute(this::kick);
-                }
-            }
-        });
-    }
-
-    /** The flush loop stops; a hand-over waiting for it ({@link #stopWriting}) goes on. */
-    private void stopFlushing() {
-        CompletableFuture<Void> waiting;
-        synchronized (this) {
-            flushing = false;
-            waiting = drained;
-        }
-        if (waiting != null) {
-            waiting.complete(null);
         }
     }
 }
