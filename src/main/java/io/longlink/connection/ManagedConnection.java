@@ -43,8 +43,8 @@ import io.quarkus.logging.Log;
  * <li>Make-before-break ({@code rotate-after}, {@code rotate-on}): the {@link Rotation} runs it while OPEN and asks
  * this class for the hand-over ({@link Rotation.Supervisor}: generation + 1, still OPEN, no event). A lost open
  * socket, a replacement, a close or new settings abort it.</li>
- * <li>A stale feed ({@code inbound.idle-timeout}) or a gap with {@code on-gap=resync} replaces the socket: closed
- * with 1000 and a new cycle at once, so the on-open steps run again.</li>
+ * <li>A stale feed ({@code inbound.idle-timeout}) or a gap with {@code on-gap=resync} ends the session as a lost
+ * socket (closed with 1000): a new cycle at once, so the on-open steps run again.</li>
  * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
  * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
@@ -551,33 +551,7 @@ public final class ManagedConnection
         }
     }
 
-    // --- feed integrity: replacing a stale socket, rotating make-before-break ---
-
-    /**
-     * OPEN → CONNECTING: the open socket's feed is stale or out of sequence ({@code on-gap=resync}); it is closed with
-     * 1000 and a cycle starts at once, so the next socket runs the on-open steps again.
-     */
-    @Override
-    public void replaceRequested(Session session, String reason) {
-        Phase was;
-        long newCycle;
-        synchronized (this) {
-            if (!(phase instanceof Phase.Open o && o.session() == session) || desired != DesiredState.OPEN
-                    || !mayRunLocked()) {
-                return;
-            }
-            was = phase;
-            lastError = reason;
-            lastCloseCode = NORMAL_CLOSURE;
-            lastCloseReason = reason;
-            newCycle = beginCycleLocked("socket replaced: " + reason);
-        }
-        Log.warnf("[%s] %s: replacing the socket", id, reason);
-        abortRotation(was);
-        pacer.releaseAll();
-        session.close(NORMAL_CLOSURE, reason);
-        cycles.run(newCycle);
-    }
+    // --- make-before-break (Rotation.Supervisor) ---
 
     @Override
     public void rotationRequested(Session session, String reason) {

@@ -57,10 +57,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         default void delivered(Session session) {
         }
 
-        /** The socket is to be replaced (a stale feed, a gap with {@code on-gap=resync}): closed, reconnected. */
-        default void replaceRequested(Session session, String reason) {
-        }
-
         /** The socket is to be replaced make-before-break ({@code rotate-after}, {@code rotate-on}). */
         default void rotationRequested(Session session, String reason) {
         }
@@ -327,7 +323,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
 
     @Override
     public void replaceDue(String reason) {
-        listener.replaceRequested(this, reason);
+        // a stale feed or a gap to resync: closed with 1000, and the supervisor reconnects as for a lost socket
+        lost(new Ending(reason, null, null), NORMAL_CLOSURE, "replacing the socket");
     }
 
     @Override
@@ -487,12 +484,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
 
     /** The socket is over without being asked to: report it once, and drop the socket when asked. */
     private void lost(Ending why, boolean closeSocket) {
+        lost(why, closeSocket ? UNEXPECTED_CONDITION : -1, "connection considered dead");
+    }
+
+    /** The socket is over: report it once, and close it with {@code code} and {@code closeReason} unless -1. */
+    private void lost(Ending why, int code, String closeReason) {
         Ended ended = end(why);
         if (ended == null) {
             return;
         }
-        if (closeSocket) {
-            closeQuietly(ended.socket(), UNEXPECTED_CONDITION, "connection considered dead");
+        if (code > 0) {
+            closeQuietly(ended.socket(), code, closeReason);
         }
         if (ended.before() == Step.ACTIVE) {
             listener.sessionLost(this, why);
