@@ -38,6 +38,9 @@ public interface LonglinkConfig {
     /** Which upstreams connections created over HTTP may reach. */
     Upstreams upstreams();
 
+    /** What the templates of connections created over HTTP may read. */
+    Templates templates();
+
     /** Several instances sharing one PostgreSQL database ({@code longlink.store.kind=postgresql}). */
     Cluster cluster();
 
@@ -103,6 +106,21 @@ public interface LonglinkConfig {
          */
         @WithDefault("50ms")
         Duration margin();
+    }
+
+    interface Templates {
+        /**
+         * Glob patterns ({@code *} any run of characters, {@code /} included; {@code ?} one character) of the real
+         * paths (symbolic links resolved) a runtime spec's {@code {{file:...}}} may read, e.g.
+         * {@code /etc/longlink/runtime/**}; empty by default: no file. Configured connections are not limited.
+         */
+        Optional<List<String>> allowedFiles();
+
+        /**
+         * Glob patterns of the environment variables a runtime spec's {@code {{env:...}}} may read, e.g.
+         * {@code FEED_*}; empty by default: no variable. Configured connections are not limited.
+         */
+        Optional<List<String>> allowedEnv();
     }
 
     interface Events {
@@ -187,6 +205,13 @@ public interface LonglinkConfig {
         /** How often the writer prunes old idempotency keys, and retries a store that failed. */
         @WithDefault("5s")
         Duration maintenanceInterval();
+
+        /**
+         * How often the writer tries again to open a store whose connection it lost (a database server restarted,
+         * the network dropped), so writes and readiness come back this soon after the database does.
+         */
+        @WithDefault("1s")
+        Duration reopenInterval();
 
         /** Seconds a producer is asked to wait ({@code Retry-After}) when the store cannot take a message. */
         @WithDefault("5s")
@@ -282,6 +307,19 @@ public interface LonglinkConfig {
         Outbox outbox();
 
         Inbound inbound();
+
+        /**
+         * A socket open this long is replaced make-before-break: a second socket is opened and made ready (its on-open
+         * steps) while the first keeps carrying traffic, then the outbox moves over and the first closes with 1000.
+         * None: never.
+         */
+        Optional<Duration> rotateAfter();
+
+        /**
+         * A matcher ({@code json:}, {@code regex:}, {@code text:}): an inbound message that matches starts the same
+         * replacement at once (an upstream's "reconnect now" notice). None: never.
+         */
+        Optional<String> rotateOn();
 
         /** How fast frames are written to the upstream (an upstream's published message rate). */
         SendRate sendRate();
@@ -508,6 +546,35 @@ public interface LonglinkConfig {
 
         /** Inbound push: what the upstream sent, POSTed to an HTTP receiver in order (off without a url). */
         Webhook webhook();
+
+        /**
+         * No inbound data message on a socket for this long (protocol pongs and {@code heartbeat.expect} pongs do
+         * not count): the feed is stale and the socket is replaced (closed 1000, reconnected at once). None: never.
+         */
+        Optional<Duration> idleTimeout();
+
+        /** The upstream's sequence numbers: gaps and duplicates. */
+        Sequence sequence();
+    }
+
+    interface Sequence {
+        /** JSON Pointer to the sequence number in each text message; messages without it are not checked. None: off. */
+        Optional<String> pointer();
+
+        /** JSON Pointer whose value separates independent sequences (a symbol, a channel); none: one sequence. */
+        Optional<String> scope();
+
+        /** What a gap does: {@code resync} replaces the socket (on-open runs again), {@code record} only reports it. */
+        @WithDefault("resync")
+        OnGap onGap();
+    }
+
+    /** What a gap in an upstream's sequence does. */
+    enum OnGap {
+        /** Replace the socket so that its on-open steps run again (re-subscribe, fresh snapshot). */
+        RESYNC,
+        /** Only count and report it. */
+        RECORD
     }
 
     // --- inbound push (webhooks, issue 14) ---

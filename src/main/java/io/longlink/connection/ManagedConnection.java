@@ -40,6 +40,11 @@ import io.quarkus.logging.Log;
  * <li>A network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE}, where only a
  * {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with the attempts reset. Being offline
  * therefore never leads to {@code FAILED}.</li>
+ * <li>Make-before-break ({@code rotate-after}, {@code rotate-on}): the {@link Rotation} runs it while OPEN and asks
+ * this class for the hand-over ({@link Rotation.Supervisor}: generation + 1, still OPEN, no event). A lost open
+ * socket, a replacement, a close or new settings abort it.</li>
+ * <li>A stale feed ({@code inbound.idle-timeout}) or a gap with {@code on-gap=resync} ends the session as a lost
+ * socket (closed with 1000): a new cycle at once, so the on-open steps run again.</li>
  * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
  * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
@@ -48,7 +53,8 @@ import io.quarkus.logging.Log;
  * closed, and cycles run, outside it.
  */
 public final class ManagedConnection
-        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session> {
+        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session>,
+        Rotation.Supervisor {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int GOING_AWAY = 1001;
@@ -76,6 +82,8 @@ public final class ManagedConnection
     private boolean stopped;
     /** The reconnect cycles: their number, failed attempts and rejection streak (guarded by {@code this} too). */
     private final ReconnectCycle<Session> cycles;
+    /** The make-before-break rotation of the open socket. */
+    private final Rotation rotation;
     /** Sockets that reached OPEN so far. */
     private long generation;
     /** When the last socket opened. */
@@ -97,6 +105,7 @@ public final class ManagedConnection
         this.pacer = new Pacer(env.timers());
         this.sendRate = new SendRate(env.timers());
         this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
+        this.rotation = new Rotation(id, env.timers(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
 
@@ -107,7 +116,9 @@ public final class ManagedConnection
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
-        cycles.apply(config.reconnect(), sessions.tokens(), env.connectRates().gateFor(config.url().getHost()));
+        ConnectRates.Gate gate = env.connectRates().gateFor(config.url().getHost());
+        cycles.apply(config.reconnect(), sessions.tokens(), gate);
+        rotation.apply(config.reconnect(), gate);
         sendRate.apply(config.sendRate());
     }
 
@@ -138,6 +149,7 @@ public final class ManagedConnection
             return;
         }
         Log.infof("[%s] settings replaced: reconnecting", id);
+        abortRotation(was);
         if (was instanceof Phase.Open o) {
             env.observer().socketEnded(id, livedNanos);
             o.session().close(NORMAL_CLOSURE, "settings replaced");
@@ -178,6 +190,11 @@ public final class ManagedConnection
 
     public String id() {
         return id;
+    }
+
+    /** The checked settings its sockets use; the webhook's secret too. */
+    public SessionPlan plan() {
+        return sessions.plan();
     }
 
     public LonglinkConfig.ConnectionConfig config() {
@@ -286,7 +303,7 @@ public final class ManagedConnection
                     nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
                     flappingLocked(), lifetimes.lastMillis(), webhookStatus, env.ownership().owner(id),
-                    env.ownership().epoch(id));
+                    env.ownership().epoch(id), counters.gaps.get(), counters.duplicatesDropped.get());
         }
     }
 
@@ -536,7 +553,8 @@ public final class ManagedConnection
     /**
      * OPEN → CONNECTING: the open session's socket is over. A socket that was stable ({@code reconnect.stable-after})
      * starts a fresh cycle whose first attempt is at once; one that was not counts as a failed attempt of the cycle
-     * that opened it, which goes on: RECONNECTING with its next delay, or FAILED when its attempts are used up. The
+     * that opened it, which goes on: RECONNECTING with its next delay (at once for a socket longlink replaced, a stale
+     * feed or a resync, unless the one before was short-lived too), or FAILED when its attempts are used up. The
      * rejection policy has the last word for the upstream's close code: FAILED at once (a fatal code), new
      * credentials and an attempt at once (an unauthorized code), or at least {@code initial-delay} (1013).
      */
@@ -548,10 +566,12 @@ public final class ManagedConnection
         RejectionPolicy.Decision decision;
         String because = "socket lost: " + ending.reason()
                 + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")");
+        Phase was;
         synchronized (this) {
             if (!(phase instanceof Phase.Open o && o.session() == session)) {
                 return;
             }
+            was = phase;
             Instant now = env.clock().instant();
             livedNanos = env.timers().nanoTime() - o.openedNanos();
             java.time.Duration stableAfter = config.reconnect().stableAfter();
@@ -574,7 +594,9 @@ public final class ManagedConnection
             } else if (!stable || decision.notBefore() != null) {
                 failedBefore = stable ? 0 : cycles.attemptLocked();
                 newCycle = stable ? cycles.beginLocked() : cycles.continueLocked();
-                long delayMillis = RejectionPolicy.delayMillis(decision, stable ? 0 : cycles.nextDelayLocked(), now);
+                // a socket longlink replaced (stale feed, resync) is retried at once, unless one before it was short too
+                boolean atOnce = stable || ending.replaced() && lifetimes.firstShortOne();
+                long delayMillis = RejectionPolicy.delayMillis(decision, atOnce ? 0 : cycles.nextDelayLocked(), now);
                 String next = lifetimes.flapping() ? "; " + lastError : "";
                 if (delayMillis == 0) {
                     moveLocked(new Phase.Connecting(newCycle, newSessionLocked()), because + next);
@@ -590,6 +612,7 @@ public final class ManagedConnection
         Log.warnf("[%s] socket lost (%s%s) after %d ms: %s", id, ending.reason(),
                 ending.closeCode() == null ? "" : ", close code " + ending.closeCode(), livedNanos / 1_000_000,
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
+        abortRotation(was);
         // held answers wait for a socket that is gone: release them (the messages stay queued)
         pacer.releaseAll();
         if (decision.action() == RejectionPolicy.Action.REFRESH) {
@@ -605,6 +628,53 @@ public final class ManagedConnection
         long livedNanos = env.timers().nanoTime() - open.openedNanos();
         lifetimes.closed(livedNanos / 1_000_000);
         return livedNanos;
+    }
+
+    // --- make-before-break (Rotation.Supervisor) ---
+
+    @Override
+    public void rotationRequested(Session session, String reason) {
+        rotation.start(session, reason);
+    }
+
+    @Override
+    public synchronized Session incomingFor(Session open) {
+        boolean rotatable = phase instanceof Phase.Open o && o.session() == open && desired == DesiredState.OPEN
+                && mayRunLocked();
+        return rotatable ? new Session(sessions, generation + 1, this, true) : null;
+    }
+
+    /** OPEN → OPEN: the rotation's incoming session is the open one now; the old socket was closed on request. */
+    @Override
+    public long handedOver(Session old, Session incoming) {
+        long livedNanos;
+        long gen;
+        synchronized (this) {
+            if (!(phase instanceof Phase.Open o && o.session() == old)) {
+                return -1;
+            }
+            livedNanos = socketClosedLocked(o);
+            generation++;
+            connectedAt = env.clock().instant();
+            moveLocked(new Phase.Open(incoming, env.timers().nanoTime()), "rotated (generation " + generation + ")");
+            gen = generation;
+        }
+        env.observer().socketEnded(id, livedNanos);
+        return gen;
+    }
+
+    @Override
+    public synchronized void rotationFailed(Session open, String error) {
+        if (phase instanceof Phase.Open o && o.session() == open) {
+            lastError = error;
+        }
+    }
+
+    /** A phase left behind was OPEN: a rotation of its session ends. */
+    private void abortRotation(Phase was) {
+        if (was instanceof Phase.Open o) {
+            rotation.abort(o.session());
+        }
     }
 
     // --- closing ---
@@ -636,6 +706,7 @@ public final class ManagedConnection
         } else if (was instanceof Phase.Offline o) {
             o.probe().stop();
         }
+        abortRotation(was);
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }

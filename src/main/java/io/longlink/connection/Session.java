@@ -8,7 +8,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.outbox.OutboundMessage;
 import io.longlink.session.Matcher;
 import io.longlink.session.SessionPlan;
 import io.longlink.session.Template;
@@ -38,20 +37,18 @@ import io.quarkus.logging.Log;
  * <li>Every inbound message goes to the inbound log, replies to steps included; with {@code heartbeat.mode=text}
  * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
  * {@code heartbeat.keep-pongs}.</li>
- * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, then marks exactly the
- * written prefix sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
- * at a time ({@code flushing}). A batch of several frames is written off the socket's event loop, so that it leaves
- * in one flush: at once from another thread, else from the environment's sender thread; a single frame at once.</li>
+ * <li>While ACTIVE, the {@link FlushLoop} writes the outbox to the socket, and the {@link FeedWatch} checks the
+ * inbound feed (stale, due for rotation, out of sequence).</li>
  * <li>Every frame it writes (outbox messages, on-open steps, text heartbeats; not protocol pings) first waits for the
  * connection's {@code send-rate} ({@link SendRate#whenAllowed}), which outlives the socket: a new socket's on-open
- * steps count in the window the last one wrote in. A batch is cut to what the window allows; the rest stays queued
- * and the loop waits (still {@code flushing}) for its turn. Without a limit nothing waits.</li>
+ * steps (a rotation's incoming one's too) count in the window the last one wrote in. Without a limit nothing
+ * waits.</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
  * the lock.
  */
-final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt {
+final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt, FeedWatch.Listener {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
@@ -63,10 +60,20 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         /** A flush step wrote messages and marked them sent. */
         default void delivered(Session session) {
         }
+
+        /** The socket is to be replaced make-before-break ({@code rotate-after}, {@code rotate-on}). */
+        default void rotationRequested(Session session, String reason) {
+        }
     }
 
-    /** Why a session ended: a reason for people, and the upstream's close code and reason when it sent one. */
-    record Ending(String reason, Integer closeCode, String closeReason) {
+    /**
+     * Why a session ended: a reason for people, the upstream's close code and reason when it sent one, and whether
+     * longlink replaced the socket itself (a stale feed, a resync).
+     */
+    record Ending(String reason, Integer closeCode, String closeReason, boolean replaced) {
+        Ending(String reason, Integer closeCode, String closeReason) {
+            this(reason, closeCode, closeReason, false);
+        }
     }
 
     private enum Step {
@@ -78,6 +85,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     /** The generation this socket will have once open, for {@code {{generation}}}. */
     private final long generation;
     private final HeartbeatMonitor heartbeat;
+    /** The feed checks of this socket: stale-feed watchdog, rotation, sequence run. */
+    private final FeedWatch feed;
+    /** Writes the outbox to the socket while ACTIVE. */
+    private final FlushLoop flush;
     /** Completes when READY; fails when the session ends before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
@@ -88,8 +99,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private UpstreamSocket socket;
     /** Why the session ended, once ENDED. */
     private Ending ending;
-    /** A flush loop is running. */
-    private boolean flushing;
     private long handshakeTimer = -1;
     /** The on-open step running, while STEPS. */
     private int stepIndex = -1;
@@ -100,11 +109,18 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private String textPing;
 
     Session(SessionContext ctx, long generation, Listener listener) {
+        this(ctx, generation, listener, false);
+    }
+
+    /** {@code replacing}: this socket replaces the open one make-before-break. */
+    Session(SessionContext ctx, long generation, Listener listener, boolean replacing) {
         this.ctx = ctx;
         this.generation = generation;
         this.listener = listener;
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
+        this.feed = new FeedWatch(ctx, replacing, this);
+        this.flush = new FlushLoop(ctx, this::activeSocket, why -> lost(why, true), () -> listener.delivered(this));
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
@@ -181,8 +197,27 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             step = Step.ACTIVE;
         }
         heartbeat.start();
+        feed.start();
         kick();
         return true;
+    }
+
+    /**
+     * The socket is being handed over to the next one: no new flush step starts, and the stage completes once the
+     * step in flight (if any) completed and marked what it wrote sent. The socket keeps reading.
+     */
+    CompletionStage<Void> stopWriting() {
+        return flush.stopWriting();
+    }
+
+    /** The connection's sequences (null without {@code inbound.sequence.pointer}). */
+    FeedSequence sequences() {
+        return ctx.sequences();
+    }
+
+    /** The socket while ACTIVE, else null. */
+    private synchronized UpstreamSocket activeSocket() {
+        return step == Step.ACTIVE ? socket : null;
     }
 
     /** Whether {@link #start()} was called: a session serves one attempt. */
@@ -201,13 +236,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
      * the current event-loop turn does, so that the enqueues of one burst of requests leave in one batch.
      */
     void kick() {
-        synchronized (this) {
-            if (step != Step.ACTIVE || flushing) {
-                return;
-            }
-            flushing = true;
-        }
-        ctx.env().executor().execute(this::flush);
+        flush.kick();
     }
 
     /**
@@ -251,7 +280,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         if (pong) {
             heartbeat.pongReceived();
         }
-        if (!pong || hb.keepPongs()) {
+        if (!pong ? feed.text(text) : hb.keepPongs()) {
             ctx.inbox().appendText(text);
             if (ctx.newest().tracking()) {
                 ctx.newest().observe(text);
@@ -276,6 +305,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             return;
         }
         ctx.counters().received.incrementAndGet();
+        feed.binary();
         ctx.inbox().appendBinary(bytes);
     }
 
@@ -299,6 +329,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     @Override
     public void heartbeatMissed(String detail) {
         lost(new Ending("heartbeat: " + detail, null, null), true);
+    }
+
+    @Override
+    public void replaceDue(String reason) {
+        // a stale feed or a gap to resync: closed with 1000, and the supervisor reconnects as for a lost socket
+        lost(new Ending(reason, null, null, true), NORMAL_CLOSURE, "replacing the socket");
+    }
+
+    @Override
+    public void rotationDue(String reason) {
+        listener.rotationRequested(this, reason);
     }
 
     @Override
@@ -486,12 +527,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
 
     /** The socket is over without being asked to: report it once, and drop the socket when asked. */
     private void lost(Ending why, boolean closeSocket) {
+        lost(why, closeSocket ? UNEXPECTED_CONDITION : -1, "connection considered dead");
+    }
+
+    /** The socket is over: report it once, and close it with {@code code} and {@code closeReason} unless -1. */
+    private void lost(Ending why, int code, String closeReason) {
         Ended ended = end(why);
         if (ended == null) {
             return;
         }
-        if (closeSocket) {
-            closeQuietly(ended.socket(), UNEXPECTED_CONDITION, "connection considered dead");
+        if (code > 0) {
+            closeQuietly(ended.socket(), code, closeReason);
         }
         if (ended.before() == Step.ACTIVE) {
             listener.sessionLost(this, why);
@@ -520,6 +566,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             ending = why;
         }
         heartbeat.stop();
+        feed.stop();
         ready.completeExceptionally(new SessionEndedException(why.reason()));
         return ended;
     }
@@ -532,101 +579,5 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
                 }
             });
         }
-    }
-
-    // --- the flush loop ---
-
-    private void flush() {
-        ctx.outbox().head(ctx.id(), ctx.config().outbox().batchSize()).whenComplete((batch, failure) -> {
-            if (failure != null) {
-                Log.warnf("[%s] the outbox could not be read: %s; retrying in %d ms", ctx.id(), failure.getMessage(),
-                        ctx.config().reconnect().initialDelay().toMillis());
-                stopFlushing();
-                ctx.env().timers().schedule(ctx.config().reconnect().initialDelay(), this::kick);
-            } else if (batch.isEmpty()) {
-                stopFlushing();
-                // a message may have been stored after the head was read, while the loop still looked busy
-                if (ctx.outbox().queued(ctx.id()) > 0) {
-                    kick();
-                }
-            } else {
-                write(batch);
-            }
-        });
-    }
-
-    /** Writes the batch, or as much of it as {@code send-rate} allows now (the rest stays queued, in order). */
-    private void write(List<OutboundMessage> batch) {
-        ctx.sendRate().whenAllowed(batch.size(), false, frames -> {
-            UpstreamSocket target;
-            synchronized (this) {
-                target = step == Step.ACTIVE ? socket : null;
-                if (target == null) {
-                    flushing = false;
-                }
-            }
-            if (target == null) {
-                return 0;
-            }
-            List<OutboundMessage> now = frames < batch.size() ? batch.subList(0, frames) : batch;
-            if (now.size() == 1 || !target.onItsLoop()) {
-                // one frame, or a thread whose writes the socket's loop queues and flushes together
-                issue(target, now);
-            } else {
-                // several frames on the socket's own loop: written from the sender so that they leave in one flush
-                ctx.env().sender().execute(() -> issue(target, now));
-            }
-            return now.size();
-        });
-    }
-
-    private void issue(UpstreamSocket target, List<OutboundMessage> batch) {
-        if (!ctx.env().ownership().mayAct(ctx.id())) {
-            // a cluster instance that lost its lease (paused, partitioned) writes nothing more: checked right
-            // before the socket write, on the thread that makes it
-            ctx.sendRate().settle(batch.size());
-            stopFlushing();
-            lost(new Ending("this instance no longer owns the connection", null, null), true);
-            return;
-        }
-        target.write(batch).whenComplete((written, failure) -> {
-            ctx.sendRate().settle(batch.size());
-            int count = failure == null ? written.count() : 0;
-            if (count > 0) {
-                ctx.outbox().markSent(ctx.id(), batch.subList(0, count), ctx.env().clock().instant());
-                ctx.counters().sent.addAndGet(count);
-                listener.delivered(this);
-            }
-            if (count < batch.size()) {
-                stopFlushing();
-                Throwable cause = failure != null ? failure : written.failure();
-                lost(new Ending("write failed: " + FailureClassifier.describe(cause), null, null), true);
-                return;
-            }
-            boolean goOn;
-            synchronized (this) {
-                goOn = step == Step.ACTIVE;
-                if (!goOn) {
-                    flushing = false;
-                }
-            }
-            if (!goOn) {
-                return;
-            }
-            // continue from the executor rather than deeper in this stack
-            if (ctx.outbox().queued(ctx.id()) > 0) {
-                ctx.env().executor().execute(this::flush);
-            } else {
-                stopFlushing();
-                // a message may have been stored after the count was read, while the loop still looked busy
-                if (ctx.outbox().queued(ctx.id()) > 0) {
-                    ctx.env().executor().execute(this::kick);
-                }
-            }
-        });
-    }
-
-    private synchronized void stopFlushing() {
-        flushing = false;
     }
 }

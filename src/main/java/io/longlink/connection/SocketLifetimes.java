@@ -52,6 +52,11 @@ final class SocketLifetimes {
         return lastMillis;
     }
 
+    /** Whether the last socket lost was the first short-lived one in a row. */
+    boolean firstShortOne() {
+        return inARow == 1;
+    }
+
     /** Whether the last {@value #FLAPPING_AFTER} sockets in a row each lived less than {@code stable-after}. */
     boolean flapping() {
         return inARow >= FLAPPING_AFTER;

@@ -37,6 +37,8 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@code longlink_connection_offline_periods_total}: times the network was found unreachable.</li>
  * <li>{@code longlink_heartbeat_round_trip_seconds}: ping to pong, a histogram.</li>
  * <li>{@code longlink_enqueue_duration_seconds}: request to 202 (stored), a histogram.</li>
+ * <li>{@code longlink_inbound_gaps_total}: gaps found in the upstream's sequence ({@code inbound.sequence.pointer}),
+ * as the connection announces them.</li>
  * <li>{@code longlink_enqueue_refused_total{status}}: enqueues answered with an error, by status.</li>
  * <li>{@code longlink_socket_lifetime_seconds}: how long each socket that reached OPEN lived, a histogram (many
  * short ones: a flapping upstream or an intermediary's idle timeout).</li>
@@ -57,6 +59,7 @@ public class ConnectionMetrics implements ConnectionObserver {
     private final Map<String, Timer> roundTrips = new ConcurrentHashMap<>();
     private final Map<String, Timer> enqueues = new ConcurrentHashMap<>();
     private final Map<String, Timer> lifetimes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> gaps = new ConcurrentHashMap<>();
 
     public ConnectionMetrics(MeterRegistry meters, LonglinkConfig config) {
         this.meters = meters;
@@ -77,6 +80,7 @@ public class ConnectionMetrics implements ConnectionObserver {
         roundTrips.remove(connectionId);
         enqueues.remove(connectionId);
         lifetimes.remove(connectionId);
+        gaps.remove(connectionId);
         meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
                 .forEach(meters::remove);
     }
@@ -105,6 +109,9 @@ public class ConnectionMetrics implements ConnectionObserver {
                 config.socketLifetimeBuckets()));
         roundTrips.put(id, histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", id,
                 config.roundTripBuckets()));
+        gaps.put(id, Counter.builder("longlink.inbound.gaps")
+                .description("Gaps found in the upstream's sequence (inbound.sequence.pointer) since start")
+                .tag(TAG, id).register(meters));
         enqueues.put(id, histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", id,
                 config.enqueueBuckets()));
     }
@@ -117,6 +124,14 @@ public class ConnectionMetrics implements ConnectionObserver {
     @Override
     public void socketEnded(String connectionId, long livedNanos) {
         record(lifetimes, connectionId, livedNanos);
+    }
+
+    @Override
+    public void inboundGap(String connectionId) {
+        Counter counter = gaps.get(connectionId);
+        if (counter != null) {
+            counter.increment();
+        }
     }
 
     /** A message for this connection was accepted {@code nanos} after its request arrived. */

@@ -81,7 +81,8 @@ class GoodClientTest {
         assertEquals(20, status.lastSocketMillis());
         assertEquals("flapping: 7 sockets in a row closed within 30s (lived 20ms, 20ms, 20ms)", status.lastError());
         assertTrue(h.events.read(0, 1000, id -> true).stream()
-                .anyMatch(e -> e.reason() != null && e.reason().contains("flapping: 3 sockets in a row")),
+                .anyMatch(e -> e instanceof ConnectionEvent c && c.reason() != null
+                        && c.reason().contains("flapping: 3 sockets in a row")),
                 "the event's reason says so too");
         assertEquals(7, h.socketLifetimes.size());
         assertEquals(20_000_000L, h.socketLifetimes.get(0), "the observer hears each lifetime (metrics listen)");
@@ -193,6 +194,30 @@ class GoodClientTest {
                 return Duration.ZERO;
             }
         };
+    }
+
+    @Test
+    void aSocketLonglinkReplacesIsRetriedAtOnceButASecondShortOneInARowWaitsForTheBackoff() {
+        h.settings.put("inbound.sequence.pointer", "/seq");
+        h.settings.put("heartbeat.interval", "10m");
+        connection().open();
+        FakeSocket first = upstream.last().accept();
+        first.events.textReceived("{\"seq\":1}");
+        first.events.textReceived("{\"seq\":3}");
+        assertEquals(List.of(1000), first.closeCodes);
+        assertEquals(2, upstream.attempts.size(), "a resync: the new socket at once");
+        FakeSocket second = upstream.last().accept();
+        second.events.textReceived("{\"seq\":1}");
+        second.events.textReceived("{\"seq\":3}");
+        assertEquals(2, upstream.attempts.size(), "the second short-lived socket in a row: no immediate retry");
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.RECONNECTING, status.state());
+        assertEquals(h.clock.instant().plusSeconds(4), status.nextAttemptAt(), "the cycle's delay after 2 attempts");
+        assertEquals(2, status.attempt());
+        timers.advance(Duration.ofMillis(3999));
+        assertEquals(2, upstream.attempts.size());
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(3, upstream.attempts.size());
     }
 
     @Test
@@ -360,6 +385,56 @@ class GoodClientTest {
         assertEquals(List.of("login", "subscribe", "m3", "m4", "m5"), second.frames, "in order, none lost");
         assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 1000L, 1000L, 1000L, 1000L, 1000L), at);
         assertEquals(ConnectionState.OPEN, connection().state());
+    }
+
+    @Test
+    void aRotationsIncomingSocketWritesItsStepsAndTheHandedOverOutboxInTheConnectionsWindow() {
+        h.settings.put("send-rate.limit", "5");
+        h.settings.put("send-rate.margin", "0s");
+        h.settings.put("on-open[0].text", "login");
+        h.settings.put("heartbeat.interval", "10m");
+        h.settings.put("rotate-on", "json:/type=reconnect");
+        for (int i = 0; i < 4; i++) {
+            h.send("m" + i);
+        }
+        connection().open();
+        FakeSocket old = upstream.last().accept();
+        assertEquals(List.of("login", "m0", "m1", "m2", "m3"), old.frames, "the window is full");
+        old.events.textReceived("{\"type\":\"reconnect\"}");
+        FakeSocket incoming = upstream.last().accept();
+        h.send("m4");
+        timers.advance(Duration.ofMillis(999));
+        assertTrue(incoming.frames.isEmpty(), "the incoming socket's step waits for the window the old one filled");
+        assertEquals(5, old.frames.size(), "and so does the old socket's next message");
+        assertEquals(List.of(), old.closeCodes, "the old socket carries the feed meanwhile");
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(List.of("login", "m4"), incoming.frames, "the step first, then the outbox, once handed over");
+        assertEquals(List.of("login", "m0", "m1", "m2", "m3"), old.frames, "each message on exactly one socket");
+        assertEquals(List.of(1000), old.closeCodes);
+        assertEquals(2, connection().generation());
+        assertEquals(0, connection().status().queued());
+        assertEquals(List.of(1_000_000_000L), h.socketLifetimes, "the rotated socket's lifetime is recorded");
+        assertEquals(1000, connection().status().lastSocketMillis());
+    }
+
+    @Test
+    void aRotationsHandshakeWaitsForASlotOfTheHostsBudgetAndTheOpenSocketServesMeanwhile() {
+        h.settings.put("heartbeat.interval", "10m");
+        h.settings.put("rotate-on", "json:/type=reconnect");
+        h.connectRates = ConnectRates.of(List.of(rate("upstream.test", 1, Duration.ofSeconds(3))), timers);
+        connection().open();
+        FakeSocket old = upstream.last().accept();
+        old.events.textReceived("{\"type\":\"reconnect\"}");
+        timers.advance(Duration.ofMillis(2999));
+        assertEquals(1, upstream.attempts.size(), "the rotation's handshake waits for the host's next slot");
+        h.send("m0");
+        assertEquals(List.of("m0"), old.frames);
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(2, upstream.attempts.size());
+        upstream.last().accept();
+        assertEquals(List.of(1000), old.closeCodes);
+        assertEquals(ConnectionState.OPEN, connection().state());
+        assertEquals(2, connection().generation());
     }
 
     @Test
