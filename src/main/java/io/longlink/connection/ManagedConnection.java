@@ -88,8 +88,8 @@ public final class ManagedConnection
     private long generation;
     /** When the last socket opened. */
     private Instant connectedAt;
-    /** How long the sockets lived: stable or not, flapping. */
-    private final SocketLifetimes lifetimes = new SocketLifetimes();
+    /** How long the sockets lived (stable or not, flapping) and waits for handshake slots. */
+    private final SocketPacing pacing;
     private String lastError;
     private Integer lastCloseCode;
     private String lastCloseReason;
@@ -103,6 +103,7 @@ public final class ManagedConnection
         this.inbox = inbox;
         this.env = env;
         this.pacer = new Pacer(env.timers());
+        this.pacing = new SocketPacing(env.timers());
         this.sendRate = new SendRate(env.timers());
         this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
         this.rotation = new Rotation(id, env.timers(), env.random(), this);
@@ -140,7 +141,7 @@ public final class ManagedConnection
                     || was instanceof Phase.Reconnecting || was instanceof Phase.Offline;
             if (active && desired == DesiredState.OPEN && mayRunLocked()) {
                 if (was instanceof Phase.Open o) {
-                    livedNanos = socketClosedLocked(o);
+                    livedNanos = pacing.closed(o);
                 }
                 newCycle = beginCycleLocked("settings replaced");
             }
@@ -302,15 +303,9 @@ public final class ManagedConnection
                     cycles.attemptLocked(),
                     nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    flappingLocked(), lifetimes.lastMillis(), webhookStatus, env.ownership().owner(id),
+                    pacing.flapping(phase, config.reconnect().stableAfter()), pacing.lastMillis(), webhookStatus, env.ownership().owner(id),
                     env.ownership().epoch(id), counters.gaps.get(), counters.duplicatesDropped.get());
         }
-    }
-
-    /** Flapping, unless the socket open now has proved stable. */
-    private boolean flappingLocked() {
-        return lifetimes.flapping() && !(phase instanceof Phase.Open o
-                && env.timers().nanoTime() - o.openedNanos() >= config.reconnect().stableAfter().toNanos());
     }
 
     public synchronized ConnectionState state() {
@@ -429,15 +424,10 @@ public final class ManagedConnection
      */
     @Override
     public synchronized void slotAwaited(long number, long waitMillis, ConnectRates.Gate gate) {
-        if (!isCurrentLocked(number)) {
-            return;
-        }
-        Instant at = env.clock().instant().plusMillis(waitMillis);
-        if (phase instanceof Phase.Reconnecting r) {
-            phase = new Phase.Reconnecting(number, at, r.delayMillis());
-        } else if (phase instanceof Phase.Connecting c && !c.session().started()) {
-            moveLocked(generation == 0 ? new Phase.Connecting(number, c.session(), at)
-                    : new Phase.Reconnecting(number, at, 0), "waiting for a handshake slot (" + gate + ")");
+        Phase waiting = !isCurrentLocked(number) ? null
+                : SocketPacing.awaitingSlot(phase, number, env.clock().instant().plusMillis(waitMillis), generation > 0);
+        if (waiting != null) {
+            moveLocked(waiting, "waiting for a handshake slot (" + gate + ")");
         }
     }
 
@@ -562,7 +552,7 @@ public final class ManagedConnection
     public void sessionLost(Session session, Session.Ending ending) {
         long newCycle = -1;
         int failedBefore = 0;
-        long livedNanos;
+        SocketPacing.Loss loss;
         RejectionPolicy.Decision decision;
         String because = "socket lost: " + ending.reason()
                 + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")");
@@ -573,12 +563,11 @@ public final class ManagedConnection
             }
             was = phase;
             Instant now = env.clock().instant();
-            livedNanos = env.timers().nanoTime() - o.openedNanos();
             java.time.Duration stableAfter = config.reconnect().stableAfter();
-            boolean stable = lifetimes.lost(livedNanos / 1_000_000, stableAfter);
+            loss = pacing.lost(o, stableAfter, ending.replaced());
+            boolean stable = loss.stable();
             decision = cycles.lostLocked(ending.closeCode(), now, stable);
-            lastError = decision.error() != null ? decision.error()
-                    : lifetimes.flapping() ? lifetimes.describe(stableAfter) : ending.reason();
+            lastError = decision.error() != null ? decision.error() : pacing.lastError(ending.reason(), stableAfter);
             lastCloseCode = ending.closeCode();
             lastCloseReason = ending.closeReason();
             if (!mayRunLocked()) {
@@ -594,10 +583,9 @@ public final class ManagedConnection
             } else if (!stable || decision.notBefore() != null) {
                 failedBefore = stable ? 0 : cycles.attemptLocked();
                 newCycle = stable ? cycles.beginLocked() : cycles.continueLocked();
-                // a socket longlink replaced (stale feed, resync) is retried at once, unless one before it was short too
-                boolean atOnce = stable || ending.replaced() && lifetimes.firstShortOne();
-                long delayMillis = RejectionPolicy.delayMillis(decision, atOnce ? 0 : cycles.nextDelayLocked(), now);
-                String next = lifetimes.flapping() ? "; " + lastError : "";
+                long delayMillis = RejectionPolicy.delayMillis(decision, loss.atOnce() ? 0 : cycles.nextDelayLocked(),
+                        now);
+                String next = pacing.flapping(phase, stableAfter) ? "; " + lastError : "";
                 if (delayMillis == 0) {
                     moveLocked(new Phase.Connecting(newCycle, newSessionLocked()), because + next);
                 } else {
@@ -608,9 +596,9 @@ public final class ManagedConnection
                 newCycle = beginCycleLocked(because);
             }
         }
-        env.observer().socketEnded(id, livedNanos);
+        env.observer().socketEnded(id, loss.livedNanos());
         Log.warnf("[%s] socket lost (%s%s) after %d ms: %s", id, ending.reason(),
-                ending.closeCode() == null ? "" : ", close code " + ending.closeCode(), livedNanos / 1_000_000,
+                ending.closeCode() == null ? "" : ", close code " + ending.closeCode(), loss.livedNanos() / 1_000_000,
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
         abortRotation(was);
         // held answers wait for a socket that is gone: release them (the messages stay queued)
@@ -621,13 +609,6 @@ public final class ManagedConnection
         if (newCycle >= 0) {
             cycles.run(newCycle, failedBefore);
         }
-    }
-
-    /** The open socket is closed on request: how long it lived is recorded (not as a loss). */
-    private long socketClosedLocked(Phase.Open open) {
-        long livedNanos = env.timers().nanoTime() - open.openedNanos();
-        lifetimes.closed(livedNanos / 1_000_000);
-        return livedNanos;
     }
 
     // --- make-before-break (Rotation.Supervisor) ---
@@ -653,7 +634,7 @@ public final class ManagedConnection
             if (!(phase instanceof Phase.Open o && o.session() == old)) {
                 return -1;
             }
-            livedNanos = socketClosedLocked(o);
+            livedNanos = pacing.closed(o);
             generation++;
             connectedAt = env.clock().instant();
             moveLocked(new Phase.Open(incoming, env.timers().nanoTime()), "rotated (generation " + generation + ")");
@@ -694,7 +675,7 @@ public final class ManagedConnection
             }
             cycles.resetLocked();
             if (was instanceof Phase.Open o) {
-                livedNanos = socketClosedLocked(o);
+                livedNanos = pacing.closed(o);
                 done = new CompletableFuture<>();
                 moveLocked(new Phase.Closing(done), reason);
             } else {
