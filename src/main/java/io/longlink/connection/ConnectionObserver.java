@@ -10,6 +10,13 @@ public interface ConnectionObserver {
     /** A heartbeat ping of connection {@code connectionId} was answered by a pong after {@code roundTripNanos}. */
     void heartbeatAnswered(String connectionId, long roundTripNanos);
 
+    /**
+     * A request of connection {@code connectionId} ended with {@code outcome}; {@code roundTripNanos} is the time from
+     * its write to its reply when it {@link RequestOutcome#REPLIED}, else -1.
+     */
+    default void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
+    }
+
     /** A connection was created at run time. */
     default void connectionAdded(ManagedConnection connection) {
     }

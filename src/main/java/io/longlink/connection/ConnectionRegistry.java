@@ -205,7 +205,7 @@ public class ConnectionRegistry {
 
     /**
      * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, the session
-     * plan (steps, matchers, templates, heartbeat, credentials), the TLS configuration and the proxy. Returns the plan.
+     * plan (steps, matchers, templates, heartbeat, credentials), the request settings, the TLS configuration and the proxy. Returns the plan.
      */
     SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c) {
         if (!ID.matcher(id).matches()) {
@@ -219,6 +219,7 @@ public class ConnectionRegistry {
         }
         try {
             SessionPlan plan = SessionPlan.of(c);
+            RequestIds.of(c.requests());
             checkTransport(c, tls);
             return plan;
         } catch (SessionPlan.InvalidSettingException e) {

@@ -69,6 +69,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private final ConnectionCounters counters = new ConnectionCounters();
     /** Holds enqueue answers while the open socket is behind ({@code outbox.pace-above}). */
     private final Pacer pacer;
+    /** Requests waiting for their write or their reply; outlives the sockets. */
+    private final PendingRequests requests;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
     private volatile String redactedUrl;
@@ -108,6 +110,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         this.inbox = inbox;
         this.env = env;
         this.pacer = new Pacer(env.timers());
+        this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
+                env.observer());
         apply(config, plan, upstream, tokenEndpoint);
     }
 
@@ -129,8 +133,9 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         this.policy = new ReconnectPolicy(id, config.reconnect(), env.random());
         this.rejections = RejectionPolicy.of(config.reconnect());
         this.tokens = tokens;
+        this.requests.reconfigure(RequestIds.of(config.requests()));
         this.sessions = new Session.Context(id, config, plan, upstream, tokens, outbox, inbox, newest, counters,
-                env);
+                env, requests);
     }
 
     /**
@@ -251,6 +256,20 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     /** Stores several messages, all or nothing (see {@link OutboxStore#enqueueAll}), and wakes the sender. */
     public CompletionStage<java.util.List<Enqueued>> enqueueAll(java.util.List<EnqueueRequest> requests) {
         return outbox.enqueueAll(id, requests).thenCompose(stored -> paced(stored, messageQueued()));
+    }
+
+    /**
+     * Sends a request ({@code body}, JSON) as one text frame, in arrival order with the outbox, and completes with its
+     * reply, or fails with a {@link RequestFailedException} saying whether it was written ({@link PendingRequests}).
+     * Throws {@link InvalidRequestException} for a body that cannot carry an id. Never stored.
+     */
+    public CompletionStage<Reply> request(byte[] body, java.time.Duration timeout) {
+        LonglinkConfig.Requests settings = config.requests();
+        RequestIds.Identified request = requests.ids().identify(body, requests::freshId);
+        CompletionStage<Reply> reply = requests.submit(request, outbox.newestQueued(id), timeout,
+                settings.maxInFlight());
+        messageQueued();
+        return reply;
     }
 
     private <T> CompletionStage<T> paced(T value, boolean open) {

@@ -39,11 +39,13 @@ import io.quarkus.logging.Log;
  * <li>{@link #activate()} starts the heartbeat and the flush loop; only then does an end count as a lost socket
  * for the supervisor ({@link Listener#sessionLost}, at most once). An end that the supervisor asked for
  * ({@link #close}, {@link #abort}) is never reported.</li>
- * <li>Every inbound message goes to the inbound log, replies to steps included; with {@code heartbeat.mode=text}
+ * <li>Every inbound message goes to the inbound log, replies to steps included (replies to requests unless
+ * {@code requests.log-replies=false}; they answer their request once logged); with {@code heartbeat.mode=text}
  * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
  * {@code heartbeat.keep-pongs}.</li>
- * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, then marks exactly the
- * written prefix sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
+ * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, with the waiting requests
+ * placed among them in arrival order ({@link Outgoing}: the one send path of both), then marks exactly the written
+ * messages sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
  * at a time ({@code flushing}). A batch of several frames is written off the socket's event loop, so that it leaves
  * in one flush: at once from another thread, else from the environment's sender thread; a single frame at once.</li>
  * </ul>
@@ -59,7 +61,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     /** What a session needs of its connection; one per connection, shared by its sessions. */
     record Context(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest,
-            ConnectionCounters counters, ConnectionEnvironment env) {
+            ConnectionCounters counters, ConnectionEnvironment env, PendingRequests requests) {
     }
 
     interface Listener {
@@ -254,11 +256,15 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         if (pong) {
             heartbeat.pongReceived();
         }
-        if (!pong || hb.keepPongs()) {
+        PendingRequests.Pending request = ctx.requests().match(text);
+        if ((!pong || hb.keepPongs()) && (request == null || ctx.config().requests().logReplies())) {
             ctx.inbox().appendText(text);
             if (ctx.newest().tracking()) {
                 ctx.newest().observe(text);
             }
+        }
+        if (request != null) {
+            ctx.requests().answer(request, text);
         }
         int matchedStep = -1;
         synchronized (this) {
@@ -491,6 +497,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         }
         heartbeat.stop();
         ready.completeExceptionally(new SessionEndedException(why.reason()));
+        ctx.requests().socketEnded(this, why.reason());
         return ended;
     }
 
@@ -507,24 +514,24 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     // --- the flush loop ---
 
     private void flush() {
+        if (ctx.outbox().queued(ctx.id()) == 0) {
+            // nothing in the outbox: only requests may wait, and the outbox need not be read
+            write(List.of());
+            return;
+        }
         ctx.outbox().head(ctx.id(), ctx.config().outbox().batchSize()).whenComplete((batch, failure) -> {
             if (failure != null) {
                 Log.warnf("[%s] the outbox could not be read: %s; retrying in %d ms", ctx.id(), failure.getMessage(),
                         ctx.config().reconnect().initialDelay().toMillis());
                 stopFlushing();
                 ctx.env().timers().schedule(ctx.config().reconnect().initialDelay(), this::kick);
-            } else if (batch.isEmpty()) {
-                stopFlushing();
-                // a message may have been stored after the head was read, while the loop still looked busy
-                if (ctx.outbox().queued(ctx.id()) > 0) {
-                    kick();
-                }
             } else {
                 write(batch);
             }
         });
     }
 
+    /** Writes the outbox messages {@code batch} with the requests that go among them ({@link Outgoing}). */
     private void write(List<OutboundMessage> batch) {
         UpstreamSocket target;
         synchronized (this) {
@@ -536,31 +543,47 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         if (target == null) {
             return;
         }
-        if (batch.size() == 1 || !target.onItsLoop()) {
+        Outgoing out = Outgoing.of(batch, ctx.requests(), ctx.config().outbox().batchSize(), this);
+        if (out.isEmpty()) {
+            stopFlushing();
+            // a message or request may have come after the head was read, while the loop still looked busy
+            if (moreToSend()) {
+                kick();
+            }
+            return;
+        }
+        if (out.frames().size() == 1 || !target.onItsLoop()) {
             // one frame, or a thread whose writes the socket's loop queues and flushes together
-            issue(target, batch);
+            issue(target, out);
         } else {
             // several frames on the socket's own loop: written from the sender so that they leave in one flush
-            ctx.env().sender().execute(() -> issue(target, batch));
+            ctx.env().sender().execute(() -> issue(target, out));
         }
     }
 
-    private void issue(UpstreamSocket target, List<OutboundMessage> batch) {
+    /** Outbox messages or requests wait. */
+    private boolean moreToSend() {
+        return ctx.outbox().queued(ctx.id()) > 0 || ctx.requests().anyWaiting();
+    }
+
+    private void issue(UpstreamSocket target, Outgoing out) {
         if (!ctx.env().ownership().mayAct(ctx.id())) {
             // a cluster instance that lost its lease (paused, partitioned) writes nothing more: checked right
             // before the socket write, on the thread that makes it
+            ctx.requests().giveBack(out.requests());
             stopFlushing();
             lost(new Ending("this instance no longer owns the connection", null, null), true);
             return;
         }
-        target.write(batch).whenComplete((written, failure) -> {
+        target.write(out.frames()).whenComplete((written, failure) -> {
             int count = failure == null ? written.count() : 0;
-            if (count > 0) {
-                ctx.outbox().markSent(ctx.id(), batch.subList(0, count), ctx.env().clock().instant());
-                ctx.counters().sent.addAndGet(count);
+            List<OutboundMessage> sent = out.messagesIn(count);
+            if (!sent.isEmpty()) {
+                ctx.outbox().markSent(ctx.id(), sent, ctx.env().clock().instant());
+                ctx.counters().sent.addAndGet(sent.size());
                 listener.delivered(this);
             }
-            if (count < batch.size()) {
+            if (count < out.frames().size()) {
                 stopFlushing();
                 Throwable cause = failure != null ? failure : written.failure();
                 lost(new Ending("write failed: " + FailureClassifier.describe(cause), null, null), true);
@@ -577,12 +600,12 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
                 return;
             }
             // continue from the executor rather than deeper in this stack
-            if (ctx.outbox().queued(ctx.id()) > 0) {
+            if (moreToSend()) {
                 ctx.env().executor().execute(this::flush);
             } else {
                 stopFlushing();
                 // a message may have been stored after the count was read, while the loop still looked busy
-                if (ctx.outbox().queued(ctx.id()) > 0) {
+                if (moreToSend()) {
                     ctx.env().executor().execute(this::kick);
                 }
             }
