@@ -317,7 +317,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         synchronized (this) {
             Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
             return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation, attempt,
-                    nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
+                    nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, requests.inFlight(),
+                    counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
                     webhookStatus, env.ownership().owner(id), env.ownership().epoch(id));
         }
