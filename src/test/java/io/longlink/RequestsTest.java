@@ -131,6 +131,12 @@ class RequestsTest {
         request(id, "{\"jsonrpc\":\"2.0\",\"id\":\"slow-1\",\"method\":\"late\",\"params\":{\"delayMs\":100}}", "5s")
                 .then().statusCode(200).body("result.delayMs", equalTo(100));
         assertEquals(List.of("quiet-1", "slow-1"), rpc.requestIds, "the timed-out request was written once");
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("longlink_requests_total{connection=\"" + id + "\",outcome=\"reply-timeout\"} 1.0"),
+                "requests are counted by outcome");
+        assertTrue(metrics.contains("longlink_requests_total{connection=\"" + id + "\",outcome=\"replied\"} 1.0"));
+        assertTrue(metrics.contains("longlink_request_round_trip_seconds_count{connection=\"" + id + "\"} 1"),
+                "the round trip of the answered one is measured");
     }
 
     @Test

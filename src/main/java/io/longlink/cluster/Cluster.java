@@ -208,7 +208,13 @@ public final class Cluster implements Ownership, Fence {
         lose(connectionId, "its state could not be loaded");
     }
 
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
     /** The connection was removed (runtime DELETE on its owner): its lease is given up and its row dropped. */
+    @Override
     public void forget(String connectionId) {
         Held h = held.remove(connectionId);
         thread.execute(() -> {

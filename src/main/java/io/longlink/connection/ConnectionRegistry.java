@@ -13,11 +13,10 @@ import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.longlink.cluster.Cluster;
-import io.longlink.cluster.ClusterMode;
 import io.longlink.config.ConnectionSettings;
 import io.longlink.config.ConnectionSpec;
 import io.longlink.config.LonglinkConfig;
@@ -69,8 +68,8 @@ public class ConnectionRegistry {
     /** Every connection's settings by id, which the stores look up (runtime connections included). */
     private final ConnectionConfigs configs;
     private final InboundStore inbound;
-    /** Null for a single instance. */
-    private final Cluster cluster;
+    /** Whether this instance may act on a connection; a cluster's leases, or always yes. */
+    private final Ownership ownership;
 
     /** Tells what hangs off connections (webhooks) that one was created, replaced or removed over HTTP. */
     @jakarta.inject.Inject
@@ -81,19 +80,19 @@ public class ConnectionRegistry {
     }
 
     public ConnectionRegistry(LonglinkConfig config, ConnectionConfigs configs, OutboxStore outbox,
-            InboundStore inbound, Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
-            ConnectionSpecStore specs, OidcClients oidcClients, TlsConfigurationRegistry tls, ClusterMode clusterMode) {
+            InboundStore inbound, Vertx vertx, Clock clock, Instance<ConnectionObserver> observers, EventLog events,
+            ConnectionSpecStore specs, OidcClients oidcClients, TlsConfigurationRegistry tls, Ownership ownership) {
         this.configs = configs;
         this.inbound = inbound;
-        this.cluster = clusterMode.cluster();
-        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, clusterMode.ownership());
+        this.ownership = ownership;
+        this.observer = ConnectionObserver.all(observers.stream().toList());
+        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership);
         this.oidcClients = oidcClients;
         this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();
         this.outbox = outbox;
         this.specs = specs;
         this.upstreams = new UpstreamPolicy(config.upstreams());
-        this.observer = observer;
         this.vertx = vertx;
         this.clock = clock;
         this.configured = Set.copyOf(config.connections().keySet());
@@ -112,7 +111,7 @@ public class ConnectionRegistry {
         try {
             stored = specs.load();
         } catch (RuntimeException e) {
-            if (cluster == null) {
+            if (!ownership.shared()) {
                 throw e;
             }
             // the cluster's database is down: the runtime connections come with the first sync once it is back
@@ -145,7 +144,7 @@ public class ConnectionRegistry {
      * connection is owned (elsewhere the lease taken tells it, see ClusterMembers).
      */
     private void changed(String id, ManagedConnection connection) {
-        if (cluster == null || cluster.mayAct(id)) {
+        if (ownership.mayAct(id)) {
             changes.fire(new ConnectionChange(id, connection));
         }
     }
@@ -262,7 +261,7 @@ public class ConnectionRegistry {
     void onStart(@Observes StartupEvent event) {
         Log.infof("%d connection(s): %s (%d from configuration)", connections.size(), connections.keySet(),
                 configured.size());
-        if (cluster == null) {
+        if (!ownership.shared()) {
             connections.values().stream().filter(c -> c.config().autoOpen()).forEach(ManagedConnection::open);
         }
         // in a cluster, a connection opens on the instance that takes its lease (ClusterMembers)
@@ -399,10 +398,8 @@ public class ConnectionRegistry {
         }
         Log.infof("[%s] removed over HTTP%s", id, queued > 0 ? " (" + queued + " queued message(s) dropped)" : "");
         CompletableFuture<Void> retired = connection.retire().toCompletableFuture();
-        if (cluster != null) {
-            // the lease goes once the socket closed and the store dropped the rows
-            retired.whenComplete((ok, failure) -> cluster.forget(id));
-        }
+        // a cluster's lease goes once the socket closed and the store dropped the rows
+        retired.whenComplete((ok, failure) -> ownership.forget(id));
         return retired;
     }
 }

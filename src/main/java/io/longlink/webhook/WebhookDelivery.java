@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.config.LonglinkConfig;
+import io.longlink.connection.WebhookStatus;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
 import io.quarkus.logging.Log;
