@@ -27,6 +27,7 @@ import io.longlink.config.ConnectionConfigs;
 import io.longlink.inbox.InboundStore;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
+import io.longlink.session.TemplateAccess;
 import io.quarkus.logging.Log;
 import io.quarkus.oidc.client.OidcClients;
 import io.quarkus.tls.TlsConfigurationRegistry;
@@ -59,6 +60,8 @@ public class ConnectionRegistry {
     private final OutboxStore outbox;
     private final ConnectionSpecStore specs;
     private final UpstreamPolicy upstreams;
+    /** What the templates of runtime connections may read ({@code longlink.templates.*}). */
+    private final TemplateAccess runtimeReads;
     private final ConnectionObserver observer;
     private final ConnectionEnvironment env;
     private final Vertx vertx;
@@ -93,13 +96,14 @@ public class ConnectionRegistry {
         this.outbox = outbox;
         this.specs = specs;
         this.upstreams = new UpstreamPolicy(config.upstreams());
+        this.runtimeReads = TemplateAccess.of(config.templates());
         this.vertx = vertx;
         this.clock = clock;
         this.configured = Set.copyOf(config.connections().keySet());
         config.connections().forEach((id, c) -> {
             SessionPlan plan;
             try {
-                plan = definition(id, c);
+                plan = definition(id, c, TemplateAccess.UNLIMITED);
             } catch (ConnectionSettings.InvalidSettingsException e) {
                 throw new IllegalArgumentException(e.problems().stream()
                         .map(p -> "longlink.connections." + id + "." + p.key() + ": " + p.detail())
@@ -129,7 +133,7 @@ public class ConnectionRegistry {
         }
         try {
             LonglinkConfig.ConnectionConfig c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
-            ManagedConnection connection = build(id, c, definition(id, c), upstreams);
+            ManagedConnection connection = build(id, c, definition(id, c, runtimeReads), upstreams);
             connections.put(id, connection);
             etags.put(id, ConnectionSpec.etag(spec));
             return connection;
@@ -177,7 +181,7 @@ public class ConnectionRegistry {
             }
             try {
                 LonglinkConfig.ConnectionConfig c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
-                SessionPlan plan = definition(id, c);
+                SessionPlan plan = definition(id, c, runtimeReads);
                 configs.put(id, c);
                 existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams), tokens(id, c, plan));
                 etags.put(id, etag);
@@ -204,9 +208,11 @@ public class ConnectionRegistry {
 
     /**
      * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, the session
-     * plan (steps, matchers, templates, heartbeat, credentials), the request settings, the TLS configuration and the proxy. Returns the plan.
+     * plan (steps, matchers, templates, heartbeat, credentials), the request settings, the TLS configuration and
+     * the proxy. Returns the plan. {@code reads} is what its templates may read: {@link TemplateAccess#UNLIMITED}
+     * for a configured connection.
      */
-    SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c) {
+    SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c, TemplateAccess reads) {
         if (!ID.matcher(id).matches()) {
             throw new ConnectionSettings.InvalidSettingsException(List.of(new ConnectionSettings.Problem("",
                     "connection id '" + id + "' does not match " + ID.pattern())));
@@ -217,7 +223,7 @@ public class ConnectionRegistry {
                     List.of(new ConnectionSettings.Problem("url", "must be a ws:// or wss:// URL with a host")));
         }
         try {
-            SessionPlan plan = SessionPlan.of(c);
+            SessionPlan plan = SessionPlan.of(c, reads);
             RequestIds.of(c.requests());
             checkTransport(c, tls);
             return plan;
@@ -341,7 +347,7 @@ public class ConnectionRegistry {
         SessionPlan plan;
         try {
             c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
-            plan = definition(id, c);
+            plan = definition(id, c, runtimeReads);
         } catch (ConnectionSettings.InvalidSettingsException e) {
             throw new ConnectionChangeRefusedException(Reason.INVALID_SPEC,
                     "the spec of connection " + id + " has " + e.problems().size() + " bad setting(s)", e.problems());

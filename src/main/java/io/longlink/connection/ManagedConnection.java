@@ -174,6 +174,11 @@ public final class ManagedConnection
         return id;
     }
 
+    /** The checked settings its sockets use; the webhook's secret too. */
+    public SessionPlan plan() {
+        return sessions.plan();
+    }
+
     public LonglinkConfig.ConnectionConfig config() {
         return config;
     }
