@@ -8,7 +8,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.outbox.OutboundMessage;
 import io.longlink.session.Matcher;
 import io.longlink.session.SessionPlan;
 import io.longlink.session.Template;
@@ -39,17 +38,14 @@ import io.quarkus.logging.Log;
  * {@code requests.log-replies=false}; they answer their request once logged); with {@code heartbeat.mode=text}
  * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
  * {@code heartbeat.keep-pongs}.</li>
- * <li>The flush loop writes up to {@code outbox.batch-size} messages from the outbox head, with the waiting requests
- * placed among them in arrival order ({@link Outgoing}: the one send path of both), then marks exactly the written
- * messages sent; a failed write ends the session and the rest stays queued for the next socket. One loop runs
- * at a time ({@code flushing}). A batch of several frames is written off the socket's event loop, so that it leaves
- * in one flush: at once from another thread, else from the environment's sender thread; a single frame at once.</li>
+ * <li>Its {@link FlushLoop} writes the outbox and the waiting requests while ACTIVE, in arrival order; a failed
+ * write ends the session and the rest stays queued for the next socket.</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
  * the lock.
  */
-final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt {
+final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt, FlushLoop.Owner {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
@@ -76,6 +72,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     /** The generation this socket will have once open, for {@code {{generation}}}. */
     private final long generation;
     private final HeartbeatMonitor heartbeat;
+    private final FlushLoop flushLoop;
     /** Completes when READY; fails when the session ends before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
@@ -86,8 +83,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private UpstreamSocket socket;
     /** Why the session ended, once ENDED. */
     private Ending ending;
-    /** A flush loop is running. */
-    private boolean flushing;
     private long handshakeTimer = -1;
     /** The on-open step running, while STEPS. */
     private int stepIndex = -1;
@@ -103,6 +98,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         this.listener = listener;
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
+        this.flushLoop = new FlushLoop(ctx, this);
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
@@ -194,18 +190,24 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         return ending;
     }
 
-    /**
-     * New messages are waiting: runs the flush loop unless it runs already. It starts from the executor, after what
-     * the current event-loop turn does, so that the enqueues of one burst of requests leave in one batch.
-     */
+    /** New messages or requests are waiting: runs the flush loop unless it runs already ({@link FlushLoop#kick}). */
     void kick() {
-        synchronized (this) {
-            if (step != Step.ACTIVE || flushing) {
-                return;
-            }
-            flushing = true;
-        }
-        ctx.env().executor().execute(this::flush);
+        flushLoop.kick();
+    }
+
+    @Override
+    public synchronized UpstreamSocket activeSocket() {
+        return step == Step.ACTIVE ? socket : null;
+    }
+
+    @Override
+    public void flushFailed(Ending why) {
+        lost(why, true);
+    }
+
+    @Override
+    public void flushed() {
+        listener.delivered(this);
     }
 
     /**
@@ -502,110 +504,5 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
                 }
             });
         }
-    }
-
-    // --- the flush loop ---
-
-    private void flush() {
-        if (ctx.outbox().queued(ctx.id()) == 0) {
-            // nothing in the outbox: only requests may wait, and the outbox need not be read
-            write(List.of());
-            return;
-        }
-        ctx.outbox().head(ctx.id(), ctx.config().outbox().batchSize()).whenComplete((batch, failure) -> {
-            if (failure != null) {
-                Log.warnf("[%s] the outbox could not be read: %s; retrying in %d ms", ctx.id(), failure.getMessage(),
-                        ctx.config().reconnect().initialDelay().toMillis());
-                stopFlushing();
-                ctx.env().timers().schedule(ctx.config().reconnect().initialDelay(), this::kick);
-            } else {
-                write(batch);
-            }
-        });
-    }
-
-    /** Writes the outbox messages {@code batch} with the requests that go among them ({@link Outgoing}). */
-    private void write(List<OutboundMessage> batch) {
-        UpstreamSocket target;
-        synchronized (this) {
-            target = step == Step.ACTIVE ? socket : null;
-            if (target == null) {
-                flushing = false;
-            }
-        }
-        if (target == null) {
-            return;
-        }
-        Outgoing out = Outgoing.of(batch, ctx.requests(), ctx.config().outbox().batchSize(), this);
-        if (out.isEmpty()) {
-            stopFlushing();
-            // a message or request may have come after the head was read, while the loop still looked busy
-            if (moreToSend()) {
-                kick();
-            }
-            return;
-        }
-        if (out.frames().size() == 1 || !target.onItsLoop()) {
-            // one frame, or a thread whose writes the socket's loop queues and flushes together
-            issue(target, out);
-        } else {
-            // several frames on the socket's own loop: written from the sender so that they leave in one flush
-            ctx.env().sender().execute(() -> issue(target, out));
-        }
-    }
-
-    /** Outbox messages or requests wait. */
-    private boolean moreToSend() {
-        return ctx.outbox().queued(ctx.id()) > 0 || ctx.requests().anyWaiting();
-    }
-
-    private void issue(UpstreamSocket target, Outgoing out) {
-        if (!ctx.env().ownership().mayAct(ctx.id())) {
-            // a cluster instance that lost its lease (paused, partitioned) writes nothing more: checked right
-            // before the socket write, on the thread that makes it
-            ctx.requests().giveBack(out.requests());
-            stopFlushing();
-            lost(new Ending("this instance no longer owns the connection", null, null), true);
-            return;
-        }
-        target.write(out.frames()).whenComplete((written, failure) -> {
-            int count = failure == null ? written.count() : 0;
-            List<OutboundMessage> sent = out.messagesIn(count);
-            if (!sent.isEmpty()) {
-                ctx.outbox().markSent(ctx.id(), sent, ctx.env().clock().instant());
-                ctx.counters().sent.addAndGet(sent.size());
-                listener.delivered(this);
-            }
-            if (count < out.frames().size()) {
-                stopFlushing();
-                Throwable cause = failure != null ? failure : written.failure();
-                lost(new Ending("write failed: " + FailureClassifier.describe(cause), null, null), true);
-                return;
-            }
-            boolean goOn;
-            synchronized (this) {
-                goOn = step == Step.ACTIVE;
-                if (!goOn) {
-                    flushing = false;
-                }
-            }
-            if (!goOn) {
-                return;
-            }
-            // continue from the executor rather than deeper in this stack
-            if (moreToSend()) {
-                ctx.env().executor().execute(this::flush);
-            } else {
-                stopFlushing();
-                // a message may have been stored after the count was read, while the loop still looked busy
-                if (moreToSend()) {
-                    ctx.env().executor().execute(this::kick);
-                }
-            }
-        });
-    }
-
-    private synchronized void stopFlushing() {
-        flushing = false;
     }
 }
