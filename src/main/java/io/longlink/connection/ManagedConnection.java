@@ -241,10 +241,8 @@ public final class ManagedConnection
      * Throws {@link InvalidRequestException} for a body that cannot carry an id. Never stored.
      */
     public CompletionStage<Reply> request(byte[] body, java.time.Duration timeout) {
-        LonglinkConfig.Requests settings = config.requests();
-        RequestIds.Identified request = requests.ids().identify(body, requests::freshId);
-        CompletionStage<Reply> reply = requests.submit(request, outbox.newestQueued(id), timeout,
-                settings.maxInFlight());
+        CompletionStage<Reply> reply = requests.submit(requests.ids().identify(body, requests::freshId),
+                outbox.newestQueued(id), timeout, config.requests().maxInFlight());
         messageQueued();
         return reply;
     }
@@ -294,10 +292,9 @@ public final class ManagedConnection
         synchronized (this) {
             Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
             return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
-                    cycles.attemptLocked(),
-                    nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, requests.inFlight(),
-                    counters.sent.get(),
-                    counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
+                    cycles.attemptLocked(), nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason,
+                    queued, requests.inFlight(), counters.sent.get(), counters.received.get(),
+                    pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
                     webhookStatus, env.ownership().owner(id), env.ownership().epoch(id));
         }
     }
