@@ -218,6 +218,7 @@ class RequestsTest {
         request(id, "[1,2,3]", null).then().statusCode(400).body("type", equalTo(PROBLEMS + "invalid-request"));
         request(id, "{\"id\":1}", "soon").then().statusCode(400).body("type", equalTo(PROBLEMS + "invalid-timeout"));
         request(id, "{\"id\":1}", "31s").then().statusCode(400).body("type", equalTo(PROBLEMS + "invalid-timeout"));
+        request(id, "{\"id\":1}", "0s").then().statusCode(400).body("type", equalTo(PROBLEMS + "invalid-timeout"));
         given().contentType("text/plain").body("{\"id\":1}").post("/connections/{id}/requests", id).then()
                 .statusCode(415).contentType("application/problem+json");
         request("no-such-connection", "{\"id\":1}", null).then().statusCode(404)

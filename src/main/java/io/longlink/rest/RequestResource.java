@@ -27,7 +27,6 @@ import io.longlink.connection.ManagedConnection;
 import io.longlink.connection.Reply;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
-import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.common.annotation.NonBlocking;
 
 /**
@@ -106,13 +105,8 @@ public class RequestResource {
         if (text == null || text.isBlank()) {
             return settings.timeout();
         }
-        Duration timeout;
-        try {
-            timeout = DurationConverter.parseDuration(text.trim());
-        } catch (RuntimeException e) {
-            timeout = null;
-        }
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+        Duration timeout = EnqueueIntake.positiveDuration(text);
+        if (timeout == null) {
             throw ProblemException.badRequest("invalid-timeout", "Invalid timeout",
                     "timeout must be a positive duration such as 500ms, 30s or PT30S, not '" + text + "'");
         }

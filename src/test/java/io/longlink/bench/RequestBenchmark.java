@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 
 import io.longlink.testing.PackagedApp;
-import io.longlink.testing.UpstreamResource;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 
@@ -71,12 +70,7 @@ public final class RequestBenchmark {
             urls.put("bare Quarkus REST POST", SpeedBenchmark.BareApp.url("/noop"));
             for (String spec : System.getProperty("bench.stores", "memory,normal").split(",")) {
                 String mode = spec.split(":", 2)[0];
-                Map<String, String> config = new LinkedHashMap<>();
-                config.put("longlink.store.kind", mode.equals("memory") ? "memory" : "sqlite");
-                config.put("longlink.store.sync", mode.equals("full") ? "full" : "normal");
-                config.put("longlink.store.path", UpstreamResource.freshStore().toString());
-                config.put("longlink.connections.bench.url", upstream);
-                config.put("quarkus.log.console.level", "WARN");
+                Map<String, String> config = SpeedBenchmark.config(mode, upstream);
                 String variant = spec.contains(":") ? spec.substring(spec.indexOf(':') + 1) : "";
                 for (String setting : variant.isEmpty() ? new String[0] : variant.split(";")) {
                     config.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
