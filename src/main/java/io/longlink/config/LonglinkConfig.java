@@ -290,7 +290,10 @@ public interface LonglinkConfig {
         @WithDefault("/id")
         String idPointer();
 
-        /** JSON Pointer to the id in an inbound text message: a message whose value there equals an id is its reply. Default: {@code id-pointer}. */
+        /**
+         * JSON Pointer to the id in an inbound text message: a message whose value there equals an id is its reply.
+         * Default: {@code id-pointer}.
+         */
         Optional<String> replyPointer();
 
         /** How long a request waits to be written and answered when the call gives no {@code ?timeout=}. */

@@ -40,7 +40,7 @@ public record ConnectionStatus(
     /** The same snapshot with the owner and epoch of the lease as the cluster knows them. */
     public ConnectionStatus withOwner(String newOwner, Long newEpoch) {
         return new ConnectionStatus(id, url, proxy, state, desired, generation, attempt, nextAttemptAt, connectedAt,
-                lastError, lastCloseCode, lastCloseReason, queued, requests, sent, received, lastPongAt, rttMillis, webhook,
-                newOwner, newEpoch);
+                lastError, lastCloseCode, lastCloseReason, queued, requests, sent, received, lastPongAt, rttMillis,
+                webhook, newOwner, newEpoch);
     }
 }

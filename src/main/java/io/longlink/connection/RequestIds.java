@@ -68,7 +68,8 @@ final class RequestIds {
         try {
             return JsonPointer.compile(text);
         } catch (IllegalArgumentException e) {
-            throw new SessionPlan.InvalidSettingException(key, "'" + text + "' is not a JSON Pointer: " + e.getMessage());
+            throw new SessionPlan.InvalidSettingException(key,
+                    "'" + text + "' is not a JSON Pointer: " + e.getMessage());
         }
     }
 
@@ -89,8 +90,8 @@ final class RequestIds {
         }
         JsonNode id = tree.at(idPointer);
         if (id.isContainerNode()) {
-            throw new InvalidRequestException("the id at " + idPointer + " is " + (id.isObject() ? "an object" : "an array")
-                    + "; an id is a string or a number");
+            throw new InvalidRequestException("the id at " + idPointer + " is "
+                    + (id.isObject() ? "an object" : "an array") + "; an id is a string or a number");
         }
         if (!id.isMissingNode() && !id.isNull()) {
             return new Identified(text(id), false, new String(body, StandardCharsets.UTF_8));
@@ -105,7 +106,7 @@ final class RequestIds {
         return new Identified(Long.toString(number), true, tree.toString());
     }
 
-    /** The object that holds the id, created along the pointer where missing; null when something else is in the way. */
+    /** The object that holds the id, created along the pointer where missing; null when something else is there. */
     private JsonNode parentOf(JsonNode tree) {
         JsonNode node = tree;
         for (JsonPointer step = idPointer; step.tail() != null && !step.tail().matches(); step = step.tail()) {

@@ -164,7 +164,7 @@ public final class SpeedBenchmark {
         return options;
     }
 
-    /** The settings of a longlink under test with store {@code mode} and connection {@code bench} to {@code sinkUrl}. */
+    /** The settings of a longlink under test: store {@code mode}, connection {@code bench} to {@code sinkUrl}. */
     static Map<String, String> config(String mode, String sinkUrl) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("longlink.store.kind", mode.equals("memory") ? "memory" : "sqlite");
