@@ -1,16 +1,12 @@
 package io.longlink.cluster;
 
 import java.net.URI;
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -84,24 +80,12 @@ public final class Cluster implements Ownership, Fence {
         }
     }
 
-    private static final String[] SCHEMA = { """
-            CREATE TABLE IF NOT EXISTS instance (
-                id TEXT PRIMARY KEY,
-                url TEXT NOT NULL,
-                seen_at TIMESTAMPTZ NOT NULL)""", """
-            CREATE TABLE IF NOT EXISTS lease (
-                connection TEXT PRIMARY KEY,
-                owner TEXT,
-                epoch BIGINT NOT NULL DEFAULT 0,
-                expires_at TIMESTAMPTZ NOT NULL DEFAULT '-infinity',
-                desired TEXT,
-                status TEXT)""" };
-
     private final String instanceId;
     private final URI advertiseUrl;
     private final Duration ttl;
     private final Duration renewInterval;
     private final DataSource dataSource;
+    private final LeaseTable table;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private volatile Map<String, Lease> view = Map.of();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -133,6 +117,7 @@ public final class Cluster implements Ownership, Fence {
         this.ttl = ttl;
         this.renewInterval = renewInterval;
         this.dataSource = dataSource;
+        this.table = new LeaseTable(instanceId, ttl);
     }
 
     public String instanceId() {
@@ -200,14 +185,7 @@ public final class Cluster implements Ownership, Fence {
         }
         thread.execute(() -> {
             try {
-                try (PreparedStatement update = connection().prepareStatement(
-                        "UPDATE lease SET desired = ? WHERE connection = ? AND owner = ? AND epoch = ?")) {
-                    update.setString(1, desired.name());
-                    update.setString(2, connectionId);
-                    update.setString(3, instanceId);
-                    update.setLong(4, h.epoch);
-                    update.executeUpdate();
-                }
+                table.setDesired(connection(), connectionId, h.epoch, desired);
             } catch (SQLException e) {
                 dropConnection(e);
             }
@@ -229,12 +207,8 @@ public final class Cluster implements Ownership, Fence {
     public void forget(String connectionId) {
         Held h = held.remove(connectionId);
         thread.execute(() -> {
-            try (PreparedStatement drop = connection().prepareStatement(
-                    "DELETE FROM lease WHERE connection = ? AND (owner IS NULL OR owner = ? AND epoch = ?)")) {
-                drop.setString(1, connectionId);
-                drop.setString(2, instanceId);
-                drop.setLong(3, h == null ? -1 : h.epoch);
-                drop.executeUpdate();
+            try {
+                table.drop(connection(), connectionId, h == null ? -1 : h.epoch);
                 rows.remove(connectionId);
             } catch (SQLException e) {
                 dropConnection(e);
@@ -260,21 +234,12 @@ public final class Cluster implements Ownership, Fence {
             return Set.of();
         }
         Set<String> owned = new HashSet<>();
-        Array ids = writer.createArrayOf("text", connectionIds.toArray());
-        try (PreparedStatement select = writer.prepareStatement("""
-                SELECT connection, epoch FROM lease
-                WHERE connection = ANY (?) AND owner = ? AND expires_at > now() FOR SHARE""")) {
-            select.setArray(1, ids);
-            select.setString(2, instanceId);
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    Held h = held.get(rows.getString(1));
-                    if (h != null && h.epoch == rows.getLong(2)) {
-                        owned.add(rows.getString(1));
-                    }
-                }
+        table.heldEpochs(writer, connectionIds).forEach((id, epoch) -> {
+            Held h = held.get(id);
+            if (h != null && h.epoch == epoch) {
+                owned.add(id);
             }
-        }
+        });
         return owned;
     }
 
@@ -297,13 +262,13 @@ public final class Cluster implements Ownership, Fence {
         try {
             Connection db = connection();
             if (start - lastRenewal >= renewInterval.toNanos() || firstTick) {
-                heartbeat(db);
+                table.heartbeat(db, advertiseUrl);
                 renew(db, start);
                 lastRenewal = start;
             }
             syncMembers();
             ensureRows(db);
-            readView(db);
+            view = table.read(db);
             // the first tick only announces this instance, so instances started together see each other before
             // any takes leases (and none takes all of them only to hand half back)
             if (!stopping && !firstTick) {
@@ -329,31 +294,14 @@ public final class Cluster implements Ownership, Fence {
         }
     }
 
-    private void heartbeat(Connection db) throws SQLException {
-        try (PreparedStatement upsert = db.prepareStatement("""
-                INSERT INTO instance (id, url, seen_at) VALUES (?, ?, now())
-                ON CONFLICT (id) DO UPDATE SET url = excluded.url, seen_at = excluded.seen_at""")) {
-            upsert.setString(1, instanceId);
-            upsert.setString(2, advertiseUrl.toString());
-            upsert.executeUpdate();
-        }
-    }
 
     private void ensureRows(Connection db) throws SQLException {
         Set<String> missing = new HashSet<>(members.ids());
         missing.removeAll(rows);
-        if (missing.isEmpty()) {
-            return;
+        if (!missing.isEmpty()) {
+            table.insertRows(db, missing);
+            rows.addAll(missing);
         }
-        try (PreparedStatement insert = db.prepareStatement(
-                "INSERT INTO lease (connection) VALUES (?) ON CONFLICT (connection) DO NOTHING")) {
-            for (String id : missing) {
-                insert.setString(1, id);
-                insert.addBatch();
-            }
-            insert.executeBatch();
-        }
-        rows.addAll(missing);
     }
 
     private void renew(Connection db, long start) throws SQLException {
@@ -362,59 +310,30 @@ public final class Cluster implements Ownership, Fence {
             return;
         }
         List<Held> holds = new ArrayList<>();
-        try (PreparedStatement update = db.prepareStatement("""
-                UPDATE lease SET expires_at = now() + ? * interval '1 millisecond', status = coalesce(?, status)
-                WHERE connection = ? AND owner = ? AND epoch = ? AND expires_at > now()""")) {
-            for (String id : ids) {
-                Held h = held.get(id);
-                holds.add(h);
-                update.setLong(1, ttl.toMillis());
-                update.setString(2, h == null || !h.ready ? null : members.statusJson(id));
-                update.setString(3, id);
-                update.setString(4, instanceId);
-                update.setLong(5, h == null ? -1 : h.epoch);
-                update.addBatch();
+        List<LeaseTable.Renewal> renewals = new ArrayList<>();
+        for (String id : ids) {
+            Held h = held.get(id);
+            holds.add(h);
+            renewals.add(new LeaseTable.Renewal(id, h == null ? -1 : h.epoch,
+                    h == null || !h.ready ? null : members.statusJson(id)));
+        }
+        boolean[] renewed = table.renew(db, renewals);
+        for (int i = 0; i < ids.size(); i++) {
+            Held h = holds.get(i);
+            if (h == null || held.get(ids.get(i)) != h) {
+                continue;
             }
-            int[] counts = update.executeBatch();
-            for (int i = 0; i < ids.size(); i++) {
-                Held h = holds.get(i);
-                if (h == null || held.get(ids.get(i)) != h) {
-                    continue;
-                }
-                if (counts[i] > 0) {
-                    h.validUntil = start + ttl.toNanos();
-                } else {
-                    lose(ids.get(i), "the lease could not be renewed (it expired or another instance took it)");
-                }
+            if (renewed[i]) {
+                h.validUntil = start + ttl.toNanos();
+            } else {
+                lose(ids.get(i), "the lease could not be renewed (it expired or another instance took it)");
             }
         }
     }
 
-    private void readView(Connection db) throws SQLException {
-        Map<String, Lease> leases = new HashMap<>();
-        try (Statement s = db.createStatement();
-                ResultSet rows = s.executeQuery("""
-                        SELECT l.connection, l.owner, l.epoch, l.owner IS NOT NULL AND l.expires_at > now(), i.url, l.status
-                        FROM lease l LEFT JOIN instance i ON i.id = l.owner""")) {
-            while (rows.next()) {
-                String url = rows.getString(5);
-                leases.put(rows.getString(1), new Lease(rows.getString(1), rows.getString(2), rows.getLong(3),
-                        rows.getBoolean(4), url == null ? null : URI.create(url), rows.getString(6)));
-            }
-        }
-        view = leases;
-    }
 
     private void balance(Connection db, long start) throws SQLException {
-        int live;
-        try (PreparedStatement count = db.prepareStatement(
-                "SELECT count(*) FROM instance WHERE seen_at > now() - ? * interval '1 millisecond'")) {
-            count.setLong(1, ttl.toMillis());
-            try (ResultSet row = count.executeQuery()) {
-                row.next();
-                live = Math.max(1, row.getInt(1));
-            }
-        }
+        int live = table.liveInstances(db);
         Set<String> ids = members.ids();
         int fair = (ids.size() + live - 1) / live;
         if (held.size() > fair) {
@@ -442,24 +361,14 @@ public final class Cluster implements Ownership, Fence {
     }
 
     private void acquire(Connection db, String id, long start) throws SQLException {
-        try (PreparedStatement take = db.prepareStatement("""
-                UPDATE lease SET owner = ?, epoch = epoch + 1, expires_at = now() + ? * interval '1 millisecond'
-                WHERE connection = ? AND (owner IS NULL OR expires_at <= now())
-                RETURNING epoch, desired""")) {
-            take.setString(1, instanceId);
-            take.setLong(2, ttl.toMillis());
-            take.setString(3, id);
-            try (ResultSet row = take.executeQuery()) {
-                if (!row.next()) {
-                    return;
-                }
-                Held h = new Held(row.getLong(1), start + ttl.toNanos());
-                String desired = row.getString(2);
-                held.put(id, h);
-                Log.infof("[%s] cluster: this instance (%s) owns the connection now, epoch %d", id, instanceId, h.epoch);
-                members.acquired(id, desired == null ? null : DesiredState.valueOf(desired), () -> h.ready = true);
-            }
+        LeaseTable.Taken taken = table.take(db, id);
+        if (taken == null) {
+            return;
         }
+        Held h = new Held(taken.epoch(), start + ttl.toNanos());
+        held.put(id, h);
+        Log.infof("[%s] cluster: this instance (%s) owns the connection now, epoch %d", id, instanceId, h.epoch);
+        members.acquired(id, taken.desired(), () -> h.ready = true);
     }
 
     /** Gives a lease up in order: the socket closes and the store commits first, then the lease is freed. */
@@ -477,13 +386,7 @@ public final class Cluster implements Ownership, Fence {
             Log.warnf("[%s] cluster: the hand-over did not finish cleanly: %s", id, e.toString());
         }
         held.remove(id);
-        try (PreparedStatement free = db.prepareStatement("""
-                UPDATE lease SET owner = NULL, expires_at = now() WHERE connection = ? AND owner = ? AND epoch = ?""")) {
-            free.setString(1, id);
-            free.setString(2, instanceId);
-            free.setLong(3, h.epoch);
-            free.executeUpdate();
-        }
+        table.free(db, id, h.epoch);
     }
 
     /** The watchdog: a lease whose local validity passed (no renewal in time) is given up at once. */
@@ -520,10 +423,7 @@ public final class Cluster implements Ownership, Fence {
                     for (String id : new ArrayList<>(held.keySet())) {
                         handOver(db, id);
                     }
-                    try (PreparedStatement leave = db.prepareStatement("DELETE FROM instance WHERE id = ?")) {
-                        leave.setString(1, instanceId);
-                        leave.executeUpdate();
-                    }
+                    table.leave(db);
                 } catch (SQLException e) {
                     Log.warnf("cluster: leases not handed over on shutdown (they expire in %s): %s", ttl,
                             e.getMessage());
@@ -551,7 +451,7 @@ public final class Cluster implements Ownership, Fence {
                 // a lease statement waits at most a third of the TTL for a row another session locked
                 s.execute("SET lock_timeout = " + Math.max(1, ttl.toMillis() / 3));
             }
-            Dialect.POSTGRESQL.createSchema(c, SCHEMA);
+            Dialect.POSTGRESQL.createSchema(c, LeaseTable.SCHEMA);
             jdbc = c;
         }
         return jdbc;

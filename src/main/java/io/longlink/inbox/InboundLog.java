@@ -2,9 +2,7 @@ package io.longlink.inbox;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -18,14 +16,19 @@ import java.util.function.Predicate;
  * Messages are readable (by cursor, by listeners) only once stored: in a durable store, once the commit holding
  * them returned, so a reader never sees a seq that a crash could take back and hand out again.
  *
- * <p>Retention: the newest {@code inbound.retain} messages no older than {@code inbound.retain-for}. The newest
- * {@link InboundStorage#cacheSize} of them are kept here in memory and served at once; an older page is read from
- * the store, off the event loop. A {@link RetentionHold} (the webhook's delivered cursor) keeps every message
- * above it readable whatever the retention says. Listeners are told after each publication, outside the lock, and read what they
- * need by cursor, so a slow listener never holds up the socket.
+ * <p>The way in does as little as it can, on the socket's event loop: an append numbers the frame, puts it in the
+ * {@link InboundWindow} and, with a durable store, asks the store writer for a flush when none is pending (one job
+ * per log and transaction, not one per frame: the writer takes every frame that arrived since its last flush into
+ * its next group commit). Then listeners are told, and a listener only signals: consumers (SSE streams, the
+ * webhook, cursor reads) read pages on their own threads, so no consumer work ever runs inside an append.
  *
- * <p>Appends come from the connection's socket callbacks; {@code appendLock} keeps their seq order and their order
- * of submission to the store the same. The other fields are guarded by {@code this}.
+ * <p>Retention: the newest {@code inbound.retain} messages no older than {@code inbound.retain-for}. The window
+ * holds the newest {@link InboundStorage#cacheSize} stored messages (and, with a durable store, those handed to the
+ * writer and not committed yet); a page there costs O(page); an older page is read from the store, off the event
+ * loop. A {@link RetentionHold} (the webhook's delivered cursor) keeps every message above it readable whatever the
+ * retention says: on disk for a durable store, in the window for the memory store (its only copy).
+ *
+ * <p>All mutable state is guarded by {@code this}; listeners are called outside it.
  */
 public final class InboundLog {
 
@@ -36,13 +39,16 @@ public final class InboundLog {
     private final Clock clock;
     /** Messages above this seq are kept and readable beyond the retention (see {@link RetentionHold}). */
     private final LongSupplier hold;
-    private final Object appendLock = new Object();
-    /** Seq of the newest message handed to the storage; guarded by {@code appendLock}. */
+    /** Seq of the newest message numbered. */
     private long assignedSeq;
+    /** Seq of the newest message given to a store transaction (durable store). */
+    private long writtenSeq;
     /** Seq of the newest stored (readable) message, 0 before the first. */
     private long storedSeq;
-    /** The newest stored messages, oldest first, at most {@code cacheSize}. */
-    private final ArrayDeque<InboundMessage> newest = new ArrayDeque<>();
+    /** A flush job is in the writer's queue and has not taken its frames yet. */
+    private boolean flushQueued;
+    /** The newest stored messages, then those not stored yet; seq {@code assignedSeq} is the newest. */
+    private final InboundWindow window;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** Cluster mode: this instance no longer owns the connection (see {@link #release}). */
     private boolean released;
@@ -55,10 +61,17 @@ public final class InboundLog {
         this.cacheSize = storage.cacheSize(settings);
         this.storage = storage;
         this.clock = clock;
-        InboundStorage.Tail tail = storage.tail(connectionId);
-        this.assignedSeq = tail.lastSeq();
-        this.storedSeq = tail.lastSeq();
-        tail.newest().forEach(this::keep);
+        this.window = new InboundWindow(1);
+        load(storage.tail(connectionId));
+    }
+
+    private void load(InboundStorage.Tail tail) {
+        assignedSeq = tail.lastSeq();
+        writtenSeq = tail.lastSeq();
+        storedSeq = tail.lastSeq();
+        List<InboundMessage> newest = tail.newest();
+        window.clear(newest.isEmpty() ? tail.lastSeq() + 1 : newest.get(0).seq());
+        newest.forEach(window::add);
     }
 
     /**
@@ -74,14 +87,10 @@ public final class InboundLog {
 
     /** Starts again from what the storage holds (cluster claim): seq, and the newest messages in memory. */
     void reset(InboundStorage.Tail tail) {
-        synchronized (appendLock) {
-            synchronized (this) {
-                released = false;
-                assignedSeq = tail.lastSeq();
-                storedSeq = tail.lastSeq();
-                newest.clear();
-                tail.newest().forEach(this::keep);
-            }
+        synchronized (this) {
+            released = false;
+            flushQueued = false;
+            load(tail);
         }
         notifyListeners();
     }
@@ -97,51 +106,84 @@ public final class InboundLog {
 
     /** A text frame arrived; never blocks. */
     public void appendText(String text) {
-        append(seq -> InboundMessage.text(seq, clock.instant(), text));
+        append(InboundMessage.TEXT, text);
     }
 
     /** A binary frame arrived; never blocks. */
     public void appendBinary(byte[] bytes) {
-        append(seq -> InboundMessage.binary(seq, clock.instant(), bytes));
+        append(InboundMessage.BINARY, Base64.getEncoder().encodeToString(bytes));
     }
 
-    private void append(java.util.function.LongFunction<InboundMessage> create) {
-        boolean storedNow;
-        synchronized (appendLock) {
-            InboundMessage message = create.apply(++assignedSeq);
-            storedNow = storage.append(this, message);
-            if (storedNow) {
-                publish(List.of(message));
+    private void append(String type, String data) {
+        boolean published = storage.memoryOnly();
+        boolean flush = false;
+        synchronized (this) {
+            window.add(new InboundMessage(++assignedSeq, clock.instant(), type, data));
+            if (published) {
+                storedSeq = assignedSeq;
+                writtenSeq = assignedSeq;
+                trim();
+            } else if (!flushQueued) {
+                flushQueued = true;
+                flush = true;
             }
         }
-        if (storedNow) {
+        if (flush) {
+            storage.flush(this);
+        }
+        if (published) {
             notifyListeners();
         }
     }
 
-    /** The storage committed these messages (in seq order, following the ones before). */
-    void committed(List<InboundMessage> messages) {
-        publish(messages);
+    /**
+     * The store writer takes the frames not given to a transaction yet (and the next append asks for a new flush).
+     * On the writer thread.
+     */
+    synchronized List<InboundMessage> unwritten() {
+        flushQueued = false;
+        if (writtenSeq >= assignedSeq || writtenSeq + 1 < window.firstSeq()) {
+            return List.of();
+        }
+        List<InboundMessage> frames = window.range(writtenSeq + 1, assignedSeq);
+        writtenSeq = assignedSeq;
+        return frames;
+    }
+
+    /** The transaction that held the frames up to {@code seq} committed: they are readable. On the writer thread. */
+    void committed(long seq) {
+        synchronized (this) {
+            if (seq <= storedSeq) {
+                return;
+            }
+            storedSeq = seq;
+            trim();
+        }
         notifyListeners();
     }
 
-    private synchronized void publish(List<InboundMessage> messages) {
-        messages.forEach(this::keep);
+    /** The transaction that held unwritten frames was rolled back: they are given to the next one again. */
+    synchronized void rewind() {
+        writtenSeq = storedSeq;
     }
 
-    private void keep(InboundMessage message) {
-        newest.addLast(message);
-        storedSeq = message.seq();
+    /** Drops the oldest stored messages beyond the cache (the memory store: unless the hold keeps them). */
+    private void trim() {
+        int stored = (int) (storedSeq - window.firstSeq() + 1);
+        if (stored <= cacheSize) {
+            return;
+        }
         long held = storage.memoryOnly() ? hold.getAsLong() : Long.MAX_VALUE;
-        while (newest.size() > cacheSize && newest.peekFirst().seq() <= held) {
-            newest.removeFirst();
+        while (stored > cacheSize && window.firstSeq() <= held) {
+            window.dropOldest();
+            stored--;
         }
     }
 
     /**
      * Up to {@code limit} retained messages with a seq above {@code after}, oldest first. Completes at once when
-     * the page is in memory; otherwise after a read from the store, on the caller's Vert.x context when it was
-     * called on one.
+     * the page is in memory (O(page)); otherwise after a read from the store, on the caller's Vert.x context when it
+     * was called on one.
      */
     public CompletionStage<List<InboundMessage>> read(long after, int limit) {
         Instant cutoff = clock.instant().minus(settings.retainFor());
@@ -154,40 +196,31 @@ public final class InboundLog {
             }
             upTo = storedSeq;
             from = Math.max(after, Math.min(storedSeq - settings.retain(), held));
+            if (storage.memoryOnly()) {
+                // the window is the only copy: what it no longer holds is gone
+                from = Math.max(from, window.firstSeq() - 1);
+            }
             if (from >= upTo) {
                 return CompletableFuture.completedFuture(List.of());
             }
-            InboundMessage oldest = newest.peekFirst();
-            if (oldest != null && from >= oldest.seq() - 1) {
-                return CompletableFuture.completedFuture(fromMemory(from, limit, cutoff, held));
+            if (from + 1 >= window.firstSeq()) {
+                // retained: above the hold, or received since the cut-off (a suffix, as receivedAt grows with seq)
+                long fresh = window.firstReceivedSince(cutoff, from + 1, upTo);
+                long start = Math.max(from + 1, held < fresh ? held + 1 : fresh);
+                if (start > upTo) {
+                    return CompletableFuture.completedFuture(List.of());
+                }
+                return CompletableFuture.completedFuture(window.range(start, Math.min(upTo, start - 1 + limit)));
             }
         }
-        return storage.read(connectionId, from, upTo, limit)
-                .thenApply(page -> page.stream().filter(m -> retained(m, cutoff, held)).toList());
-    }
-
-    private static boolean retained(InboundMessage m, Instant cutoff, long held) {
-        return m.seq() > held || !m.receivedAt().isBefore(cutoff);
-    }
-
-    private List<InboundMessage> fromMemory(long after, int limit, Instant cutoff, long held) {
-        List<InboundMessage> page = new ArrayList<>(Math.min(limit, newest.size()));
-        Iterator<InboundMessage> it = newest.iterator();
-        while (it.hasNext() && page.size() < limit) {
-            InboundMessage m = it.next();
-            if (m.seq() > after && retained(m, cutoff, held)) {
-                page.add(m);
-            }
-        }
-        return page;
+        return storage.read(connectionId, from, upTo, limit, cutoff, held);
     }
 
     /** The newest retained text message (among those in memory) that {@code matches}; kept across restarts. */
     public synchronized Optional<String> newestText(Predicate<String> matches) {
         Instant cutoff = clock.instant().minus(settings.retainFor());
-        Iterator<InboundMessage> it = newest.descendingIterator();
-        while (it.hasNext()) {
-            InboundMessage m = it.next();
+        for (long seq = storedSeq; seq >= window.firstSeq() && !window.isEmpty(); seq--) {
+            InboundMessage m = window.get(seq);
             if (m.receivedAt().isBefore(cutoff)) {
                 break;
             }
@@ -198,6 +231,10 @@ public final class InboundLog {
         return Optional.empty();
     }
 
+    /**
+     * {@code listener} runs after each publication, on the thread that published (the socket's event loop, or the
+     * store writer): it must only signal its consumer, which reads on its own thread.
+     */
     public void addListener(Runnable listener) {
         listeners.add(listener);
     }

@@ -1,5 +1,6 @@
 package io.longlink.inbox;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -23,13 +24,17 @@ interface InboundStorage {
     Tail tail(String connectionId);
 
     /**
-     * Stores a message whose seq follows the previous one's. Never blocks.
-     *
-     * @return true when it is stored already (the log publishes it at once); false when the storage calls
-     *         {@link InboundLog#committed} later, in seq order
+     * The log has frames that no transaction took yet and no flush is pending: the store takes them
+     * ({@link InboundLog#unwritten}) into its next transaction and tells the log once it committed
+     * ({@link InboundLog#committed}) or failed ({@link InboundLog#rewind}). Never blocks; never called for the memory
+     * store.
      */
-    boolean append(InboundLog log, InboundMessage message);
+    void flush(InboundLog log);
 
-    /** Up to {@code limit} stored messages with {@code after < seq <= upTo}, oldest first; off the event loop. */
-    CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit);
+    /**
+     * Up to {@code limit} stored messages with {@code after < seq <= upTo} that are retained (received at or after
+     * {@code cutoff}, or above {@code held}), oldest first; off the event loop.
+     */
+    CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit,
+            Instant cutoff, long held);
 }

@@ -1,6 +1,7 @@
 package io.longlink.inbox;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -93,12 +94,13 @@ public final class InboundStore {
         }
 
         @Override
-        public boolean append(InboundLog log, InboundMessage message) {
-            return true;
+        public void flush(InboundLog log) {
+            throw new IllegalStateException("the memory store stores at append");
         }
 
         @Override
-        public CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit) {
+        public CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit,
+                Instant cutoff, long held) {
             return CompletableFuture.completedFuture(List.of());
         }
     }

@@ -21,14 +21,13 @@ import io.longlink.store.StoreDatabase;
 import io.longlink.store.StoreJob;
 import io.longlink.store.StoreTables;
 import io.longlink.store.Transaction;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 
 /**
  * Inbound messages in the store's database (the SQLite file, or PostgreSQL in a cluster): table {@code inbound_message} (one row per frame, its data last) and
  * {@code inbound_sequence} (the newest seq per connection, so numbering goes on after every row was pruned).
- * Frames are written by the shared store writer, in the same group commits as the outbox; a log hears of its
- * frames after the commit, on the Vert.x context that appended them. A transaction that fails keeps its frames
+ * Frames are written by the shared store writer, in the same group commits as the outbox, one {@link Flush} job
+ * per log and transaction taking every frame that arrived since the last; a log hears of its frames after the
+ * commit, on the writer thread. A transaction that fails keeps its frames
  * and writes them again first, so the order never changes.
  *
  * <p>Upkeep deletes, per connection, what is beyond {@code inbound.retain} or older than
@@ -45,7 +44,7 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
             ON CONFLICT (connection) DO UPDATE SET last_seq = excluded.last_seq""";
     private static final String SELECT = """
             SELECT seq, received_at, is_binary, data FROM inbound_message
-            WHERE connection = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?""";
+            WHERE connection = ? AND seq > ? AND seq <= ? AND (seq > ? OR received_at >= ?) ORDER BY seq LIMIT ?""";
     private static final String NEWEST = """
             SELECT seq, received_at, is_binary, data FROM inbound_message
             WHERE connection = ? ORDER BY seq DESC LIMIT ?""";
@@ -87,19 +86,21 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
     }
 
     @Override
-    public boolean append(InboundLog log, InboundMessage message) {
-        database.submit(new Append(log, message, Vertx.currentContext()));
-        return false;
+    public void flush(InboundLog log) {
+        database.submit(new Flush(log));
     }
 
     @Override
-    public CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit) {
+    public CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit,
+            Instant cutoff, long held) {
         return database.read(jdbc -> {
             try (PreparedStatement select = jdbc.prepareStatement(SELECT)) {
                 select.setString(1, connectionId);
                 select.setLong(2, after);
                 select.setLong(3, upTo);
-                select.setInt(4, limit);
+                select.setLong(4, held);
+                select.setLong(5, cutoff.toEpochMilli());
+                select.setInt(6, limit);
                 return rows(select);
             }
         });
@@ -207,16 +208,15 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
         return page;
     }
 
-    /** One frame to store; kept and written again when its transaction fails. */
-    private final class Append implements StoreJob.Kept {
+    /**
+     * Takes what a log received since its last flush into the transaction: one job per log and transaction, however
+     * many frames. Kept and written again (with the frames that came meanwhile) when its transaction fails.
+     */
+    private final class Flush implements StoreJob {
         final InboundLog log;
-        final InboundMessage message;
-        final Context context;
 
-        Append(InboundLog log, InboundMessage message, Context context) {
+        Flush(InboundLog log) {
             this.log = log;
-            this.message = message;
-            this.context = context;
         }
 
         @Override
@@ -226,34 +226,47 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
 
         @Override
         public void write(Transaction tx) throws SQLException {
-            // published per log by the batch after the commit
-            tx.part(SqlInboundStorage.class, () -> new Batch(tx)).add(this);
+            List<InboundMessage> frames = log.unwritten();
+            if (!frames.isEmpty()) {
+                // published per log by the batch after the commit
+                tx.part(SqlInboundStorage.class, () -> new Batch(tx)).add(log, frames);
+            }
+        }
+
+        @Override
+        public void committed() {
+        }
+
+        @Override
+        public boolean rolledBack(RuntimeException cause) {
+            log.rewind();
+            return true;
         }
     }
 
-    /** The frames of one transaction, grouped by log. */
+    /** The frames of one transaction: the newest seq of each log. */
     private final class Batch implements Transaction.Part {
         private final Transaction tx;
-        private final Map<InboundLog, List<InboundMessage>> byLog = new LinkedHashMap<>();
-        private final Map<InboundLog, Context> contexts = new HashMap<>();
+        private final Map<InboundLog, Long> newest = new LinkedHashMap<>();
         private final Map<String, Long> newLastSeqs = new HashMap<>();
 
         Batch(Transaction tx) {
             this.tx = tx;
         }
 
-        void add(Append job) throws SQLException {
-            InboundMessage m = job.message;
+        void add(InboundLog log, List<InboundMessage> frames) throws SQLException {
             PreparedStatement insert = tx.statement(INSERT);
-            insert.setString(1, job.log.connectionId());
-            insert.setLong(2, m.seq());
-            insert.setLong(3, m.receivedAt().toEpochMilli());
-            insert.setInt(4, InboundMessage.BINARY.equals(m.type()) ? 1 : 0);
-            insert.setString(5, m.data());
-            insert.addBatch();
-            byLog.computeIfAbsent(job.log, l -> new ArrayList<>()).add(m);
-            contexts.putIfAbsent(job.log, job.context);
-            newLastSeqs.put(job.log.connectionId(), m.seq());
+            for (InboundMessage m : frames) {
+                insert.setString(1, log.connectionId());
+                insert.setLong(2, m.seq());
+                insert.setLong(3, m.receivedAt().toEpochMilli());
+                insert.setInt(4, InboundMessage.BINARY.equals(m.type()) ? 1 : 0);
+                insert.setString(5, m.data());
+                insert.addBatch();
+            }
+            long last = frames.get(frames.size() - 1).seq();
+            newest.put(log, last);
+            newLastSeqs.put(log.connectionId(), last);
         }
 
         @Override
@@ -265,7 +278,8 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
         @Override
         public void afterCommit() {
             lastSeqs.putAll(newLastSeqs);
-            byLog.forEach((log, messages) -> StoreDatabase.complete(contexts.get(log), () -> log.committed(messages)));
+            // on the writer thread: the log only records the seq and signals its listeners
+            newest.forEach(InboundLog::committed);
         }
     }
 }

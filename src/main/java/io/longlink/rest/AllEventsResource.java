@@ -7,7 +7,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -21,6 +20,7 @@ import io.longlink.connection.EventLog;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
 import io.smallrye.common.annotation.NonBlocking;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * Every connection's state changes as Server-Sent Events ({@link EventResource} streams one connection's):
@@ -50,8 +50,8 @@ public class AllEventsResource {
     @APIResponse(responseCode = "200", ref = "EventStream")
     @APIResponse(responseCode = "400", ref = "BadCursor")
     @RolesAllowed(Roles.VIEWER)
-    public void all(@RestHeader("Last-Event-ID") String lastEventId, @Context SseEventSink sink, @Context Sse sse) {
-        SseFeed.events(events, access.scope()::allows, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId))
+    public void all(@RestHeader("Last-Event-ID") String lastEventId, @Context SseEventSink sink, @Context HttpServerResponse response) {
+        SseFeed.events(events, access.scope()::allows, sink, response, json, Cursors.parse("Last-Event-ID", lastEventId))
                 .start();
     }
 }

@@ -7,7 +7,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -23,6 +22,7 @@ import io.longlink.connection.EventLog;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
 import io.smallrye.common.annotation.NonBlocking;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * One connection's state changes as Server-Sent Events ({@link AllEventsResource} streams every connection's): {@code event: state}, {@code id:} the instance-wide seq, data the
@@ -56,9 +56,9 @@ public class EventResource {
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
     @RolesAllowed(Roles.VIEWER)
     public void one(@RestPath String id, @RestHeader("Last-Event-ID") String lastEventId,
-            @Context SseEventSink sink, @Context Sse sse) {
+            @Context SseEventSink sink, @Context HttpServerResponse response) {
         access.check(id);
         registry.get(id);
-        SseFeed.events(events, id::equals, sink, sse, json, Cursors.parse("Last-Event-ID", lastEventId)).start();
+        SseFeed.events(events, id::equals, sink, response, json, Cursors.parse("Last-Event-ID", lastEventId)).start();
     }
 }

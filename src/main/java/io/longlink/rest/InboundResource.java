@@ -10,7 +10,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -29,6 +28,7 @@ import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
+import io.vertx.core.http.HttpServerResponse;
 
 /** What the upstream pushed: a page by cursor, or a live SSE stream that can resume. */
 @Path("/connections/{id}/inbound")
@@ -84,10 +84,10 @@ public class InboundResource {
     @APIResponse(responseCode = "400", ref = "BadCursor")
     @APIResponse(responseCode = "404", ref = "UnknownConnection")
     public void stream(@RestPath String id, @RestHeader("Last-Event-ID") String lastEventId,
-            @Context SseEventSink sink, @Context Sse sse) {
+            @Context SseEventSink sink, @Context HttpServerResponse response) {
         access.check(id);
         InboundLog log = registry.get(id).inbox();
         long from = Cursors.parse("Last-Event-ID", lastEventId);
-        SseFeed.inbound(log, sink, sse, json, from).start();
+        SseFeed.inbound(log, sink, response, json, from).start();
     }
 }

@@ -3,11 +3,10 @@ package io.longlink.rest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
-import jakarta.ws.rs.sse.OutboundSseEvent;
-import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,6 +17,11 @@ import io.longlink.connection.EventLog;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * One SSE subscriber of a numbered log (inbound messages, state-change events). It keeps its own cursor and,
@@ -25,11 +29,18 @@ import io.quarkus.logging.Log;
  * work-in-progress counter), so events go out in order without a lock. It unsubscribes itself once the client has
  * gone or the log cannot be read.
  *
+ * <p>The log's signal only counts and, when no drain runs, hands one to {@code executor} (a worker thread): reading
+ * and JSON never run on the thread that appended (the upstream socket's event loop). A page of events goes out as one
+ * chunk of the response (written by hand in the format Quarkus REST's {@link SseEventSink} uses, which would write
+ * and flush each event on its own); the sink still sends the response's head and ends it. The next page is read only
+ * once the last one was written to the socket, so a slow client holds at most a page in memory and its backlog stays
+ * in the log.
+ *
  * @param <T> what the log holds
  */
 final class SseFeed<T> implements Runnable {
 
-    /** Items read from the log per step of a drain. */
+    /** Items read from the log per step of a drain (and written in one chunk). */
     private static final int PAGE = 256;
 
     /** A log as the feed reads it. */
@@ -49,14 +60,18 @@ final class SseFeed<T> implements Runnable {
     /** The SSE {@code event:} name, or null for unnamed events. */
     private final String name;
     private final SseEventSink sink;
-    private final Sse sse;
+    /** The sink's response, written to directly: a page per chunk. */
+    private final HttpServerResponse response;
     private final ObjectMapper json;
+    /** Where drains run (the application's worker pool): never the publishing thread. */
+    private final Executor executor;
     private final AtomicInteger wip = new AtomicInteger();
     /** Seq of the last item sent; touched only inside a drain. */
     private long cursor;
 
     /** The inbound messages of one connection, one unnamed event each. */
-    static SseFeed<InboundMessage> inbound(InboundLog log, SseEventSink sink, Sse sse, ObjectMapper json, long after) {
+    static SseFeed<InboundMessage> inbound(InboundLog log, SseEventSink sink, HttpServerResponse response,
+            ObjectMapper json, long after) {
         return new SseFeed<>(new Source<>() {
             public CompletionStage<List<InboundMessage>> read(long from, int limit) {
                 return log.read(from, limit);
@@ -73,12 +88,12 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, null, sink, sse, json, after);
+        }, null, sink, response, json, after);
     }
 
     /** The state changes of the connections {@code shown} accepts, {@code event: state} each. */
-    static SseFeed<ConnectionEvent> events(EventLog log, Predicate<String> shown, SseEventSink sink, Sse sse,
-            ObjectMapper json, long after) {
+    static SseFeed<ConnectionEvent> events(EventLog log, Predicate<String> shown, SseEventSink sink,
+            HttpServerResponse response, ObjectMapper json, long after) {
         return new SseFeed<>(new Source<>() {
             public CompletionStage<List<ConnectionEvent>> read(long from, int limit) {
                 return CompletableFuture.completedFuture(log.read(from, limit, shown));
@@ -95,27 +110,43 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, "state", sink, sse, json, after);
+        }, "state", sink, response, json, after);
     }
 
-    private SseFeed(Source<T> source, String name, SseEventSink sink, Sse sse, ObjectMapper json, long after) {
+    private SseFeed(Source<T> source, String name, SseEventSink sink, HttpServerResponse response, ObjectMapper json, long after) {
         this.source = source;
         this.name = name;
         this.sink = sink;
-        this.sse = sse;
+        this.response = response;
         this.json = json;
+        this.executor = Infrastructure.getDefaultWorkerPool();
         this.cursor = after;
     }
 
+    /**
+     * Subscribes and sends what the log holds beyond the cursor. Called by the resource method on the request's
+     * event loop: the first drain waits for that loop's next turn, after Quarkus REST sent the response's head, so a
+     * drain on a worker thread never races it.
+     */
     void start() {
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            subscribe(null);
+        } else {
+            context.runOnContext(this::subscribe);
+        }
+    }
+
+    private void subscribe(Void ignored) {
         source.addListener(this);
         run();
     }
 
+    /** The log grew: a drain starts on the executor unless one runs (which then looks again). Cheap. */
     @Override
     public void run() {
         if (wip.getAndIncrement() == 0) {
-            drain(1);
+            executor.execute(() -> drain(1));
         }
     }
 
@@ -125,40 +156,54 @@ final class SseFeed<T> implements Runnable {
             source.removeListener(this);
             return;
         }
-        source.read(cursor, PAGE).whenComplete((page, failure) -> {
-            if (failure != null) {
-                Log.debugf("event stream ends: %s", failure.getMessage());
-                stop();
-                return;
-            }
-            if (!page.isEmpty()) {
-                page.forEach(this::send);
-                cursor = source.seq(page.get(page.size() - 1));
-                drain(signals);
-                return;
-            }
+        CompletableFuture<List<T>> read = source.read(cursor, PAGE).toCompletableFuture();
+        if (read.isDone()) {
+            // a page from memory: no hop
+            paged(read.getNow(null), null, signals);
+        } else {
+            read.whenCompleteAsync((page, failure) -> paged(page, failure, signals), executor);
+        }
+    }
+
+    private void paged(List<T> page, Throwable failure, int signals) {
+        if (failure != null) {
+            Log.debugf("event stream ends: %s", failure.getMessage());
+            stop();
+            return;
+        }
+        if (page.isEmpty()) {
             int left = wip.addAndGet(-signals);
             if (left != 0) {
                 drain(left);
             }
+            return;
+        }
+        StringBuilder events = new StringBuilder(page.size() * 256);
+        for (T item : page) {
+            append(events, item);
+        }
+        cursor = source.seq(page.get(page.size() - 1));
+        response.write(Buffer.buffer(events.toString())).onComplete(written -> {
+            if (written.failed()) {
+                stop();
+            } else {
+                executor.execute(() -> drain(signals));
+            }
         });
     }
 
-    private void send(T item) {
-        String data;
+    /** One event as Quarkus REST writes it ({@code field:value} lines, a blank line after). */
+    private void append(StringBuilder events, T item) {
         try {
-            data = json.writeValueAsString(item);
+            events.append("id:").append(source.seq(item)).append('\n');
+            if (name != null) {
+                events.append("event:").append(name).append('\n');
+            }
+            // compact JSON has no line breaks, so one data line holds it
+            events.append("data:").append(json.writeValueAsString(item)).append("\n\n");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        OutboundSseEvent.Builder event = sse.newEventBuilder().id(Long.toString(source.seq(item))).data(data);
-        if (name != null) {
-            event.name(name);
-        }
-        sink.send(event.build()).exceptionally(failure -> {
-            stop();
-            return null;
-        });
     }
 
     private void stop() {

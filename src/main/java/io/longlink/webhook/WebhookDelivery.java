@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,6 +24,7 @@ import io.longlink.inbox.InboundMessage;
 import io.longlink.session.Template;
 import io.quarkus.logging.Log;
 import io.smallrye.faulttolerance.api.TypedGuard;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -45,8 +47,10 @@ import io.vertx.core.http.RequestOptions;
  * SmallRye Fault Tolerance guard (exponential backoff with jitter, no limit): never skipped, never reordered.</li>
  * <li>410 Gone stops delivery ({@link WebhookStatus.State#STOPPED}), remembered across restarts, until the url
  * changes.</li>
- * <li>It wakes on the log's listener, but works on its own Vert.x context with its own one-connection HTTP client:
- * a slow or dead receiver holds up nothing but this webhook.</li>
+ * <li>It wakes on the log's listener, which only signals: the batch is read and serialised on a worker thread and
+ * POSTed from its own Vert.x context with its own one-connection HTTP client, so nothing of it runs on the upstream
+ * socket's event loop, and a slow or dead receiver holds up nothing but this webhook (its backlog stays in the
+ * log, never in memory: one batch is read at a time).</li>
  * </ul>
  *
  * <p>{@code busy}, {@code woken}, {@code stopped}, {@code state}, {@code deliveredSeq} and {@code lastError} are
@@ -66,6 +70,8 @@ public final class WebhookDelivery {
     private final ObjectMapper json;
     private final Vertx vertx;
     private final Context context;
+    /** Where batches are read and serialised: the application's worker pool. */
+    private final Executor workers = Infrastructure.getDefaultWorkerPool();
     private final Clock clock;
     private final HttpClient http;
     private final TypedGuard<CompletionStage<Void>> guard;
@@ -182,7 +188,7 @@ public final class WebhookDelivery {
             busy = true;
             woken = false;
         }
-        context.runOnContext(v -> deliverNext());
+        workers.execute(this::deliverNext);
     }
 
     private void deliverNext() {
@@ -190,8 +196,8 @@ public final class WebhookDelivery {
         CompletionStage<Boolean> done;
         try {
             done = log.read(after, Math.max(1, config.maxBatch()))
-                    .thenCompose(batch -> batch.isEmpty() ? CompletableFuture.completedFuture(false)
-                            : deliver(after, batch).thenApply(v -> true));
+                    .thenComposeAsync(batch -> batch.isEmpty() ? CompletableFuture.completedFuture(false)
+                            : deliver(after, batch).thenApply(v -> true), workers);
         } catch (RuntimeException e) {
             done = CompletableFuture.failedFuture(e);
         }
@@ -290,10 +296,11 @@ public final class WebhookDelivery {
                 }
             }
         });
-        http.request(options)
+        Buffer bytes = Buffer.buffer(body.getBytes(StandardCharsets.UTF_8));
+        context.runOnContext(v -> http.request(options)
                 .compose(r -> {
                     request.set(r);
-                    return r.send(Buffer.buffer(body.getBytes(StandardCharsets.UTF_8)));
+                    return r.send(bytes);
                 })
                 .compose(response -> response.body().map(ignored -> response.statusCode()))
                 .onComplete(answer -> {
@@ -308,7 +315,7 @@ public final class WebhookDelivery {
                     } else {
                         result.complete(null);
                     }
-                });
+                }));
         return result;
     }
 

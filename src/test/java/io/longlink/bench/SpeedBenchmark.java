@@ -148,7 +148,7 @@ public final class SpeedBenchmark {
         }
     }
 
-    private static List<String> jvmOptions(String mode) throws IOException {
+    static List<String> jvmOptions(String mode) throws IOException {
         List<String> options = new ArrayList<>();
         // -Dbench.jvm="<options>" adds JVM options to every longlink, e.g. a profiler agent ({mode} is replaced)
         for (String option : System.getProperty("bench.jvm", "").trim().split("\\s+")) {
@@ -220,15 +220,20 @@ public final class SpeedBenchmark {
      * loading it into a warm JVM throws its compiled code away. Returns the directory, or null.
      */
     private static String profiler(Target t, String command) throws Exception {
+        return t.statusUrl() == null ? null : profiler(t.pid(), command);
+    }
+
+    /** As {@link #profiler(Target, String)}, for the process {@code pid}. */
+    static String profiler(long pid, String command) throws Exception {
         String asprof = System.getProperty("bench.asprof");
         String dir = System.getProperty("bench.profile");
-        if (asprof == null || dir == null || t.statusUrl() == null) {
+        if (asprof == null || dir == null) {
             return null;
         }
         Files.createDirectories(Path.of(dir));
         List<String> line = new ArrayList<>(List.of(asprof));
         line.addAll(List.of(command.split(" ")));
-        line.add(Long.toString(t.pid()));
+        line.add(Long.toString(pid));
         Process p = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         p.waitFor(30, TimeUnit.SECONDS);

@@ -11,8 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +28,15 @@ import org.junit.jupiter.api.TestInfo;
 
 import io.longlink.testing.Api;
 import io.longlink.testing.NetworkNamespace;
+import io.longlink.testing.PackagedApp;
 import io.longlink.testing.UpstreamServer;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.vertx.core.Vertx;
 
 /**
- * Offline detection for real (issue 3): the packaged app ({@code target/quarkus-app/quarkus-run.jar}) runs in
- * its own network namespace, and the test unplugs its network link with {@code ip link set DEV down}.
+ * Offline detection for real (issue 3): the packaged app (the jar or the native executable, as {@code PackagedApp}
+ * picks it) runs in its own network namespace, and the test unplugs its network link with {@code ip link set DEV down}.
  *
  * <pre>
  *  root namespace (this JVM)                 namespace ll3-app (the app)
@@ -57,7 +59,6 @@ class OfflineDetectionIT {
     private static final String UPSTREAM_ADDRESS = "10.213.3.1";
     private static final String APP_ADDRESS = "10.213.3.6";
     private static final int APP_PORT = 8080;
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     /** The default {@code offline.probe-interval}, which the time to {@code OPEN} is about. */
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
     /** Longest accepted time from link-up to {@code OPEN}: one probe interval plus generous room for a busy box. */
@@ -80,7 +81,6 @@ class OfflineDetectionIT {
     @BeforeAll
     static void wireNamespace() {
         assumeTrue(NetworkNamespace.available(), "needs root and iproute2 (ip netns, veth)");
-        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run after package");
         namespace = new NetworkNamespace(NAMESPACE);
         namespace.veth("ll3c-h", "10.213.3.5/30", "ll3c-a", APP_ADDRESS + "/30")
                 .veth("ll3d-h", UPSTREAM_ADDRESS + "/30", DATA_DEVICE, "10.213.3.2/30");
@@ -201,30 +201,24 @@ class OfflineDetectionIT {
     private void startApp(TestInfo test) throws IOException {
         Path log = Path.of("target", "offline-it", test.getTestMethod().orElseThrow().getName() + ".log");
         Files.createDirectories(log.getParent());
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-Dquarkus.http.host=0.0.0.0",
-                "-Dquarkus.http.port=" + APP_PORT,
-                // the packaged app runs in prod, where the control plane needs a key unless told otherwise
-                "-Dlonglink.auth.enabled=false",
-                "-Dlonglink.store.kind=memory",
-                "-Dquarkus.log.category.\"io.longlink\".level=DEBUG"));
-        connection(command, "net", upstream.url("/net"));
-        command.add("-Dlonglink.connections.net.heartbeat.interval=300ms");
-        command.add("-Dlonglink.connections.net.heartbeat.timeout=700ms");
-        connection(command, "down", stoppable.url("/down"));
-        command.add("-Dlonglink.connections.down.reconnect.initial-delay=200ms");
-        command.add("-Dlonglink.connections.down.reconnect.max-delay=400ms");
-        command.add("-Dlonglink.connections.down.reconnect.max-attempts=-1");
-        command.add("-jar");
-        command.add(JAR.toAbsolutePath().toString());
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("quarkus.http.host", "0.0.0.0");
+        properties.put("quarkus.http.port", Integer.toString(APP_PORT));
+        // the packaged app runs in prod, where the control plane needs a key unless told otherwise
+        properties.put("longlink.auth.enabled", "false");
+        properties.put("longlink.store.kind", "memory");
+        properties.put("quarkus.log.category.\"io.longlink\".level", "DEBUG");
+        properties.put("longlink.connections.net.url", upstream.url("/net"));
+        properties.put("longlink.connections.net.heartbeat.interval", "300ms");
+        properties.put("longlink.connections.net.heartbeat.timeout", "700ms");
+        properties.put("longlink.connections.down.url", stoppable.url("/down"));
+        properties.put("longlink.connections.down.reconnect.initial-delay", "200ms");
+        properties.put("longlink.connections.down.reconnect.max-delay", "400ms");
+        properties.put("longlink.connections.down.reconnect.max-attempts", "-1");
+        List<String> command = PackagedApp.command(PackagedApp.Kind.built(), properties, List.of());
         app = namespace.exec(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         await().atMost(APP_START).ignoreExceptions()
                 .until(() -> given().get("/q/health/live").statusCode() == 200);
-    }
-
-    private static void connection(List<String> command, String id, String url) {
-        command.add("-Dlonglink.connections." + id + ".url=" + url);
     }
 
     /** Waits for {@code state}, returning every state seen on the way. */

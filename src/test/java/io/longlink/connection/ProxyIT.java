@@ -13,8 +13,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 
 import io.longlink.testing.Api;
 import io.longlink.testing.NetworkNamespace;
+import io.longlink.testing.PackagedApp;
 import io.longlink.testing.UpstreamResource;
 import io.longlink.testing.UpstreamServer;
 import io.restassured.RestAssured;
@@ -49,7 +51,6 @@ class ProxyIT {
     private static final String APP_ADDRESS = "10.213.11.2";
     private static final int APP_PORT = 8080;
     private static final String PROXY_PASSWORD = "pr0xy-pa55-never-shown";
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final Path WORK = Path.of("target", "proxy-it");
 
     private static NetworkNamespace namespace;
@@ -65,7 +66,6 @@ class ProxyIT {
     static void start() throws Exception {
         assumeTrue(NetworkNamespace.available(), "needs root and iproute2 (ip netns, veth)");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/tinyproxy")), "needs tinyproxy (Debian tinyproxy-bin)");
-        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run after package");
         Files.createDirectories(WORK);
         namespace = new NetworkNamespace(NAMESPACE);
         namespace.veth("ll11-h", PROXY_ADDRESS + "/30", "ll11-a", APP_ADDRESS + "/30");
@@ -76,20 +76,19 @@ class ProxyIT {
 
         String url = "ws://127.0.0.1:" + upstream.port();
         String proxyUrl = "http://longlink:" + PROXY_PASSWORD + "@" + PROXY_ADDRESS + ":" + proxyPort;
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Dquarkus.http.host=0.0.0.0", "-Dquarkus.http.port=" + APP_PORT,
-                "-Dlonglink.store.kind=memory", "-Dlonglink.auth.enabled=false"));
+        Map<String, String> properties = new LinkedHashMap<>(Map.of("quarkus.http.host", "0.0.0.0",
+                "quarkus.http.port", Integer.toString(APP_PORT), "longlink.store.kind", "memory",
+                "longlink.auth.enabled", "false"));
         for (String id : new String[] { "proxied", "direct" }) {
-            String prefix = "-Dlonglink.connections." + id + ".";
-            command.add(prefix + "url=" + url + "/" + id);
-            command.add(prefix + "reconnect.initial-delay=200ms");
-            command.add(prefix + "reconnect.max-delay=400ms");
-            command.add(prefix + "reconnect.max-attempts=-1");
-            command.add(prefix + "connect-timeout=2s");
+            String prefix = "longlink.connections." + id + ".";
+            properties.put(prefix + "url", url + "/" + id);
+            properties.put(prefix + "reconnect.initial-delay", "200ms");
+            properties.put(prefix + "reconnect.max-delay", "400ms");
+            properties.put(prefix + "reconnect.max-attempts", "-1");
+            properties.put(prefix + "connect-timeout", "2s");
         }
-        command.add("-Dlonglink.connections.proxied.proxy.url=" + proxyUrl);
-        command.add("-jar");
-        command.add(JAR.toAbsolutePath().toString());
+        properties.put("longlink.connections.proxied.proxy.url", proxyUrl);
+        List<String> command = PackagedApp.command(PackagedApp.Kind.built(), properties, List.of());
         app = namespace.exec(command).redirectErrorStream(true).redirectOutput(WORK.resolve("app.log").toFile())
                 .start();
         previousBaseUri = RestAssured.baseURI;

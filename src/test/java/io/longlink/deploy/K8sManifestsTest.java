@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -41,6 +42,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -60,6 +62,10 @@ class K8sManifestsTest {
 
     private static final Path DIR = Path.of("k8s");
     private static final Path CLUSTER = DIR.resolve("cluster");
+    /** The kustomize component that swaps the native image for the JVM one. */
+    private static final Path JVM = DIR.resolve("jvm");
+    private static final String NATIVE_IMAGE = "longlink/longlink";
+    private static final String JVM_IMAGE = "longlink/longlink-jvm";
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SHUTDOWN_DELAY = Duration.ofSeconds(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
@@ -177,6 +183,73 @@ class K8sManifestsTest {
                         dir + ": " + object.getKind() + " " + object.getMetadata().getName() + " has the labels");
             }
         }
+    }
+
+    @Test
+    void theNativeImageRunsByDefaultAndTheJvmComponentSwapsInTheJvmImageWithMoreMemory() throws Exception {
+        JsonNode component = yaml.readTree(JVM.resolve("kustomization.yaml").toFile());
+        assertEquals("Component", component.get("kind").asText());
+        JsonNode rename = component.get("images").get(0);
+        assertEquals(NATIVE_IMAGE, rename.get("name").asText());
+        assertEquals(JVM_IMAGE, rename.get("newName").asText());
+        String kinds = component.get("patches").get(0).get("target").get("kind").asText();
+        assertTrue("StatefulSet".matches(kinds) && "Deployment".matches(kinds), "patches both workloads");
+        Quantity jvmLimit = jvmMemoryLimit();
+
+        for (Path dir : List.of(DIR, CLUSTER)) {
+            JsonNode kustomization = yaml.readTree(dir.resolve("kustomization.yaml").toFile());
+            assertNull(kustomization.get("components"), dir + ": the native image by default");
+            Map<String, String> tags = new HashMap<>();
+            kustomization.get("images").forEach(i -> tags.put(i.get("name").asText(), i.get("newTag").asText()));
+            assertEquals(tags.get(NATIVE_IMAGE), tags.get(JVM_IMAGE), dir + ": both images at the same release");
+            List<HasMetadata> objects = load(dir);
+            Container app = (dir.equals(DIR) ? one(objects, StatefulSet.class).getSpec().getTemplate()
+                    : one(objects, Deployment.class).getSpec().getTemplate()).getSpec().getContainers().get(0);
+            assertEquals(NATIVE_IMAGE, app.getImage());
+            Quantity nativeLimit = app.getResources().getLimits().get("memory");
+            assertTrue(Quantity.getAmountInBytes(jvmLimit).compareTo(Quantity.getAmountInBytes(nativeLimit)) > 0,
+                    dir + ": the JVM gets more memory than the native executable");
+        }
+    }
+
+    @Test
+    void kubectlAppliesTheJvmComponentToBothDeployments() throws Exception {
+        assumeTrue(onPath("kubectl"), "kubectl not installed: the typed reading above is the check");
+        for (Path dir : List.of(DIR, CLUSTER)) {
+            // an overlay outside k8s/, as a user would write one (kustomize refuses a base containing its overlay)
+            Path overlay = Files.createDirectories(Path.of("target", "k8s-jvm", dir.getFileName().toString())
+                    .toAbsolutePath());
+            Files.writeString(overlay.resolve("kustomization.yaml"), "resources: ["
+                    + overlay.relativize(dir.toAbsolutePath()) + "]\ncomponents: ["
+                    + overlay.relativize(JVM.toAbsolutePath()) + "]\n");
+            Process kubectl = new ProcessBuilder("kubectl", "kustomize", overlay.toString()).redirectErrorStream(true)
+                    .start();
+            String rendered = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(kubectl.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize " + overlay + " ended");
+            assertEquals(0, kubectl.exitValue(), "kubectl kustomize " + overlay + ":\n" + rendered);
+            String tag = yaml.readTree(dir.resolve("kustomization.yaml").toFile()).get("images").get(0).get("newTag")
+                    .asText();
+            try (YAMLParser parser = new YAMLFactory().createParser(rendered)) {
+                for (JsonNode document : yaml.readValues(parser, JsonNode.class).readAll()) {
+                    HasMetadata object = typed(document);
+                    PodTemplateSpec template = object instanceof StatefulSet set ? set.getSpec().getTemplate()
+                            : object instanceof Deployment deployment ? deployment.getSpec().getTemplate() : null;
+                    if (template != null) {
+                        Container app = template.getSpec().getContainers().get(0);
+                        assertEquals(JVM_IMAGE + ":" + tag, app.getImage(), dir + " with the jvm component");
+                        assertEquals(jvmMemoryLimit(), app.getResources().getLimits().get("memory"));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The memory limit the jvm component's patch gives the container. */
+    private Quantity jvmMemoryLimit() throws IOException {
+        JsonNode patch = yaml.readTree(JVM.resolve("kustomization.yaml").toFile()).get("patches").get(0);
+        JsonNode operation = yaml.readTree(patch.get("patch").asText()).get(0);
+        assertEquals("/spec/template/spec/containers/0/resources", operation.get("path").asText());
+        return new Quantity(operation.get("value").get("limits").get("memory").asText());
     }
 
     // --- what both deployments need ---

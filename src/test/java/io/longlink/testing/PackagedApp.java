@@ -3,6 +3,7 @@ package io.longlink.testing;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -10,20 +11,53 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * The packaged application ({@code target/quarkus-app/quarkus-run.jar}, or the native binary when
- * {@code native.image.path} names one that exists) run as a child process, the way a container runs it: its own
- * JVM, the prod profile, configuration as system properties, output captured to a file under
- * {@code target/it-logs}. {@link #terminate()} sends SIGTERM, as Kubernetes does; {@link #kill()} sends SIGKILL,
+ * The packaged application run as a child process, the way a container runs it: the prod profile, configuration as
+ * system properties, output captured to a file under {@code target/it-logs}. Which artifact runs is what the last
+ * build produced, as {@code target/quarkus-artifact.properties} records it (the file {@code @QuarkusIntegrationTest}
+ * reads, so both kinds of {@code *IT} test the same artifact): after {@code -Dnative} the native executable
+ * ({@code target/*-runner}), otherwise {@code target/quarkus-app/quarkus-run.jar} in a JVM of its own.
+ * {@link #terminate()} sends SIGTERM, as Kubernetes does; {@link #kill()} sends SIGKILL,
  * as a crash or the OOM killer would; {@link #pause()} and {@link #resume()} send SIGSTOP and SIGCONT, as a frozen
  * process that comes back (a long GC pause, a stalled VM) would be. Authentication ({@code longlink.auth.enabled}) is off unless {@code config}
  * sets it: these runs are about delivery and lifecycle; {@code AuthIT} is about authentication.
  */
 public final class PackagedApp implements AutoCloseable {
+
+    /** The two ways the application is packaged. */
+    public enum Kind {
+        /** {@code target/quarkus-app/quarkus-run.jar}, run by the JVM that runs the test. */
+        JVM,
+        /**
+         * The native executable {@code target/*-runner} (a native-kit build links the JDK's shared libraries from
+         * its home's {@code lib/svm/rt} through an rpath, so it needs no {@code LD_LIBRARY_PATH}).
+         */
+        NATIVE;
+
+        /** What the last build produced: native when {@code quarkus-artifact.properties} says so, else the jar. */
+        public static Kind built() {
+            Properties artifact = new Properties();
+            try (var in = Files.newInputStream(TARGET.resolve("quarkus-artifact.properties"))) {
+                artifact.load(in);
+            } catch (IOException e) {
+                return JVM;
+            }
+            return "native".equals(artifact.getProperty("type")) ? NATIVE : JVM;
+        }
+    }
+
+    private static final Path TARGET = Path.of("target");
+    private static final Path JAR = TARGET.resolve("quarkus-app").resolve("quarkus-run.jar");
+    /** JVM options a native executable understands as well (its heap and stack sizes); others are JVM-only. */
+    private static final Pattern NATIVE_OPTION = Pattern.compile("-X(mx|ms|mn|ss)\\d+[kKmMgG]?");
 
     private final Process process;
     private final Path log;
@@ -45,7 +79,10 @@ public final class PackagedApp implements AutoCloseable {
         return start(name, config, List.of());
     }
 
-    /** As {@link #start(String, Map)}, with JVM options such as {@code -Xmx128m} (ignored by a native binary). */
+    /**
+     * As {@link #start(String, Map)}, with JVM options such as {@code -Xmx128m} (a native executable gets only the
+     * heap and stack sizes among them, which it understands too).
+     */
     public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions)
             throws IOException {
         return start(name, config, jvmOptions, Map.of());
@@ -54,7 +91,7 @@ public final class PackagedApp implements AutoCloseable {
     /** As {@link #start(String, Map, List)}, with these environment variables added to the process's. */
     public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions,
             Map<String, String> environment) throws IOException {
-        PackagedApp app = launch(name, config, jvmOptions, environment);
+        PackagedApp app = launch(Kind.built(), name, config, jvmOptions, environment);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!app.process.isAlive()) {
                 throw new IllegalStateException("the application exited with " + app.process.exitValue() + ":\n"
@@ -67,36 +104,67 @@ public final class PackagedApp implements AutoCloseable {
 
     /** Starts the application on a free port with {@code config} and returns at once, for a start that must fail. */
     public static PackagedApp launch(String name, Map<String, String> config) throws IOException {
-        return launch(name, config, List.of(), Map.of());
+        return launch(Kind.built(), name, config, List.of(), Map.of());
     }
 
-    private static PackagedApp launch(String name, Map<String, String> config, List<String> jvmOptions,
+    /**
+     * As {@link #launch(String, Map)}, with the artifact, JVM options and environment variables (added to the
+     * process's) chosen by the caller.
+     */
+    public static PackagedApp launch(Kind kind, String name, Map<String, String> config, List<String> jvmOptions,
             Map<String, String> environment) throws IOException {
         int port = UpstreamResource.freePort();
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("quarkus.http.port", Integer.toString(port));
+        if (!config.containsKey("longlink.auth.enabled")) {
+            properties.put("longlink.auth.enabled", "false");
+        }
+        properties.putAll(config);
+        Path logs = Files.createDirectories(TARGET.resolve("it-logs"));
+        Path log = logs.resolve(name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command(kind, properties, jvmOptions)).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        return new PackagedApp(builder.start(), log, port);
+    }
+
+    /**
+     * The command line that runs the packaged application of {@code kind} with {@code properties} as system
+     * properties, for a test that starts it itself (inside a network namespace, say).
+     */
+    public static List<String> command(Kind kind, Map<String, String> properties, List<String> jvmOptions) {
         List<String> command = new ArrayList<>();
-        Path nativeBinary = Path.of(System.getProperty("native.image.path", "target/none"));
-        boolean nativeImage = Files.isExecutable(nativeBinary) && !Files.isDirectory(nativeBinary);
-        if (nativeImage) {
-            command.add(nativeBinary.toAbsolutePath().toString());
+        if (kind == Kind.NATIVE) {
+            command.add(nativeExecutable().toAbsolutePath().toString());
+            jvmOptions.stream().filter(o -> NATIVE_OPTION.matcher(o).matches()).forEach(command::add);
         } else {
+            if (!Files.isRegularFile(JAR)) {
+                throw new IllegalStateException(JAR + " is missing: run after package");
+            }
             command.add(ProcessHandle.current().info().command().orElse("java"));
             command.addAll(jvmOptions);
         }
-        command.add("-Dquarkus.http.port=" + port);
-        if (!config.containsKey("longlink.auth.enabled")) {
-            command.add("-Dlonglink.auth.enabled=false");
-        }
-        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        if (!nativeImage) {
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        if (kind == Kind.JVM) {
             command.add("-jar");
-            command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString());
+            command.add(JAR.toAbsolutePath().toString());
         }
-        Path logs = Files.createDirectories(Path.of("target", "it-logs"));
-        Path log = logs.resolve(name + ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        return new PackagedApp(process, log, port);
+        return command;
+    }
+
+    /** The native executable the build left in {@code target/}: the one executable {@code *-runner} file. */
+    public static Path nativeExecutable() {
+        try (Stream<Path> files = Files.list(TARGET)) {
+            List<Path> runners = files.filter(f -> f.getFileName().toString().endsWith("-runner"))
+                    .filter(f -> Files.isRegularFile(f) && Files.isExecutable(f)).toList();
+            if (runners.size() != 1) {
+                throw new IllegalStateException("expected one native executable target/*-runner, found " + runners
+                        + ": build with -Dnative");
+            }
+            return runners.get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The operating-system process id (for CPU measurements). */

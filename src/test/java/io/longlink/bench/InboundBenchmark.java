@@ -1,0 +1,572 @@
+package io.longlink.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.longlink.testing.PackagedApp;
+import io.longlink.testing.UpstreamResource;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.parsetools.RecordParser;
+
+/**
+ * The way in at wire speed, in one run on one machine (not a test). This process is the upstream: it pushes
+ * 100-byte text frames ({@code {"t":<nanoTime>,...}}, padded) over each socket as fast as the socket takes them
+ * (written off the event loop, so Vert.x flushes them in batches). The reference is a plain Vert.x WebSocket client
+ * in this same JVM that only counts frames. Then the packaged longlink, once per store (memory, SQLite
+ * {@code sync=normal}, {@code sync=full}), each with two connections to this upstream: {@code bench} and
+ * {@code hooked} (with an {@code inbound.webhook.url} to a receiver in this JVM that answers 204 at once). Per store,
+ * each phase pushes {@code bench.frames} frames in one burst:
+ * <ol>
+ * <li>stored: no consumer; the time until the last frame is readable by cursor (and {@code received} counts it);</li>
+ * <li>SSE: one reader that follows from the burst's start ({@code Last-Event-ID} = the seq before it, which on a
+ * fresh log is 0); its rate and the stored rate beside it;</li>
+ * <li>cursor: one reader of {@code GET .../inbound?after=N&limit=1000} pages, back to back;</li>
+ * <li>webhook: the receiver's rate on {@code hooked} ({@code inbound.webhook.max-batch} = {@code bench.max-batch});</li>
+ * <li>10 SSE readers together: the slowest one's rate, and the stored rate beside them;</li>
+ * <li>latency: {@code bench.rate} frames/s for {@code bench.latency-seconds} s on {@code hooked}, one SSE reader
+ * and the webhook on it: upstream write to SSE event, and to the webhook POST, p50/p99/max (same clock: this
+ * JVM's {@code nanoTime}).</li>
+ * </ol>
+ * Every phase prints the longlink process's CPU per frame and its RSS after the phase; rates are divided by the
+ * reference measured just before that store's phases. Every reader checks that seqs come gapless.
+ *
+ * <pre>
+ * ./mvnw -o package -DskipTests
+ * ./mvnw -o -q org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.longlink.bench.InboundBenchmark
+ * </pre>
+ *
+ * System properties: {@code bench.frames} (per burst, default 200000), {@code bench.stores} (default
+ * {@code memory,normal,full}), {@code bench.max-batch} (the webhook's, default 1000), {@code bench.rate} and
+ * {@code bench.latency-seconds} (default 5000 and 10), {@code bench.readers} (default 10), and as in
+ * {@link SpeedBenchmark}: {@code bench.jvm}, {@code bench.jfr}, {@code bench.asprof} with {@code bench.profile}
+ * (each phase of each store profiled into {@code <dir>/<store>-<phase>.collapsed}), {@code bench.app.<key>}.
+ */
+public final class InboundBenchmark {
+
+    private static final Pattern NEXT = Pattern.compile("\"next\":(\\d+)");
+    private static final Pattern RECEIVED = Pattern.compile("\"received\":(\\d+)");
+    private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
+    /** The upstream's send time inside a frame, as it appears escaped in SSE and webhook JSON. */
+    private static final Pattern SENT = Pattern.compile("\\\\\"t\\\\\":(\\d+)");
+    private static final int FRAME_BYTES = 100;
+
+    private static final int FRAMES = Integer.getInteger("bench.frames", 200_000);
+    private static final int MAX_BATCH = Integer.getInteger("bench.max-batch", 1000);
+    private static final int RATE = Integer.getInteger("bench.rate", 5000);
+    private static final int LATENCY_SECONDS = Integer.getInteger("bench.latency-seconds", 10);
+    private static final int READERS = Integer.getInteger("bench.readers", 10);
+
+    private final Vertx vertx = Vertx.vertx();
+    private final Upstream upstream = new Upstream(vertx);
+    private final WebhookSink webhook = new WebhookSink(vertx);
+    private final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(4 + READERS));
+    private final List<String> table = new ArrayList<>();
+
+    private InboundBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        InboundBenchmark bench = new InboundBenchmark();
+        try {
+            bench.run();
+        } finally {
+            bench.vertx.close();
+        }
+    }
+
+    private void run() throws Exception {
+        upstream.start();
+        webhook.start();
+        System.out.printf("inbound benchmark: %d frames of %d bytes per burst, load %s%n", FRAMES, FRAME_BYTES,
+                loadAverage());
+        // warm the reference (and this JVM's upstream) first
+        reference();
+        for (String store : System.getProperty("bench.stores", "memory,normal,full").split(",")) {
+            double reference = reference();
+            table.add(String.format("| plain Vert.x client (reference, before %s) | %,.0f | 1.00 | | | | |", store,
+                    reference));
+            runStore(store, reference);
+        }
+        System.out.printf("%nload after: %s%n%n", loadAverage());
+        System.out.println("| store: phase | frames/s | x reference | x stored | p99 ms | CPU us/frame | RSS MiB |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        table.forEach(System.out::println);
+    }
+
+    /** The plain client: frames per second from the first write to the last frame counted. */
+    private double reference() throws Exception {
+        AtomicLong count = new AtomicLong();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        WebSocketClient client = vertx.createWebSocketClient();
+        WebSocket ws = client.connect(upstream.port, "127.0.0.1", "/reference").toCompletionStage()
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        ws.textMessageHandler(t -> {
+            if (count.incrementAndGet() == FRAMES) {
+                all.complete(null);
+            }
+        });
+        upstream.awaitSockets("/reference", 1);
+        long started = System.nanoTime();
+        upstream.push("/reference", FRAMES);
+        all.get(120, TimeUnit.SECONDS);
+        double rate = FRAMES / ((System.nanoTime() - started) / 1e9);
+        ws.close();
+        client.close();
+        System.out.printf("reference (plain Vert.x WebSocket client, same JVM): %,.0f frames/s%n", rate);
+        return rate;
+    }
+
+    private void runStore(String store, double reference) throws Exception {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("longlink.store.kind", store.equals("memory") ? "memory" : "sqlite");
+        config.put("longlink.store.sync", store.equals("full") ? "full" : "normal");
+        config.put("longlink.store.path", UpstreamResource.freshStore().toString());
+        for (String id : List.of("bench", "hooked")) {
+            config.put("longlink.connections." + id + ".url", upstream.url("/" + id));
+            // keep every frame of the run readable: a reader that falls behind must not be skipped forward
+            config.put("longlink.connections." + id + ".inbound.retain", "100000000");
+            config.put("longlink.connections." + id + ".heartbeat.interval", "60s");
+        }
+        config.put("longlink.connections.hooked.inbound.webhook.url", webhook.url());
+        config.put("longlink.connections.hooked.inbound.webhook.max-batch", Integer.toString(MAX_BATCH));
+        config.put("quarkus.log.console.level", "WARN");
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.app."))
+                .forEach(k -> config.put(k.substring("bench.app.".length()), System.getProperty(k)));
+        webhook.reset();
+        try (PackagedApp app = PackagedApp.start("inbound-" + store, config, SpeedBenchmark.jvmOptions(store))) {
+            Longlink ll = new Longlink(store, app);
+            upstream.awaitSockets("/bench", 1);
+            upstream.awaitSockets("/hooked", 1);
+            // warm-up: the JIT of longlink and of this JVM's readers
+            ll.burst("warm-up", null, () -> List.of(sse(ll.port(), "bench", ll.stored("bench"))));
+            double stored = ll.burst("stored", null, List::of).stored();
+            row(store + ": stored", stored, reference, Double.NaN, Double.NaN, ll.last);
+
+            Phase sse = ll.burst("sse", null, () -> List.of(sse(ll.port(), "bench", ll.stored("bench"))));
+            row(store + ": stored beside 1 SSE reader", sse.stored(), reference, stored, Double.NaN, ll.last);
+            row(store + ": 1 SSE reader from the start", sse.slowest(), reference, sse.stored(), Double.NaN, ll.last);
+
+            Phase cursor = ll.burst("cursor", null, () -> List.of(cursor(ll.port(), ll.stored("bench"))));
+            row(store + ": cursor reader, limit=1000", cursor.slowest(), reference, cursor.stored(), Double.NaN,
+                    ll.last);
+
+            Phase hook = ll.burst("webhook", "hooked", () -> List.of(webhook.until(ll.stored("hooked") + FRAMES)));
+            row(store + ": webhook, max-batch " + MAX_BATCH, hook.slowest(), reference, hook.stored(), Double.NaN,
+                    ll.last);
+
+            Phase many = ll.burst("sse-" + READERS, null, () -> {
+                List<CompletableFuture<Long>> readers = new ArrayList<>();
+                long from = ll.stored("bench");
+                for (int i = 0; i < READERS; i++) {
+                    readers.add(sse(ll.port(), "bench", from));
+                }
+                return readers;
+            });
+            row(store + ": stored beside " + READERS + " SSE readers", many.stored(), reference, stored, Double.NaN,
+                    ll.last);
+            row(store + ": slowest of " + READERS + " SSE readers", many.slowest(), reference, many.stored(),
+                    Double.NaN, ll.last);
+
+            ll.latency();
+        }
+    }
+
+    /** A longlink under test, and what its last phase cost. */
+    private final class Longlink {
+        final String store;
+        final PackagedApp app;
+        /** CPU per frame and RSS of the last phase. */
+        Cost last;
+        final List<Long> sseLatencies = new CopyOnWriteArrayList<>();
+        final List<Long> hookLatencies = new CopyOnWriteArrayList<>();
+
+        Longlink(String store, PackagedApp app) {
+            this.store = store;
+            this.app = app;
+        }
+
+        int port() {
+            return app.port();
+        }
+
+        /** Seq of the newest stored message of a connection, once everything it received is stored. */
+        long stored(String id) throws Exception {
+            long received = received(id);
+            while (received > 0 && !SEQ.matcher(get("/connections/" + id + "/inbound?limit=1&after=" + (received - 1)))
+                    .find()) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+            return received;
+        }
+
+        long received(String id) throws Exception {
+            Matcher m = RECEIVED.matcher(get("/connections/" + id));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        }
+
+        /**
+         * Pushes a burst to {@code id} (null: bench) with the readers {@code start} makes, and returns the stored rate
+         * and the readers' rates.
+         */
+        Phase burst(String name, String id, ReaderStart start) throws Exception {
+            String connection = id == null ? "bench" : id;
+            long before = stored(connection);
+            long receivedBefore = received(connection);
+            List<CompletableFuture<Long>> readers = start.start();
+            long cpu = SpeedBenchmark.cpuTicks(app.pid());
+            SpeedBenchmark.profiler(app.pid(), "start -e cpu -i 1000000 --threads");
+            long started = System.nanoTime();
+            upstream.push("/" + connection, FRAMES);
+            long target = before + FRAMES;
+            long storedAt = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (storedAt == 0 && System.nanoTime() < deadline) {
+                String body = get("/connections/" + connection + "/inbound?limit=1&after=" + (target - 1));
+                if (SEQ.matcher(body).find()) {
+                    storedAt = System.nanoTime();
+                } else {
+                    TimeUnit.MILLISECONDS.sleep(2);
+                }
+            }
+            double[] rates = new double[readers.size()];
+            for (int i = 0; i < readers.size(); i++) {
+                rates[i] = FRAMES / ((readers.get(i).get(300, TimeUnit.SECONDS) - started) / 1e9);
+            }
+            long ended = System.nanoTime();
+            String profile = SpeedBenchmark.profiler(app.pid(), "stop -o collapsed -f "
+                    + System.getProperty("bench.profile", "target") + "/" + store + "-" + name + ".collapsed");
+            last = new Cost((SpeedBenchmark.cpuTicks(app.pid()) - cpu) * 10_000.0 / FRAMES,
+                    app.residentBytes() / (1024.0 * 1024.0));
+            long received = received(connection) - receivedBefore;
+            if (storedAt == 0 || received != FRAMES) {
+                throw new IllegalStateException(name + ": " + received + " frames counted as received, "
+                        + (storedAt == 0 ? "the last not stored" : "the last stored") + "; expected " + FRAMES);
+            }
+            double stored = FRAMES / ((storedAt - started) / 1e9);
+            System.out.printf("%s %s: stored %,.0f frames/s, readers %s frames/s, %.1f s in all, CPU %.1f us/frame,"
+                    + " RSS %.0f MiB%s%n", store, name, stored, Arrays.toString(Arrays.stream(rates)
+                            .mapToLong(Math::round).toArray()), (ended - started) / 1e9, last.cpuMicros(),
+                    last.rssMib(), profile == null ? "" : ", profiled");
+            return new Phase(stored, rates);
+        }
+
+        /** Frames at a steady rate on {@code hooked}, one SSE reader and the webhook on it: latencies. */
+        void latency() throws Exception {
+            long from = stored("hooked");
+            int count = RATE * LATENCY_SECONDS;
+            CompletableFuture<Long> reader = sse(app.port(), "hooked", from, sseLatencies);
+            CompletableFuture<Long> hook = webhook.until(from + count, hookLatencies);
+            long cpu = SpeedBenchmark.cpuTicks(app.pid());
+            upstream.paced("/hooked", count, RATE);
+            reader.get(120, TimeUnit.SECONDS);
+            hook.get(120, TimeUnit.SECONDS);
+            last = new Cost((SpeedBenchmark.cpuTicks(app.pid()) - cpu) * 10_000.0 / count,
+                    app.residentBytes() / (1024.0 * 1024.0));
+            double[] sse = percentiles(sseLatencies);
+            double[] hooks = percentiles(hookLatencies);
+            System.out.printf("%s latency at %d frames/s for %d s: SSE p50 %.2f p99 %.2f max %.2f ms; webhook p50 %.2f"
+                    + " p99 %.2f max %.2f ms; CPU %.1f us/frame%n", store, RATE, LATENCY_SECONDS, sse[0], sse[1],
+                    sse[2], hooks[0], hooks[1], hooks[2], last.cpuMicros());
+            table.add(String.format("| %s: %d frames/s, upstream to SSE event | | | | %.2f (p50 %.2f, max %.2f) | %.1f | %.0f |",
+                    store, RATE, sse[1], sse[0], sse[2], last.cpuMicros(), last.rssMib()));
+            table.add(String.format("| %s: %d frames/s, upstream to webhook POST | | | | %.2f (p50 %.2f, max %.2f) | | |",
+                    store, RATE, hooks[1], hooks[0], hooks[2]));
+        }
+
+        private String get(String path) throws Exception {
+            return InboundBenchmark.this.get(app.port(), path);
+        }
+    }
+
+    @FunctionalInterface
+    private interface ReaderStart {
+        List<CompletableFuture<Long>> start() throws Exception;
+    }
+
+    /** What a burst measured: the stored rate and each reader's rate. */
+    private record Phase(double stored, double[] readers) {
+        double slowest() {
+            return Arrays.stream(readers).min().orElse(Double.NaN);
+        }
+    }
+
+    private record Cost(double cpuMicros, double rssMib) {
+    }
+
+    private void row(String name, double rate, double reference, double stored, double p99, Cost cost) {
+        table.add(String.format("| %s | %,.0f | %.2f | %s | %s | %.1f | %.0f |", name, rate, rate / reference,
+                Double.isNaN(stored) ? "" : String.format("%.2f", rate / stored),
+                Double.isNaN(p99) ? "" : String.format("%.2f", p99), cost.cpuMicros(), cost.rssMib()));
+    }
+
+    private CompletableFuture<Long> sse(int port, String id, long after) {
+        return sse(port, id, after, null);
+    }
+
+    /**
+     * An SSE reader of {@code id} from {@code Last-Event-ID: after}; completes with the {@code nanoTime} at which it
+     * had {@link #FRAMES} events (or {@code count} from the latency list's phase), checking that ids follow on.
+     */
+    private CompletableFuture<Long> sse(int port, String id, long after, List<Long> latencies) {
+        long wanted = latencies == null ? FRAMES : (long) RATE * LATENCY_SECONDS;
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        AtomicLong expected = new AtomicLong(after + 1);
+        http.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(port).setHost("127.0.0.1")
+                .setURI("/connections/" + id + "/inbound/stream").putHeader("Accept", "text/event-stream")
+                .putHeader("Last-Event-ID", Long.toString(after)))
+                .compose(r -> r.send())
+                .onSuccess(response -> {
+                    RecordParser lines = RecordParser.newDelimited("\n", line -> {
+                        if (done.isDone()) {
+                            return;
+                        }
+                        String text = line.toString(StandardCharsets.UTF_8);
+                        if (text.startsWith("id:")) {
+                            long seq = Long.parseLong(text.substring(3).trim());
+                            if (seq != expected.getAndIncrement()) {
+                                done.completeExceptionally(new IllegalStateException("SSE gap: " + seq + " after "
+                                        + (expected.get() - 2)));
+                            }
+                        } else if (text.startsWith("data:")) {
+                            if (latencies != null) {
+                                Matcher m = SENT.matcher(text);
+                                if (m.find()) {
+                                    latencies.add(System.nanoTime() - Long.parseLong(m.group(1)));
+                                }
+                            }
+                            if (expected.get() - 1 - after >= wanted) {
+                                done.complete(System.nanoTime());
+                                response.request().connection().close();
+                            }
+                        }
+                    });
+                    response.handler(lines);
+                })
+                .onFailure(done::completeExceptionally);
+        return done;
+    }
+
+    /** A cursor reader from {@code after}, {@code limit=1000} pages back to back, until it read a burst. */
+    private CompletableFuture<Long> cursor(int port, long after) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                long next = after;
+                while (next < after + FRAMES) {
+                    String body = get(port, "/connections/bench/inbound?limit=1000&after=" + next);
+                    Matcher m = NEXT.matcher(body);
+                    if (!m.find()) {
+                        throw new IllegalStateException("unexpected page: " + body);
+                    }
+                    long read = Long.parseLong(m.group(1));
+                    Matcher first = SEQ.matcher(body);
+                    if (read > next && (!first.find() || Long.parseLong(first.group(1)) != next + 1)) {
+                        throw new IllegalStateException("cursor gap after " + next);
+                    }
+                    next = read;
+                }
+                done.complete(System.nanoTime());
+            } catch (Exception e) {
+                done.completeExceptionally(e);
+            }
+        }, "cursor-reader");
+        reader.start();
+        return done;
+    }
+
+    private String get(int port, String path) throws Exception {
+        return http.request(HttpMethod.GET, port, "127.0.0.1", path)
+                .compose(r -> r.send().compose(response -> response.body()))
+                .map(Buffer::toString).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    private static double[] percentiles(List<Long> nanos) {
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return new double[] { Double.NaN, Double.NaN, Double.NaN };
+        }
+        return new double[] { sorted[sorted.length / 2] / 1e6, sorted[(int) Math.min(sorted.length - 1,
+                Math.ceil(sorted.length * 0.99) - 1)] / 1e6, sorted[sorted.length - 1] / 1e6 };
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    /** The frame with this send time and number, padded to {@link #FRAME_BYTES}. */
+    static String frame(long sentNanos, long number) {
+        String head = "{\"t\":" + sentNanos + ",\"n\":" + number + ",\"p\":\"";
+        return head + "x".repeat(Math.max(0, FRAME_BYTES - head.length() - 2)) + "\"}";
+    }
+
+    /** The upstream: a WebSocket server that pushes frames on every socket of a path. */
+    private static final class Upstream {
+        private final Vertx vertx;
+        private final Map<String, List<ServerWebSocket>> sockets = new ConcurrentHashMap<>();
+        int port;
+
+        Upstream(Vertx vertx) {
+            this.vertx = vertx;
+        }
+
+        void start() throws Exception {
+            HttpServer server = vertx.createHttpServer().webSocketHandler(ws -> {
+                List<ServerWebSocket> open = sockets.computeIfAbsent(ws.path(), p -> new CopyOnWriteArrayList<>());
+                open.add(ws);
+                ws.closeHandler(v -> open.remove(ws));
+                ws.textMessageHandler(t -> {
+                });
+            }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+            port = server.actualPort();
+        }
+
+        String url(String path) {
+            return "ws://127.0.0.1:" + port + path;
+        }
+
+        void awaitSockets(String path, int count) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (sockets.getOrDefault(path, List.of()).size() < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no socket on " + path);
+                }
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+        }
+
+        private ServerWebSocket newest(String path) {
+            List<ServerWebSocket> open = sockets.get(path);
+            return open.get(open.size() - 1);
+        }
+
+        /** Writes {@code count} frames on the path's socket as fast as it takes them (from this thread). */
+        void push(String path, int count) throws InterruptedException {
+            ServerWebSocket ws = newest(path);
+            Semaphore drained = new Semaphore(0);
+            ws.drainHandler(v -> drained.release());
+            for (int i = 0; i < count; i++) {
+                while (ws.writeQueueFull()) {
+                    drained.tryAcquire(10, TimeUnit.MILLISECONDS);
+                }
+                ws.writeTextMessage(frame(System.nanoTime(), i));
+            }
+        }
+
+        /** Writes {@code count} frames at {@code rate} per second, each stamped when written. */
+        void paced(String path, int count, int rate) throws InterruptedException {
+            ServerWebSocket ws = newest(path);
+            long started = System.nanoTime();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            AtomicLong written = new AtomicLong();
+            vertx.setPeriodic(1, timer -> {
+                long due = Math.min(count, (System.nanoTime() - started) * rate / 1_000_000_000L + 1);
+                while (written.get() < due) {
+                    ws.writeTextMessage(frame(System.nanoTime(), written.getAndIncrement()));
+                }
+                if (written.get() >= count) {
+                    vertx.cancelTimer(timer);
+                    done.complete(null);
+                }
+            });
+            try {
+                done.get(LATENCY_SECONDS * 3L, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** The webhook receiver: answers 204 at once, checks seqs follow on, notes latencies when asked. */
+    private static final class WebhookSink {
+        private final Vertx vertx;
+        private int port;
+        private final AtomicLong lastSeq = new AtomicLong();
+        private volatile long target = Long.MAX_VALUE;
+        private volatile CompletableFuture<Long> done = new CompletableFuture<>();
+        private volatile List<Long> latencies;
+
+        WebhookSink(Vertx vertx) {
+            this.vertx = vertx;
+        }
+
+        void start() throws Exception {
+            HttpServer server = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+                long now = System.nanoTime();
+                String text = body.toString(StandardCharsets.UTF_8);
+                Matcher seqs = SEQ.matcher(text);
+                while (seqs.find()) {
+                    long seq = Long.parseLong(seqs.group(1));
+                    long last = lastSeq.get();
+                    if (seq > last + 1) {
+                        done.completeExceptionally(new IllegalStateException("webhook gap: " + seq + " after " + last));
+                    }
+                    lastSeq.set(Math.max(last, seq));
+                }
+                List<Long> noted = latencies;
+                if (noted != null) {
+                    Matcher sent = SENT.matcher(text);
+                    while (sent.find()) {
+                        noted.add(now - Long.parseLong(sent.group(1)));
+                    }
+                }
+                request.response().setStatusCode(204).end();
+                if (lastSeq.get() >= target) {
+                    done.complete(now);
+                }
+            })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+            port = server.actualPort();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + port + "/hook";
+        }
+
+        /** A new longlink: its seqs start again. */
+        void reset() {
+            lastSeq.set(0);
+        }
+
+        CompletableFuture<Long> until(long seq) {
+            return until(seq, null);
+        }
+
+        /** Completes with the {@code nanoTime} at which the receiver had every seq up to {@code seq}. */
+        CompletableFuture<Long> until(long seq, List<Long> noted) {
+            latencies = noted;
+            done = new CompletableFuture<>();
+            target = seq;
+            if (lastSeq.get() >= seq) {
+                done.complete(System.nanoTime());
+            }
+            return done;
+        }
+    }
+}
