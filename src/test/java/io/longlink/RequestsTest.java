@@ -31,7 +31,6 @@ import io.longlink.testing.UpstreamServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonObject;
 
@@ -116,9 +115,10 @@ class RequestsTest {
         }
         assertEquals(200, ids.size(), "every id is unique");
         assertEquals(200, rpc.requestIds.size(), "each request was written once");
-        JsonPath inbound = given().queryParam("limit", 1000).get("/connections/{id}/inbound", id).then()
-                .statusCode(200).extract().jsonPath();
-        assertEquals(200, inbound.getList("messages").size(), "replies are in the inbound log");
+        // kept in the inbound log like any message: readable there once its group commit returned
+        await().atMost(PATIENCE).untilAsserted(() -> assertEquals(200, given().queryParam("limit", 1000)
+                .get("/connections/{id}/inbound", id).then().statusCode(200).extract().jsonPath()
+                .getList("messages").size(), "replies are in the inbound log"));
     }
 
     @Test

@@ -35,7 +35,7 @@ import io.quarkus.logging.Log;
  * for the supervisor ({@link Listener#sessionLost}, at most once). An end that the supervisor asked for
  * ({@link #close}, {@link #abort}) is never reported.</li>
  * <li>Every inbound message goes to the inbound log, replies to steps included (replies to requests unless
- * {@code requests.log-replies=false}; they answer their request once logged); with {@code heartbeat.mode=text}
+ * {@code requests.log-replies=false}; they answer their request once appended); with {@code heartbeat.mode=text}
  * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
  * {@code heartbeat.keep-pongs}.</li>
  * <li>Its {@link FlushLoop} writes the outbox and the waiting requests while ACTIVE, in arrival order; a failed
