@@ -280,6 +280,19 @@ public interface LonglinkConfig {
 
         /** Request and reply: {@code POST /connections/{id}/requests} written as one text frame, answered by its reply. */
         Requests requests();
+
+        /**
+         * A socket open this long is replaced make-before-break: a second socket is opened and made ready (its on-open
+         * steps) while the first keeps carrying traffic, then the outbox moves over and the first closes with 1000.
+         * None: never.
+         */
+        Optional<Duration> rotateAfter();
+
+        /**
+         * A matcher ({@code json:}, {@code regex:}, {@code text:}): an inbound message that matches starts the same
+         * replacement at once (an upstream's "reconnect now" notice). None: never.
+         */
+        Optional<String> rotateOn();
     }
 
     interface Requests {
@@ -499,6 +512,35 @@ public interface LonglinkConfig {
 
         /** Inbound push: what the upstream sent, POSTed to an HTTP receiver in order (off without a url). */
         Webhook webhook();
+
+        /**
+         * No inbound data message on a socket for this long (protocol pongs and {@code heartbeat.expect} pongs do
+         * not count): the feed is stale and the socket is replaced (closed 1000, reconnected at once). None: never.
+         */
+        Optional<Duration> idleTimeout();
+
+        /** The upstream's sequence numbers: gaps and duplicates. */
+        Sequence sequence();
+    }
+
+    interface Sequence {
+        /** JSON Pointer to the sequence number in each text message; messages without it are not checked. None: off. */
+        Optional<String> pointer();
+
+        /** JSON Pointer whose value separates independent sequences (a symbol, a channel); none: one sequence. */
+        Optional<String> scope();
+
+        /** What a gap does: {@code resync} replaces the socket (on-open runs again), {@code record} only reports it. */
+        @WithDefault("resync")
+        OnGap onGap();
+    }
+
+    /** What a gap in an upstream's sequence does. */
+    enum OnGap {
+        /** Replace the socket so that its on-open steps run again (re-subscribe, fresh snapshot). */
+        RESYNC,
+        /** Only count and report it. */
+        RECORD
     }
 
     // --- inbound push (webhooks, issue 14) ---

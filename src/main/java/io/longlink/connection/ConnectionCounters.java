@@ -14,6 +14,10 @@ final class ConnectionCounters {
     final AtomicLong failedAttempts = new AtomicLong();
     /** Times the connection went OFFLINE. */
     final AtomicLong offlinePeriods = new AtomicLong();
+    /** Gaps found in the upstream's sequences ({@code inbound.sequence.pointer}). */
+    final AtomicLong gaps = new AtomicLong();
+    /** Messages dropped as duplicates while two sockets were open. */
+    final AtomicLong duplicatesDropped = new AtomicLong();
     /** The last answered heartbeat: when and how long it took; null before the first. */
     private volatile Pong lastPong;
 

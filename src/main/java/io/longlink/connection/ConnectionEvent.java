@@ -2,6 +2,8 @@ package io.longlink.connection;
 
 import java.time.Instant;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -10,5 +12,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection
 public record ConnectionEvent(long seq, Instant at, String connection, ConnectionState state,
-        ConnectionState previous, long generation, int attempt, String reason) {
+        ConnectionState previous, long generation, int attempt, String reason) implements StreamedEvent {
+
+    @Override
+    @JsonIgnore
+    public String eventName() {
+        return "state";
+    }
 }

@@ -34,6 +34,11 @@ public interface ConnectionObserver {
             public void connectionRemoved(String connectionId) {
                 each.forEach(o -> o.connectionRemoved(connectionId));
             }
+
+            @Override
+            public void inboundGap(String connectionId) {
+                each.forEach(o -> o.inboundGap(connectionId));
+            }
         };
     }
 
@@ -53,5 +58,9 @@ public interface ConnectionObserver {
 
     /** A connection was removed at run time. */
     default void connectionRemoved(String connectionId) {
+    }
+
+    /** Connection {@code connectionId} found a gap in its upstream's sequence ({@code inbound.sequence.pointer}). */
+    default void inboundGap(String connectionId) {
     }
 }

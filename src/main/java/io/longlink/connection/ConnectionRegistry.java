@@ -26,6 +26,7 @@ import io.longlink.credentials.TokenEndpoint;
 import io.longlink.config.ConnectionConfigs;
 import io.longlink.inbox.InboundStore;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.session.FeedPlan;
 import io.longlink.session.SessionPlan;
 import io.longlink.session.TemplateAccess;
 import io.quarkus.logging.Log;
@@ -225,6 +226,7 @@ public class ConnectionRegistry {
         try {
             SessionPlan plan = SessionPlan.of(c, reads);
             RequestIds.of(c.requests());
+            FeedPlan.of(c);
             checkTransport(c, tls);
             return plan;
         } catch (SessionPlan.InvalidSettingException e) {

@@ -35,12 +35,16 @@ public record ConnectionStatus(
         WebhookStatus webhook,
         /** Cluster mode: the instance holding the connection's lease, and the lease's epoch; null otherwise. */
         String owner,
-        Long epoch) {
+        Long epoch,
+        /** Gaps found in the upstream's sequences ({@code inbound.sequence.pointer}) since start. */
+        long gaps,
+        /** Messages dropped as duplicates while a rotation had two sockets open, since start. */
+        long duplicatesDropped) {
 
     /** The same snapshot with the owner and epoch of the lease as the cluster knows them. */
     public ConnectionStatus withOwner(String newOwner, Long newEpoch) {
         return new ConnectionStatus(id, url, proxy, state, desired, generation, attempt, nextAttemptAt, connectedAt,
                 lastError, lastCloseCode, lastCloseReason, queued, requests, sent, received, lastPongAt, rttMillis,
-                webhook, newOwner, newEpoch);
+                webhook, newOwner, newEpoch, gaps, duplicatesDropped);
     }
 }

@@ -15,7 +15,7 @@ import io.longlink.config.LonglinkConfig;
 import io.vertx.core.Vertx;
 
 /**
- * The state changes of every connection of this instance, numbered from 1, the newest
+ * The state changes of every connection of this instance and the gaps in their upstreams' sequences, numbered from 1, the newest
  * {@code longlink.events.retain} kept in memory for streams that resume with {@code Last-Event-ID}. Appending is
  * cheap and never calls out: listeners (SSE streams) are woken on the executor, so a connection may append while
  * it holds its own lock and events of one connection keep its order.
@@ -27,7 +27,7 @@ public class EventLog {
 
     private final int retain;
     private final Executor executor;
-    private final ArrayDeque<ConnectionEvent> events = new ArrayDeque<>();
+    private final ArrayDeque<StreamedEvent> events = new ArrayDeque<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private long lastSeq;
 
@@ -47,21 +47,40 @@ public class EventLog {
         ConnectionEvent event;
         synchronized (this) {
             event = new ConnectionEvent(++lastSeq, at, connection, state, previous, generation, attempt, reason);
-            events.addLast(event);
-            while (events.size() > retain) {
-                events.removeFirst();
-            }
+            keepLocked(event);
         }
-        if (!listeners.isEmpty()) {
-            executor.execute(() -> listeners.forEach(Runnable::run));
-        }
+        wake();
         return event;
     }
 
+    /** Records a gap in an upstream's sequence and wakes the listeners. */
+    GapEvent appendGap(Instant at, String connection, String scope, long expected, long got) {
+        GapEvent event;
+        synchronized (this) {
+            event = new GapEvent(++lastSeq, at, connection, scope, expected, got);
+            keepLocked(event);
+        }
+        wake();
+        return event;
+    }
+
+    private void keepLocked(StreamedEvent event) {
+        events.addLast(event);
+        while (events.size() > retain) {
+            events.removeFirst();
+        }
+    }
+
+    private void wake() {
+        if (!listeners.isEmpty()) {
+            executor.execute(() -> listeners.forEach(Runnable::run));
+        }
+    }
+
     /** Up to {@code limit} retained events after {@code after}, oldest first, of the connections {@code shown} accepts. */
-    public synchronized List<ConnectionEvent> read(long after, int limit, Predicate<String> shown) {
-        List<ConnectionEvent> page = new ArrayList<>();
-        for (ConnectionEvent e : events) {
+    public synchronized List<StreamedEvent> read(long after, int limit, Predicate<String> shown) {
+        List<StreamedEvent> page = new ArrayList<>();
+        for (StreamedEvent e : events) {
             if (page.size() >= limit) {
                 break;
             }

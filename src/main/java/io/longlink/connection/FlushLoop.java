@@ -1,6 +1,8 @@
 package io.longlink.connection;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import io.longlink.outbox.OutboundMessage;
 import io.quarkus.logging.Log;
@@ -9,11 +11,19 @@ import io.quarkus.logging.Log;
  * The flush loop of one {@link Session}: the one send path of its socket. Each step writes up to
  * {@code outbox.batch-size} messages from the outbox head, with the waiting requests placed among them in arrival
  * order ({@link Outgoing}), then marks exactly the written messages sent; a failed write ends the session and the
- * rest stays queued for the next socket. One loop runs at a time ({@code running}). A batch of several frames is
- * written off the socket's event loop, so that it leaves in one flush: at once from another thread, else from the
- * environment's sender thread; a single frame at once.
+ * rest stays queued for the next socket.
  *
- * <p>{@code running} is guarded by {@code this}; the socket is written, and the session told, outside the lock.
+ * <ul>
+ * <li>One loop runs at a time ({@code running}); {@link #kick} starts it from the executor, after what the current
+ * event-loop turn does, so that the enqueues of one burst of requests leave in one batch.</li>
+ * <li>A batch of several frames is written off the socket's event loop, so that it leaves in one flush: at once from
+ * another thread, else from the environment's sender thread; a single frame at once.</li>
+ * <li>{@link #stopWriting} (a make-before-break hand-over): no new step starts, and the stage completes once the
+ * step in flight completed, marked what it wrote sent and handed its requests to this socket. Requests still
+ * waiting stay with the connection for the next socket.</li>
+ * </ul>
+ *
+ * <p>The mutable state is guarded by {@code this}; the socket is written, and the session told, outside the lock.
  */
 final class FlushLoop {
 
@@ -33,27 +43,40 @@ final class FlushLoop {
     private final Owner owner;
     /** A loop is running. */
     private boolean running;
+    /** No new step starts: the socket is being handed over. */
+    private boolean draining;
+    /** Completes when the loop stopped after {@link #stopWriting}. */
+    private CompletableFuture<Void> drained;
 
     FlushLoop(SessionContext ctx, Owner owner) {
         this.ctx = ctx;
         this.owner = owner;
     }
 
-    /**
-     * New messages or requests are waiting: runs the loop unless it runs already. It starts from the executor, after
-     * what the current event-loop turn does, so that the enqueues of one burst of requests leave in one batch.
-     */
+    /** New messages or requests are waiting: runs the loop unless it runs already, hands over, or is not active. */
     void kick() {
         if (owner.activeSocket() == null) {
             return;
         }
         synchronized (this) {
-            if (running) {
+            if (running || draining) {
                 return;
             }
             running = true;
         }
         ctx.env().executor().execute(this::step);
+    }
+
+    /** The socket is being handed over to the next one: completes once no step is in flight any more. */
+    CompletionStage<Void> stopWriting() {
+        synchronized (this) {
+            draining = true;
+            if (running) {
+                drained = drained == null ? new CompletableFuture<>() : drained;
+                return drained;
+            }
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     private void step() {
@@ -74,9 +97,19 @@ final class FlushLoop {
         });
     }
 
+    /** The socket to write to: the session's while it is active and not handing over, else null. */
+    private UpstreamSocket target() {
+        synchronized (this) {
+            if (draining) {
+                return null;
+            }
+        }
+        return owner.activeSocket();
+    }
+
     /** Writes the outbox messages {@code batch} with the requests that go among them ({@link Outgoing}). */
     private void write(List<OutboundMessage> batch) {
-        UpstreamSocket target = owner.activeSocket();
+        UpstreamSocket target = target();
         if (target == null) {
             stop();
             return;
@@ -127,7 +160,7 @@ final class FlushLoop {
                 owner.flushFailed(new Session.Ending("write failed: " + FailureClassifier.describe(cause), null, null));
                 return;
             }
-            if (owner.activeSocket() == null) {
+            if (target() == null) {
                 stop();
                 return;
             }
@@ -144,7 +177,15 @@ final class FlushLoop {
         });
     }
 
-    private synchronized void stop() {
-        running = false;
+    /** The loop stops; a hand-over waiting for it ({@link #stopWriting}) goes on. */
+    private void stop() {
+        CompletableFuture<Void> waiting;
+        synchronized (this) {
+            running = false;
+            waiting = drained;
+        }
+        if (waiting != null) {
+            waiting.complete(null);
+        }
     }
 }

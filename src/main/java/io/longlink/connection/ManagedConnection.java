@@ -40,6 +40,11 @@ import io.quarkus.logging.Log;
  * <li>A network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE}, where only a
  * {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with the attempts reset. Being offline
  * therefore never leads to {@code FAILED}.</li>
+ * <li>Make-before-break ({@code rotate-after}, {@code rotate-on}): the {@link Rotation} runs it while OPEN and asks
+ * this class for the hand-over ({@link Rotation.Supervisor}: generation + 1, still OPEN, no event). A lost open
+ * socket, a replacement, a close or new settings abort it.</li>
+ * <li>A stale feed ({@code inbound.idle-timeout}) or a gap with {@code on-gap=resync} ends the session as a lost
+ * socket (closed with 1000): a new cycle at once, so the on-open steps run again.</li>
  * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
  * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
@@ -48,7 +53,8 @@ import io.quarkus.logging.Log;
  * closed, and cycles run, outside it.
  */
 public final class ManagedConnection
-        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session> {
+        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session>,
+        Rotation.Supervisor {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int GOING_AWAY = 1001;
@@ -76,6 +82,8 @@ public final class ManagedConnection
     private boolean stopped;
     /** The reconnect cycles: their number, failed attempts and rejection streak (guarded by {@code this} too). */
     private final ReconnectCycle<Session> cycles;
+    /** The make-before-break rotation of the open socket. */
+    private final Rotation rotation;
     /** Sockets that reached OPEN so far. */
     private long generation;
     /** When the last socket opened. */
@@ -96,6 +104,7 @@ public final class ManagedConnection
         this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
         this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
                 env.observer());
+        this.rotation = new Rotation(id, env.timers(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
 
@@ -108,6 +117,7 @@ public final class ManagedConnection
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
         cycles.apply(config.reconnect(), sessions.tokens());
         requests.reconfigure(RequestIds.of(config.requests()));
+        rotation.apply(config.reconnect());
     }
 
     /**
@@ -133,6 +143,7 @@ public final class ManagedConnection
             return;
         }
         Log.infof("[%s] settings replaced: reconnecting", id);
+        abortRotation(was);
         if (was instanceof Phase.Open o) {
             o.session().close(NORMAL_CLOSURE, "settings replaced");
         } else if (was instanceof Phase.Connecting c) {
@@ -295,7 +306,8 @@ public final class ManagedConnection
                     cycles.attemptLocked(), nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason,
                     queued, requests.inFlight(), counters.sent.get(), counters.received.get(),
                     pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    webhookStatus, env.ownership().owner(id), env.ownership().epoch(id));
+                    webhookStatus, env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
+                    counters.duplicatesDropped.get());
         }
     }
 
@@ -521,10 +533,12 @@ public final class ManagedConnection
         RejectionPolicy.Decision decision;
         String because = "socket lost: " + ending.reason()
                 + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")");
+        Phase was;
         synchronized (this) {
             if (!(phase instanceof Phase.Open o && o.session() == session)) {
                 return;
             }
+            was = phase;
             Instant now = env.clock().instant();
             decision = cycles.lostLocked(ending.closeCode(), now);
             lastError = decision.error() != null ? decision.error() : ending.reason();
@@ -549,6 +563,7 @@ public final class ManagedConnection
         Log.warnf("[%s] socket lost (%s%s): %s", id, ending.reason(),
                 ending.closeCode() == null ? "" : ", close code " + ending.closeCode(),
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
+        abortRotation(was);
         // held answers wait for a socket that is gone: release them (the messages stay queued)
         pacer.releaseAll();
         if (decision.action() == RejectionPolicy.Action.REFRESH) {
@@ -556,6 +571,46 @@ public final class ManagedConnection
         }
         if (newCycle >= 0) {
             cycles.run(newCycle);
+        }
+    }
+
+    // --- make-before-break (Rotation.Supervisor) ---
+
+    @Override
+    public void rotationRequested(Session session, String reason) {
+        rotation.start(session, reason);
+    }
+
+    @Override
+    public synchronized Session incomingFor(Session open) {
+        boolean rotatable = phase instanceof Phase.Open o && o.session() == open && desired == DesiredState.OPEN
+                && mayRunLocked();
+        return rotatable ? new Session(sessions, generation + 1, this, true) : null;
+    }
+
+    /** OPEN → OPEN: the rotation's incoming session is the open one now. */
+    @Override
+    public synchronized long handedOver(Session old, Session incoming) {
+        if (!(phase instanceof Phase.Open o && o.session() == old)) {
+            return -1;
+        }
+        generation++;
+        connectedAt = env.clock().instant();
+        moveLocked(new Phase.Open(incoming), "rotated (generation " + generation + ")");
+        return generation;
+    }
+
+    @Override
+    public synchronized void rotationFailed(Session open, String error) {
+        if (phase instanceof Phase.Open o && o.session() == open) {
+            lastError = error;
+        }
+    }
+
+    /** A phase left behind was OPEN: a rotation of its session ends. */
+    private void abortRotation(Phase was) {
+        if (was instanceof Phase.Open o) {
+            rotation.abort(o.session());
         }
     }
 
@@ -586,6 +641,7 @@ public final class ManagedConnection
         } else if (was instanceof Phase.Offline o) {
             o.probe().stop();
         }
+        abortRotation(was);
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }

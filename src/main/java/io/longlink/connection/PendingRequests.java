@@ -259,6 +259,25 @@ final class PendingRequests {
         }
     }
 
+    /**
+     * Completes once every request written to {@code socket} so far has its answer: a reply, a timeout, or the
+     * socket's end (each one's timeout bounds the wait).
+     */
+    CompletionStage<Void> settled(Object socket) {
+        if (inFlightCount == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<?>> answers = new ArrayList<>();
+        synchronized (this) {
+            for (Pending p : inFlight.values()) {
+                if (p.stage == Stage.WRITTEN && p.socket == socket) {
+                    answers.add(p.answer.handle((reply, failure) -> null));
+                }
+            }
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new));
+    }
+
     private void timedOut(Pending pending, Duration timeout) {
         Stage was;
         synchronized (this) {

@@ -38,14 +38,16 @@ import io.quarkus.logging.Log;
  * {@code requests.log-replies=false}; they answer their request once appended); with {@code heartbeat.mode=text}
  * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
  * {@code heartbeat.keep-pongs}.</li>
- * <li>Its {@link FlushLoop} writes the outbox and the waiting requests while ACTIVE, in arrival order; a failed
- * write ends the session and the rest stays queued for the next socket.</li>
+ * <li>While ACTIVE, its {@link FlushLoop} writes the outbox and the waiting requests to the socket, in arrival
+ * order (a failed write ends the session and the rest stays queued for the next socket), and the {@link FeedWatch}
+ * checks the inbound feed (stale, due for rotation, out of sequence).</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
  * the lock.
  */
-final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt, FlushLoop.Owner {
+final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt, FlushLoop.Owner,
+        FeedWatch.Listener {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
@@ -56,6 +58,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
 
         /** A flush step wrote messages and marked them sent. */
         default void delivered(Session session) {
+        }
+
+        /** The socket is to be replaced make-before-break ({@code rotate-after}, {@code rotate-on}). */
+        default void rotationRequested(Session session, String reason) {
         }
     }
 
@@ -72,7 +78,10 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     /** The generation this socket will have once open, for {@code {{generation}}}. */
     private final long generation;
     private final HeartbeatMonitor heartbeat;
-    private final FlushLoop flushLoop;
+    /** The feed checks of this socket: stale-feed watchdog, rotation, sequence run. */
+    private final FeedWatch feed;
+    /** Writes the outbox and the waiting requests to the socket while ACTIVE. */
+    private final FlushLoop flush;
     /** Completes when READY; fails when the session ends before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
@@ -93,12 +102,18 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private String textPing;
 
     Session(SessionContext ctx, long generation, Listener listener) {
+        this(ctx, generation, listener, false);
+    }
+
+    /** {@code replacing}: this socket replaces the open one make-before-break. */
+    Session(SessionContext ctx, long generation, Listener listener, boolean replacing) {
         this.ctx = ctx;
         this.generation = generation;
         this.listener = listener;
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
-        this.flushLoop = new FlushLoop(ctx, this);
+        this.feed = new FeedWatch(ctx, replacing, this);
+        this.flush = new FlushLoop(ctx, this);
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
@@ -175,8 +190,27 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             step = Step.ACTIVE;
         }
         heartbeat.start();
+        feed.start();
         kick();
         return true;
+    }
+
+    /**
+     * The socket is being handed over to the next one: no new flush step starts, and the stage completes once the
+     * step in flight (if any) completed and marked what it wrote sent. The socket keeps reading.
+     */
+    CompletionStage<Void> stopWriting() {
+        return flush.stopWriting();
+    }
+
+    /** Completes once every request this socket wrote has its answer ({@link PendingRequests#settled}). */
+    CompletionStage<Void> requestsSettled() {
+        return ctx.requests().settled(this);
+    }
+
+    /** The connection's sequences (null without {@code inbound.sequence.pointer}). */
+    FeedSequence sequences() {
+        return ctx.sequences();
     }
 
     /** Whether {@link #start()} was called: a session serves one attempt. */
@@ -192,7 +226,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
 
     /** New messages or requests are waiting: runs the flush loop unless it runs already ({@link FlushLoop#kick}). */
     void kick() {
-        flushLoop.kick();
+        flush.kick();
     }
 
     @Override
@@ -252,7 +286,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             heartbeat.pongReceived();
         }
         PendingRequests.Pending request = ctx.requests().match(text);
-        if ((!pong || hb.keepPongs()) && (request == null || ctx.config().requests().logReplies())) {
+        boolean keep = !pong ? feed.text(text) : hb.keepPongs();
+        if (keep && (request == null || ctx.config().requests().logReplies())) {
             ctx.inbox().appendText(text);
             if (ctx.newest().tracking()) {
                 ctx.newest().observe(text);
@@ -280,6 +315,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             return;
         }
         ctx.counters().received.incrementAndGet();
+        feed.binary();
         ctx.inbox().appendBinary(bytes);
     }
 
@@ -303,6 +339,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     @Override
     public void heartbeatMissed(String detail) {
         lost(new Ending("heartbeat: " + detail, null, null), true);
+    }
+
+    @Override
+    public void replaceDue(String reason) {
+        // a stale feed or a gap to resync: closed with 1000, and the supervisor reconnects as for a lost socket
+        lost(new Ending(reason, null, null), NORMAL_CLOSURE, "replacing the socket");
+    }
+
+    @Override
+    public void rotationDue(String reason) {
+        listener.rotationRequested(this, reason);
     }
 
     @Override
@@ -457,12 +504,17 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
 
     /** The socket is over without being asked to: report it once, and drop the socket when asked. */
     private void lost(Ending why, boolean closeSocket) {
+        lost(why, closeSocket ? UNEXPECTED_CONDITION : -1, "connection considered dead");
+    }
+
+    /** The socket is over: report it once, and close it with {@code code} and {@code closeReason} unless -1. */
+    private void lost(Ending why, int code, String closeReason) {
         Ended ended = end(why);
         if (ended == null) {
             return;
         }
-        if (closeSocket) {
-            closeQuietly(ended.socket(), UNEXPECTED_CONDITION, "connection considered dead");
+        if (code > 0) {
+            closeQuietly(ended.socket(), code, closeReason);
         }
         if (ended.before() == Step.ACTIVE) {
             listener.sessionLost(this, why);
@@ -491,6 +543,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             ending = why;
         }
         heartbeat.stop();
+        feed.stop();
         ready.completeExceptionally(new SessionEndedException(why.reason()));
         ctx.requests().socketEnded(this, why.reason());
         return ended;

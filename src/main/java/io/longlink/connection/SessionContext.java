@@ -5,18 +5,21 @@ import io.longlink.credentials.OAuth2Tokens;
 import io.longlink.credentials.TokenEndpoint;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboxStore;
+import io.longlink.session.FeedPlan;
 import io.longlink.session.NewestValues;
 import io.longlink.session.SessionPlan;
 import io.longlink.session.Template;
 
 /**
  * What a {@link Session} needs of its connection: one per connection and settings, shared by its sessions, replaced
- * as a whole when the settings are. {@code tokens} is null without {@code auth.oauth2.token-url}; {@code requests}
- * outlives the settings (one per connection).
+ * as a whole when the settings are. {@code tokens} is null without {@code auth.oauth2.token-url}; {@code feed} holds
+ * the feed integrity settings, and {@code sequences} (null without {@code inbound.sequence.pointer}) what the
+ * connection's sockets saw of the upstream's sequence numbers; {@code requests} outlives the settings (one per
+ * connection).
  */
 record SessionContext(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
         OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest, ConnectionCounters counters,
-        ConnectionEnvironment env, PendingRequests requests) {
+        ConnectionEnvironment env, FeedPlan feed, FeedSequence sequences, PendingRequests requests) {
 
     /** The context for new settings; the newest values the plan's templates read are seeded from the inbound log. */
     static SessionContext of(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
@@ -32,6 +35,8 @@ record SessionContext(String id, LonglinkConfig.ConnectionConfig config, Session
             inbox.newestText(text -> Template.valueAt(text, pointer) != null)
                     .ifPresent(text -> newest.seed(pointer, Template.valueAt(text, pointer)));
         }
-        return new SessionContext(id, config, plan, upstream, tokens, outbox, inbox, newest, counters, env, requests);
+        FeedPlan feed = FeedPlan.of(config);
+        return new SessionContext(id, config, plan, upstream, tokens, outbox, inbox, newest, counters, env, feed,
+                FeedSequence.of(feed.sequence(), feed.scope()), requests);
     }
 }

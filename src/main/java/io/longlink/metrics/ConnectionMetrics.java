@@ -39,6 +39,8 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@code longlink_connection_offline_periods_total}: times the network was found unreachable.</li>
  * <li>{@code longlink_heartbeat_round_trip_seconds}: ping to pong, a histogram.</li>
  * <li>{@code longlink_enqueue_duration_seconds}: request to 202 (stored), a histogram.</li>
+ * <li>{@code longlink_inbound_gaps_total}: gaps found in the upstream's sequence ({@code inbound.sequence.pointer}),
+ * as the connection announces them.</li>
  * <li>{@code longlink_enqueue_refused_total{status}}: enqueues answered with an error, by status.</li>
  * <li>{@code longlink_requests_total{outcome}}: requests ({@code POST .../requests}) by how they ended:
  * {@code replied}, {@code reply-timeout}, {@code socket-lost}, {@code not-sent}, {@code too-many-requests},
@@ -62,6 +64,7 @@ public class ConnectionMetrics implements ConnectionObserver {
     private final Map<String, Timer> requestRoundTrips = new ConcurrentHashMap<>();
     /** Each connection's request counters by outcome, made when first needed. */
     private final Map<String, Map<RequestOutcome, Counter>> requests = new ConcurrentHashMap<>();
+    private final Map<String, Counter> gaps = new ConcurrentHashMap<>();
 
     public ConnectionMetrics(MeterRegistry meters, LonglinkConfig config) {
         this.meters = meters;
@@ -83,6 +86,7 @@ public class ConnectionMetrics implements ConnectionObserver {
         enqueues.remove(connectionId);
         requestRoundTrips.remove(connectionId);
         requests.remove(connectionId);
+        gaps.remove(connectionId);
         meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
                 .forEach(meters::remove);
     }
@@ -107,6 +111,9 @@ public class ConnectionMetrics implements ConnectionObserver {
                 ManagedConnection::offlinePeriods);
         roundTrips.put(id, histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", id,
                 config.roundTripBuckets()));
+        gaps.put(id, Counter.builder("longlink.inbound.gaps")
+                .description("Gaps found in the upstream's sequence (inbound.sequence.pointer) since start")
+                .tag(TAG, id).register(meters));
         enqueues.put(id, histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", id,
                 config.enqueueBuckets()));
         requestRoundTrips.put(id, histogram("longlink.request.round.trip", "A request's write to its reply", id,
@@ -135,6 +142,14 @@ public class ConnectionMetrics implements ConnectionObserver {
     @Override
     public void heartbeatAnswered(String connectionId, long roundTripNanos) {
         record(roundTrips, connectionId, roundTripNanos);
+    }
+
+    @Override
+    public void inboundGap(String connectionId) {
+        Counter counter = gaps.get(connectionId);
+        if (counter != null) {
+            counter.increment();
+        }
     }
 
     /** A message for this connection was accepted {@code nanos} after its request arrived. */

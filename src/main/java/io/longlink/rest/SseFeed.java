@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import jakarta.ws.rs.sse.SseEventSink;
@@ -12,7 +13,7 @@ import jakarta.ws.rs.sse.SseEventSink;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.longlink.connection.ConnectionEvent;
+import io.longlink.connection.StreamedEvent;
 import io.longlink.connection.EventLog;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
@@ -57,8 +58,8 @@ final class SseFeed<T> implements Runnable {
     }
 
     private final Source<T> source;
-    /** The SSE {@code event:} name, or null for unnamed events. */
-    private final String name;
+    /** The SSE {@code event:} name of an item, or null for unnamed events. */
+    private final Function<T, String> name;
     private final SseEventSink sink;
     /** The sink's response, written to directly: a page per chunk. */
     private final HttpServerResponse response;
@@ -88,18 +89,18 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, null, sink, response, json, after);
+        }, item -> null, sink, response, json, after);
     }
 
-    /** The state changes of the connections {@code shown} accepts, {@code event: state} each. */
-    static SseFeed<ConnectionEvent> events(EventLog log, Predicate<String> shown, SseEventSink sink,
+    /** The events of the connections {@code shown} accepts: {@code event: state} or {@code event: gap} each. */
+    static SseFeed<StreamedEvent> events(EventLog log, Predicate<String> shown, SseEventSink sink,
             HttpServerResponse response, ObjectMapper json, long after) {
         return new SseFeed<>(new Source<>() {
-            public CompletionStage<List<ConnectionEvent>> read(long from, int limit) {
+            public CompletionStage<List<StreamedEvent>> read(long from, int limit) {
                 return CompletableFuture.completedFuture(log.read(from, limit, shown));
             }
 
-            public long seq(ConnectionEvent item) {
+            public long seq(StreamedEvent item) {
                 return item.seq();
             }
 
@@ -110,10 +111,11 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, "state", sink, response, json, after);
+        }, StreamedEvent::eventName, sink, response, json, after);
     }
 
-    private SseFeed(Source<T> source, String name, SseEventSink sink, HttpServerResponse response, ObjectMapper json, long after) {
+    private SseFeed(Source<T> source, Function<T, String> name, SseEventSink sink, HttpServerResponse response,
+            ObjectMapper json, long after) {
         this.source = source;
         this.name = name;
         this.sink = sink;
@@ -196,8 +198,9 @@ final class SseFeed<T> implements Runnable {
     private void append(StringBuilder events, T item) {
         try {
             events.append("id:").append(source.seq(item)).append('\n');
-            if (name != null) {
-                events.append("event:").append(name).append('\n');
+            String eventName = name.apply(item);
+            if (eventName != null) {
+                events.append("event:").append(eventName).append('\n');
             }
             // compact JSON has no line breaks, so one data line holds it
             events.append("data:").append(json.writeValueAsString(item)).append("\n\n");

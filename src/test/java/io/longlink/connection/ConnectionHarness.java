@@ -107,6 +107,18 @@ final class ConnectionHarness {
 
     /** The states of the published events, oldest first. */
     List<String> eventStates() {
-        return events.read(0, 1000, id -> true).stream().map(e -> e.state().name()).toList();
+        return stateChanges().stream().map(e -> e.state().name()).toList();
+    }
+
+    /** The published state changes, oldest first. */
+    List<ConnectionEvent> stateChanges() {
+        return events.read(0, 1000, id -> true).stream().filter(ConnectionEvent.class::isInstance)
+                .map(ConnectionEvent.class::cast).toList();
+    }
+
+    /** The published gaps, oldest first. */
+    List<GapEvent> gaps() {
+        return events.read(0, 1000, id -> true).stream().filter(GapEvent.class::isInstance)
+                .map(GapEvent.class::cast).toList();
     }
 }

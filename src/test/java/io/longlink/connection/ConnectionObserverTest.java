@@ -43,7 +43,8 @@ class ConnectionObserverTest {
             }
             expected.add(method.getName() + ":" + Arrays.toString(args));
         }
-        assertEquals(4, expected.size(), "heartbeatAnswered, requestEnded, connectionAdded, connectionRemoved");
+        assertEquals(5, expected.size(),
+                "heartbeatAnswered, requestEnded, connectionAdded, connectionRemoved, inboundGap");
         assertEquals(expected, first);
         assertEquals(expected, second);
     }

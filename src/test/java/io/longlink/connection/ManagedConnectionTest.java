@@ -551,7 +551,7 @@ class ManagedConnectionTest {
         assertEquals(1, status.attempt());
         timers.advance(Duration.ofMinutes(10));
         assertEquals(1, upstream.attempts.size());
-        assertTrue(h.events.read(0, 100, id -> true).stream()
+        assertTrue(h.stateChanges().stream()
                 .anyMatch(e -> e.state() == ConnectionState.FAILED && e.reason().contains("403")));
     }
 

@@ -185,7 +185,7 @@ class SessionTest {
         h.connection().close().toCompletableFuture().join();
         assertEquals(List.of("CONNECTING", "OPEN", "CONNECTING", "RECONNECTING", "CONNECTING", "OPEN", "CLOSING",
                 "CLOSED"), h.eventStates());
-        List<ConnectionEvent> events = h.events.read(0, 100, id -> true);
+        List<ConnectionEvent> events = h.stateChanges();
         assertEquals("open requested", events.get(0).reason());
         assertEquals("open (generation 1)", events.get(1).reason());
         assertEquals("socket lost: closed by upstream (close code 1011)", events.get(2).reason());
