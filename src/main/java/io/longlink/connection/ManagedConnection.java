@@ -642,6 +642,7 @@ public final class ManagedConnection
             o.probe().stop();
         }
         abortRotation(was);
+        rotation.closeRetiring(code, reason);
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }

@@ -162,6 +162,22 @@ class FeedIntegrityTest {
         assertEquals(ConnectionState.OPEN, h.state());
     }
 
+    @Test
+    void aSocketHandedOverAndStillWaitingForRepliesClosesWithTheConnection() {
+        h.settings.put("rotate-on", "text:reconnect");
+        h.settings.put("heartbeat.interval", "3h");
+        FakeSocket old = openSubscribed();
+        CompletableFuture<Reply> a = request("{\"id\":\"a\"}", Duration.ofSeconds(10));
+        old.events.textReceived("reconnect");
+        FakeSocket fresh = subscribe(upstream.last().accept());
+        assertEquals(List.of(), old.closeCodes, "waiting for a's reply");
+        h.connection().close();
+        assertEquals(List.of(1000), old.closeCodes, "no socket stays open after the operator's close");
+        assertEquals(List.of(1000), fresh.closeCodes);
+        assertEquals(RequestOutcome.SOCKET_LOST,
+                ((RequestFailedException) assertThrows(CompletionException.class, a::join).getCause()).outcome());
+    }
+
     private CompletableFuture<Reply> request(String json, Duration timeout) {
         return h.connection().request(json.getBytes(StandardCharsets.UTF_8), timeout).toCompletableFuture();
     }
