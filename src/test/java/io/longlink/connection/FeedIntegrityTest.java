@@ -133,9 +133,7 @@ class FeedIntegrityTest {
 
     @Test
     void aRotationMovesRequestsToTheNewSocketAndClosesTheOldOneOnceTheRequestsItWroteHaveTheirAnswers() {
-        h.settings.put("rotate-on", "text:reconnect");
-        h.settings.put("heartbeat.interval", "3h");
-        FakeSocket old = openSubscribed();
+        FakeSocket old = openRotatingOnNotice();
         CompletableFuture<Reply> a = request("{\"id\":\"a\"}", Duration.ofSeconds(10));
         CompletableFuture<Reply> b = request("{\"id\":\"b\"}", Duration.ofSeconds(5));
         old.events.textReceived("reconnect");
@@ -155,8 +153,7 @@ class FeedIntegrityTest {
         assertEquals("{\"id\":\"d\",\"result\":4}", d.join().body());
         assertEquals(List.of(), old.closeCodes, "b still has time for its reply");
         h.timers.advance(Duration.ofSeconds(5));
-        assertEquals(RequestOutcome.REPLY_TIMEOUT,
-                ((RequestFailedException) assertThrows(CompletionException.class, b::join).getCause()).outcome());
+        assertEquals(RequestOutcome.REPLY_TIMEOUT, outcome(b));
         assertEquals(List.of(1000), old.closeCodes, "closed once the last request it wrote has its answer");
         assertTrue(!h.requestOutcomes.contains(RequestOutcome.SOCKET_LOST), "a rotation loses no request");
         assertEquals(ConnectionState.OPEN, h.state());
@@ -164,9 +161,7 @@ class FeedIntegrityTest {
 
     @Test
     void aSocketHandedOverAndStillWaitingForRepliesClosesWithTheConnection() {
-        h.settings.put("rotate-on", "text:reconnect");
-        h.settings.put("heartbeat.interval", "3h");
-        FakeSocket old = openSubscribed();
+        FakeSocket old = openRotatingOnNotice();
         CompletableFuture<Reply> a = request("{\"id\":\"a\"}", Duration.ofSeconds(10));
         old.events.textReceived("reconnect");
         FakeSocket fresh = subscribe(upstream.last().accept());
@@ -174,8 +169,18 @@ class FeedIntegrityTest {
         h.connection().close();
         assertEquals(List.of(1000), old.closeCodes, "no socket stays open after the operator's close");
         assertEquals(List.of(1000), fresh.closeCodes);
-        assertEquals(RequestOutcome.SOCKET_LOST,
-                ((RequestFailedException) assertThrows(CompletionException.class, a::join).getCause()).outcome());
+        assertEquals(RequestOutcome.SOCKET_LOST, outcome(a));
+    }
+
+    /** Opens the connection with {@code rotate-on text:reconnect}: the upstream's notice starts a rotation. */
+    private FakeSocket openRotatingOnNotice() {
+        h.settings.put("rotate-on", "text:reconnect");
+        h.settings.put("heartbeat.interval", "3h");
+        return openSubscribed();
+    }
+
+    private static RequestOutcome outcome(CompletableFuture<Reply> failed) {
+        return ((RequestFailedException) assertThrows(CompletionException.class, failed::join).getCause()).outcome();
     }
 
     private CompletableFuture<Reply> request(String json, Duration timeout) {
