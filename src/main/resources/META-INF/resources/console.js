@@ -236,8 +236,11 @@ function select(id) {
   $('detail').hidden = false;
   $('send-form').hidden = !may('producer');
   $('lookup-form').hidden = !may('producer');
+  $('request-form').hidden = !may('producer');
   $('tail-panel').hidden = !may('consumer');
   $('send-result').textContent = '';
+  $('request-result').textContent = '';
+  $('request-reply').textContent = '';
   $('lookup-result').textContent = '';
   for (const [other, row] of rows) row.tr.classList.toggle('selected', other === id);
   if (rows.has(id)) renderDetail(rows.get(id).status);
@@ -295,6 +298,37 @@ async function followMessage(id, messageId) {
     }
   }
 }
+
+// a request over the socket: the reply (pretty-printed when it is JSON) and its round trip, or why there is none
+$('request-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const body = $('request-body').value;
+  try { JSON.parse(body); } catch (err) { $('request-result').textContent = 'Not valid JSON: ' + err.message; return; }
+  const timeout = $('request-timeout').value.trim();
+  const query = timeout ? `?timeout=${encodeURIComponent(timeout)}` : '';
+  $('request-result').textContent = 'Waiting for the reply…';
+  $('request-reply').textContent = '';
+  try {
+    const response = await api(`/connections/${encodeURIComponent(selected)}/requests${query}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body,
+    });
+    const text = await response.text();
+    const id = response.headers.get('Longlink-Request-Id');
+    if (response.ok) {
+      $('request-result').textContent = `Reply to request ${id} in ${response.headers.get('Longlink-Round-Trip-Ms')} ms`;
+      let shown = text;
+      try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (err) { /* shown as it came */ }
+      $('request-reply').textContent = shown;
+    } else {
+      let problem = null;
+      try { problem = JSON.parse(text); } catch (err) { /* no problem document */ }
+      $('request-result').textContent = `${response.status} ${problem && problem.title ? problem.title : ''}`
+        + (problem && problem.detail ? `: ${problem.detail}` : '');
+    }
+  } catch (err) {
+    $('request-result').textContent = err instanceof Unauthorized ? 'API key refused' : 'Not sent: ' + err.message;
+  }
+});
 
 $('lookup-form').addEventListener('submit', async (e) => {
   e.preventDefault();

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import io.longlink.security.TestCredentials;
 import io.longlink.testing.Api;
 import io.longlink.testing.Browser;
+import io.longlink.testing.JsonRpcProtocol;
 import io.longlink.testing.PackagedApp;
 import io.longlink.testing.UpstreamResource;
 import io.longlink.testing.UpstreamServer;
@@ -75,6 +76,13 @@ class ConsoleIT {
 
             upstream.pushText("/console", "hello operator");
             browser.waitText("#tail", "hello operator");
+
+            JsonRpcProtocol rpc = upstream.speakJsonRpc("/console");
+            browser.fill("Request", "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":\"from the request box\"}");
+            browser.click("button", "Send request");
+            browser.waitText("#request-result", " ms");
+            browser.waitText("#request-reply", "from the request box");
+            assertEquals(1, rpc.requestIds.size(), "one request reached the upstream");
 
             browser.fill("Message id", messageId);
             browser.click("button", "Look up message");

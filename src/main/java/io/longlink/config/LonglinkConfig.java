@@ -278,6 +278,9 @@ public interface LonglinkConfig {
 
         Inbound inbound();
 
+        /** Request and reply: {@code POST /connections/{id}/requests} written as one text frame, answered by its reply. */
+        Requests requests();
+
         /**
          * A socket open this long is replaced make-before-break: a second socket is opened and made ready (its on-open
          * steps) while the first keeps carrying traffic, then the outbox moves over and the first closes with 1000.
@@ -290,6 +293,37 @@ public interface LonglinkConfig {
          * replacement at once (an upstream's "reconnect now" notice). None: never.
          */
         Optional<String> rotateOn();
+    }
+
+    interface Requests {
+        /**
+         * JSON Pointer to the request id in a request body: a value there is the caller's id, kept; without one a
+         * fresh number, unique for the connection across restarts, is set there.
+         */
+        @WithDefault("/id")
+        String idPointer();
+
+        /**
+         * JSON Pointer to the id in an inbound text message: a message whose value there equals an id is its reply.
+         * Default: {@code id-pointer}.
+         */
+        Optional<String> replyPointer();
+
+        /** How long a request waits to be written and answered when the call gives no {@code ?timeout=}. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** The longest {@code ?timeout=} a call may ask for; longer ones answer 400. */
+        @WithDefault("60s")
+        Duration maxTimeout();
+
+        /** Requests waiting to be written or answered, per connection; beyond it 503 {@code too-many-requests}. */
+        @WithDefault("1000")
+        int maxInFlight();
+
+        /** Keep replies in the inbound log like any other message; {@code false} leaves them out. */
+        @WithDefault("true")
+        boolean logReplies();
     }
 
     interface Auth {

@@ -21,6 +21,11 @@ public interface ConnectionObserver {
             }
 
             @Override
+            public void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
+                each.forEach(o -> o.requestEnded(connectionId, outcome, roundTripNanos));
+            }
+
+            @Override
             public void connectionAdded(ManagedConnection connection) {
                 each.forEach(o -> o.connectionAdded(connection));
             }
@@ -39,6 +44,13 @@ public interface ConnectionObserver {
 
     /** A heartbeat ping of connection {@code connectionId} was answered by a pong after {@code roundTripNanos}. */
     void heartbeatAnswered(String connectionId, long roundTripNanos);
+
+    /**
+     * A request of connection {@code connectionId} ended with {@code outcome}; {@code roundTripNanos} is the time from
+     * its write to its reply when it {@link RequestOutcome#REPLIED}, else -1.
+     */
+    default void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
+    }
 
     /** A connection was created at run time. */
     default void connectionAdded(ManagedConnection connection) {

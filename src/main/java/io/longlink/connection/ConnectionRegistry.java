@@ -209,8 +209,9 @@ public class ConnectionRegistry {
 
     /**
      * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, the session
-     * plan (steps, matchers, templates, heartbeat, credentials), the TLS configuration and the proxy. Returns the plan.
-     * {@code reads} is what its templates may read: {@link TemplateAccess#UNLIMITED} for a configured connection.
+     * plan (steps, matchers, templates, heartbeat, credentials), the request settings, the TLS configuration and
+     * the proxy. Returns the plan. {@code reads} is what its templates may read: {@link TemplateAccess#UNLIMITED}
+     * for a configured connection.
      */
     SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c, TemplateAccess reads) {
         if (!ID.matcher(id).matches()) {
@@ -224,6 +225,7 @@ public class ConnectionRegistry {
         }
         try {
             SessionPlan plan = SessionPlan.of(c, reads);
+            RequestIds.of(c.requests());
             FeedPlan.of(c);
             checkTransport(c, tls);
             return plan;

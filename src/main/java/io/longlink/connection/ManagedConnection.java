@@ -66,6 +66,8 @@ public final class ManagedConnection
     private final ConnectionCounters counters = new ConnectionCounters();
     /** Holds enqueue answers while the open socket is behind ({@code outbox.pace-above}). */
     private final Pacer pacer;
+    /** Requests waiting for their write or their reply; outlives the sockets. */
+    private final PendingRequests requests;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
     private volatile String redactedUrl;
@@ -100,17 +102,21 @@ public final class ManagedConnection
         this.env = env;
         this.pacer = new Pacer(env.timers());
         this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
+        this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
+                env.observer());
         this.rotation = new Rotation(id, env.timers(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
 
     private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             TokenEndpoint tokenEndpoint) {
-        this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, env);
+        this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, env,
+                requests);
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
         cycles.apply(config.reconnect(), sessions.tokens());
+        requests.reconfigure(RequestIds.of(config.requests()));
         rotation.apply(config.reconnect());
     }
 
@@ -240,6 +246,18 @@ public final class ManagedConnection
         return outbox.enqueueAll(id, requests).thenCompose(stored -> paced(stored, messageQueued()));
     }
 
+    /**
+     * Sends a request ({@code body}, JSON) as one text frame, in arrival order with the outbox, and completes with its
+     * reply, or fails with a {@link RequestFailedException} saying whether it was written ({@link PendingRequests}).
+     * Throws {@link InvalidRequestException} for a body that cannot carry an id. Never stored.
+     */
+    public CompletionStage<Reply> request(byte[] body, java.time.Duration timeout) {
+        CompletionStage<Reply> reply = requests.submit(requests.ids().identify(body, requests::freshId),
+                outbox.newestQueued(id), timeout, config.requests().maxInFlight());
+        messageQueued();
+        return reply;
+    }
+
     private <T> CompletionStage<T> paced(T value, boolean open) {
         LonglinkConfig.Outbox limits = config.outbox();
         return pacer.pace(value, open, open ? outbox.queued(id) : 0, limits.paceAbove(), limits.paceTimeout());
@@ -285,9 +303,9 @@ public final class ManagedConnection
         synchronized (this) {
             Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
             return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
-                    cycles.attemptLocked(),
-                    nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
-                    counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
+                    cycles.attemptLocked(), nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason,
+                    queued, requests.inFlight(), counters.sent.get(), counters.received.get(),
+                    pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
                     webhookStatus, env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
                     counters.duplicatesDropped.get());
         }
@@ -624,6 +642,7 @@ public final class ManagedConnection
             o.probe().stop();
         }
         abortRotation(was);
+        rotation.closeRetiring(code, reason);
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }

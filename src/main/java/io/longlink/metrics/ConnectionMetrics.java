@@ -1,6 +1,7 @@
 package io.longlink.metrics;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ import io.longlink.connection.ConnectionObserver;
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ConnectionState;
 import io.longlink.connection.ManagedConnection;
+import io.longlink.connection.RequestOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -40,6 +42,10 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@code longlink_inbound_gaps_total}: gaps found in the upstream's sequence ({@code inbound.sequence.pointer}),
  * as the connection announces them.</li>
  * <li>{@code longlink_enqueue_refused_total{status}}: enqueues answered with an error, by status.</li>
+ * <li>{@code longlink_requests_total{outcome}}: requests ({@code POST .../requests}) by how they ended:
+ * {@code replied}, {@code reply-timeout}, {@code socket-lost}, {@code not-sent}, {@code too-many-requests},
+ * {@code duplicate-request-id}.</li>
+ * <li>{@code longlink_request_round_trip_seconds}: a request's write to its reply, a histogram.</li>
  * </ul>
  *
  * <p>Gauges and counters read the connection when scraped; nothing is counted twice. Meters exist only for
@@ -55,6 +61,9 @@ public class ConnectionMetrics implements ConnectionObserver {
     private final LonglinkConfig.Metrics config;
     private final Map<String, Timer> roundTrips = new ConcurrentHashMap<>();
     private final Map<String, Timer> enqueues = new ConcurrentHashMap<>();
+    private final Map<String, Timer> requestRoundTrips = new ConcurrentHashMap<>();
+    /** Each connection's request counters by outcome, made when first needed. */
+    private final Map<String, Map<RequestOutcome, Counter>> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> gaps = new ConcurrentHashMap<>();
 
     public ConnectionMetrics(MeterRegistry meters, LonglinkConfig config) {
@@ -75,6 +84,8 @@ public class ConnectionMetrics implements ConnectionObserver {
     public void connectionRemoved(String connectionId) {
         roundTrips.remove(connectionId);
         enqueues.remove(connectionId);
+        requestRoundTrips.remove(connectionId);
+        requests.remove(connectionId);
         gaps.remove(connectionId);
         meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
                 .forEach(meters::remove);
@@ -105,6 +116,27 @@ public class ConnectionMetrics implements ConnectionObserver {
                 .tag(TAG, id).register(meters));
         enqueues.put(id, histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", id,
                 config.enqueueBuckets()));
+        requestRoundTrips.put(id, histogram("longlink.request.round.trip", "A request's write to its reply", id,
+                config.roundTripBuckets()));
+        requests.put(id, new EnumMap<>(RequestOutcome.class));
+    }
+
+    @Override
+    public void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
+        Map<RequestOutcome, Counter> counters = requests.get(connectionId);
+        if (counters == null) {
+            return;
+        }
+        Counter counter;
+        synchronized (counters) {
+            counter = counters.computeIfAbsent(outcome, o -> Counter.builder("longlink.requests")
+                    .description("Requests over the socket by how they ended")
+                    .tags(TAG, connectionId, "outcome", o.tag()).register(meters));
+        }
+        counter.increment();
+        if (roundTripNanos >= 0) {
+            record(requestRoundTrips, connectionId, roundTripNanos);
+        }
     }
 
     @Override

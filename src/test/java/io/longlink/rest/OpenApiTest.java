@@ -28,6 +28,8 @@ class OpenApiTest {
             new Object[] { "/connections/{id}/close", "post", List.of("200", "404") },
             new Object[] { "/connections/{id}/messages", "post", List.of("202", "400", "404", "413", "415", "503") },
             new Object[] { "/connections/{id}/messages/{messageId}", "get", List.of("200", "404") },
+            new Object[] { "/connections/{id}/requests", "post",
+                    List.of("200", "400", "404", "409", "413", "415", "502", "503", "504") },
             new Object[] { "/connections/{id}/inbound", "get", List.of("200", "400", "404") },
             new Object[] { "/connections/{id}/inbound/stream", "get", List.of("200", "404") });
 
