@@ -50,7 +50,7 @@ public class ConnectionRegistry {
     /** What a connection id must look like. */
     public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-    private final Map<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
     /** The ETag of each runtime connection's spec as this instance last applied it. */
     private final Map<String, String> etags = new java.util.concurrent.ConcurrentHashMap<>();
     /** Ids that come from configuration: read-only over HTTP. */
@@ -297,6 +297,11 @@ public class ConnectionRegistry {
     /** All connections, ordered by id. */
     public Collection<ManagedConnection> all() {
         return connections.values();
+    }
+
+    /** The connections after {@code id} (all of them when null), ordered by id: a live view, no copy. */
+    public Collection<ManagedConnection> after(String id) {
+        return id == null ? connections.values() : connections.tailMap(id, false).values();
     }
 
     /** Whether the connection comes from configuration (and is read-only over HTTP). */
