@@ -103,6 +103,68 @@ class BadInputTest {
     }
 
     @Test
+    void a64KibHeaderIs431ProblemJsonAndChangesNothing() {
+        problem(given().header("X-Big", "h".repeat(64 * 1024)).contentType("text/plain").body("x")
+                .post("/connections/tiny/messages").then(), 431, "headers-too-large")
+                .body("detail", containsString("quarkus.http.limits.max-header-size"))
+                .header("Connection", "close");
+        nothingChanged();
+    }
+
+    @Test
+    void aRequestLineOverTheLimitIs414ProblemJson() {
+        problem(given().get("/connections/" + "u".repeat(8 * 1024)).then(), 414, "uri-too-long")
+                .body("detail", containsString("quarkus.http.limits.max-initial-line-length"));
+    }
+
+    @Test
+    void aChunkedBodyOverTheHttpLimitIs413ProblemJsonAndCreatesNothing() throws Exception {
+        String response;
+        try (Socket socket = new Socket("localhost", RestAssured.port)) {
+            socket.setSoTimeout(20_000);
+            // read while writing: the answer comes (and the socket closes) before the body is all sent
+            java.util.concurrent.CompletableFuture<String> answer = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> readWhatArrives(socket));
+            try {
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("PUT /connections/chunky HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[1 << 20];
+                java.util.Arrays.fill(chunk, (byte) ' ');
+                for (int i = 0; i < 11; i++) {
+                    out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            } catch (java.io.IOException closedByTheServer) {
+                // expected once it answered
+            }
+            response = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertTrue(response.startsWith("HTTP/1.1 413"), response);
+        assertTrue(response.toLowerCase().contains("content-type: application/problem+json"), response);
+        JsonPath problem = new JsonPath(response.substring(response.indexOf("\r\n\r\n") + 4));
+        assertTrue(problem.getString("type").endsWith("/request-too-large"), response);
+        assertTrue(problem.getString("detail").contains("max-body-size"), response);
+        given().get("/connections/chunky").then().statusCode(404);
+    }
+
+    private static String readWhatArrives(Socket socket) {
+        java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            java.io.InputStream in = socket.getInputStream();
+            for (int n; (n = in.read(buffer)) > 0;) {
+                read.write(buffer, 0, n);
+            }
+        } catch (java.io.IOException e) {
+            // a reset after the answer: keep what arrived
+        }
+        return read.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
     void anIdempotencyKeyOver255CharactersIs400() {
         problem(given().contentType("text/plain").header("Idempotency-Key", "k".repeat(256)).body("x")
                 .post("/connections/tiny/messages").then(), 400, "invalid-idempotency-key");

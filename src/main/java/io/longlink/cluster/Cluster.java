@@ -121,6 +121,8 @@ public final class Cluster implements Ownership, Fence {
     /** Ids whose lease row exists; lease thread only. */
     private final Set<String> rows = new HashSet<>();
     private boolean unreachableLogged;
+    /** Why the last tick could not reach the database, or null when it could: writes fail for this reason now. */
+    private volatile String databaseTrouble;
     private boolean firstTick = true;
     /** When the last renewal started (monotonic nanos); lease thread only. */
     private long lastRenewal;
@@ -135,6 +137,15 @@ public final class Cluster implements Ownership, Fence {
 
     public String instanceId() {
         return instanceId;
+    }
+
+    /**
+     * Why the database cannot be reached, as the lease thread last found it, or null when its last tick reached it:
+     * while it cannot, no lease is renewed or taken, so a connection with no owner is a database outage, not a
+     * takeover.
+     */
+    public String databaseTrouble() {
+        return databaseTrouble;
     }
 
     public URI advertiseUrl() {
@@ -208,7 +219,13 @@ public final class Cluster implements Ownership, Fence {
         lose(connectionId, "its state could not be loaded");
     }
 
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
     /** The connection was removed (runtime DELETE on its owner): its lease is given up and its row dropped. */
+    @Override
     public void forget(String connectionId) {
         Held h = held.remove(connectionId);
         thread.execute(() -> {
@@ -293,6 +310,7 @@ public final class Cluster implements Ownership, Fence {
                 balance(db, start);
             }
             firstTick = false;
+            databaseTrouble = null;
             if (unreachableLogged) {
                 Log.infof("cluster: the database is reachable again");
                 unreachableLogged = false;
@@ -540,6 +558,7 @@ public final class Cluster implements Ownership, Fence {
     }
 
     private void dropConnection(Exception e) {
+        databaseTrouble = String.valueOf(e.getMessage());
         if (!unreachableLogged) {
             Log.errorf("cluster: the database cannot be reached: %s; leases lapse after %s without it", e.getMessage(),
                     ttl);

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -42,6 +43,8 @@ public class ClusterMode {
     }
 
     /** What the connections ask before they act: the cluster's leases, or always yes. */
+    @Produces
+    @Singleton
     public Ownership ownership() {
         return cluster == null ? Ownership.SINGLE : cluster;
     }

@@ -31,7 +31,9 @@ import io.vertx.ext.web.RoutingContext;
  * open, close, inbound, events, a runtime spec's PUT and DELETE; a status read is answered here from what the
  * owner published) for a connection another instance owns is forwarded to that instance as it came (method, path, headers,
  * body; the owner authenticates it) and its answer streamed back, server-sent events included. With no live owner
- * (a takeover in progress) it answers 503 {@code no-owner} with {@code Retry-After}. A forwarded request is never
+ * (a takeover in progress) it answers 503 {@code no-owner} with {@code Retry-After}, or 503
+ * {@code store-unavailable} while the database cannot be reached (then no lease can be renewed or taken: the
+ * database is the cause, not a takeover). A forwarded request is never
  * forwarded again: the instance it reaches serves it or answers 503.
  *
  * <p>Runs before authentication and before the body is read, on the event loop; the body is piped, not buffered.
@@ -54,15 +56,20 @@ public class OwnerRouter {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(true)
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.cluster().leaseTtl().toMillis())));
         long retryAfter = Math.max(1, config.cluster().retryAfter().toSeconds());
+        long storeRetryAfter = Math.max(1, config.store().retryAfter().toSeconds());
         long patience = config.cluster().leaseTtl().toMillis();
         router.routeWithRegex("/connections/([a-z0-9][a-z0-9-]{0,62})(/.*|)")
                 .order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 10)
                 .handler(ctx -> route(ctx, ctx.pathParam("param0"), ctx.pathParam("param1"), cluster, registry, client,
-                        retryAfter, patience, json));
+                        new RetryAfter(retryAfter, storeRetryAfter), patience, json));
+    }
+
+    /** {@code Retry-After} seconds of a 503 {@code no-owner} and of a 503 {@code store-unavailable}. */
+    private record RetryAfter(long noOwner, long storeUnavailable) {
     }
 
     private static void route(RoutingContext ctx, String id, String rest, Cluster cluster, ConnectionRegistry registry,
-            HttpClient client, long retryAfter, long patience, ObjectMapper json) {
+            HttpClient client, RetryAfter retryAfter, long patience, ObjectMapper json) {
         HttpServerRequest request = ctx.request();
         boolean statusRead = rest.isEmpty() && request.method() == HttpMethod.GET;
         if (!servedElsewhere(cluster, registry, id)) {
@@ -79,12 +86,20 @@ public class OwnerRouter {
             return;
         }
         if (request.getHeader(FORWARDED) != null || !elsewhere) {
-            noOwner(ctx, id, retryAfter, json, cluster.holds(id)
+            String databaseTrouble = cluster.databaseTrouble();
+            if (databaseTrouble != null) {
+                // no owner because no instance can renew a lease: the database is the cause, say so
+                problem(ctx, 503, "store-unavailable", "Store unavailable", id, retryAfter.storeUnavailable(), json,
+                        "the cluster's database cannot be reached now (" + databaseTrouble + "); connection " + id
+                                + " has no owner until it can; nothing was done; retry later");
+                return;
+            }
+            noOwner(ctx, id, retryAfter.noOwner(), json, cluster.holds(id)
                     ? "this instance is taking connection " + id + " over; retry in a moment"
                     : "no instance owns connection " + id + " right now (a takeover is under way); retry in a moment");
             return;
         }
-        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter, patience, json);
+        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter.noOwner(), patience, json);
     }
 
     /**

@@ -38,6 +38,9 @@ public interface LonglinkConfig {
     /** Which upstreams connections created over HTTP may reach. */
     Upstreams upstreams();
 
+    /** What the templates of connections created over HTTP may read. */
+    Templates templates();
+
     /** Several instances sharing one PostgreSQL database ({@code longlink.store.kind=postgresql}). */
     Cluster cluster();
 
@@ -77,6 +80,21 @@ public interface LonglinkConfig {
          */
         @WithDefault("true")
         boolean denyPrivate();
+    }
+
+    interface Templates {
+        /**
+         * Glob patterns ({@code *} any run of characters, {@code /} included; {@code ?} one character) of the real
+         * paths (symbolic links resolved) a runtime spec's {@code {{file:...}}} may read, e.g.
+         * {@code /etc/longlink/runtime/**}; empty by default: no file. Configured connections are not limited.
+         */
+        Optional<List<String>> allowedFiles();
+
+        /**
+         * Glob patterns of the environment variables a runtime spec's {@code {{env:...}}} may read, e.g.
+         * {@code FEED_*}; empty by default: no variable. Configured connections are not limited.
+         */
+        Optional<List<String>> allowedEnv();
     }
 
     interface Events {
@@ -161,6 +179,13 @@ public interface LonglinkConfig {
         /** How often the writer prunes old idempotency keys, and retries a store that failed. */
         @WithDefault("5s")
         Duration maintenanceInterval();
+
+        /**
+         * How often the writer tries again to open a store whose connection it lost (a database server restarted,
+         * the network dropped), so writes and readiness come back this soon after the database does.
+         */
+        @WithDefault("1s")
+        Duration reopenInterval();
 
         /** Seconds a producer is asked to wait ({@code Retry-After}) when the store cannot take a message. */
         @WithDefault("5s")

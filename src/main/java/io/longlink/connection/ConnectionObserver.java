@@ -1,11 +1,36 @@
 package io.longlink.connection;
 
 /**
- * Hears measurements a connection takes, for whoever keeps statistics (the metrics), so that this package
- * does not depend on a metrics library. Called outside any lock of the connection, on an event-loop thread:
- * an implementation must be quick and must not block.
+ * Hears measurements a connection takes and connections coming and going, for whoever keeps statistics (the
+ * metrics), so that this package depends neither on them nor on a metrics library: the upper layer implements it as
+ * a CDI bean and the {@link ConnectionRegistry} tells every such bean ({@link #all}). Called outside any lock of the
+ * connection, on an event-loop thread: an implementation must be quick and must not block.
  */
 public interface ConnectionObserver {
+
+    /** One observer that tells each of {@code observers}, in order; none is fine. */
+    static ConnectionObserver all(java.util.List<ConnectionObserver> observers) {
+        if (observers.size() == 1) {
+            return observers.get(0);
+        }
+        java.util.List<ConnectionObserver> each = java.util.List.copyOf(observers);
+        return new ConnectionObserver() {
+            @Override
+            public void heartbeatAnswered(String connectionId, long roundTripNanos) {
+                each.forEach(o -> o.heartbeatAnswered(connectionId, roundTripNanos));
+            }
+
+            @Override
+            public void connectionAdded(ManagedConnection connection) {
+                each.forEach(o -> o.connectionAdded(connection));
+            }
+
+            @Override
+            public void connectionRemoved(String connectionId) {
+                each.forEach(o -> o.connectionRemoved(connectionId));
+            }
+        };
+    }
 
     /** A heartbeat ping of connection {@code connectionId} was answered by a pong after {@code roundTripNanos}. */
     void heartbeatAnswered(String connectionId, long roundTripNanos);

@@ -13,11 +13,10 @@ import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.longlink.cluster.Cluster;
-import io.longlink.cluster.ClusterMode;
 import io.longlink.config.ConnectionSettings;
 import io.longlink.config.ConnectionSpec;
 import io.longlink.config.LonglinkConfig;
@@ -28,6 +27,7 @@ import io.longlink.config.ConnectionConfigs;
 import io.longlink.inbox.InboundStore;
 import io.longlink.outbox.OutboxStore;
 import io.longlink.session.SessionPlan;
+import io.longlink.session.TemplateAccess;
 import io.quarkus.logging.Log;
 import io.quarkus.oidc.client.OidcClients;
 import io.quarkus.tls.TlsConfigurationRegistry;
@@ -60,6 +60,8 @@ public class ConnectionRegistry {
     private final OutboxStore outbox;
     private final ConnectionSpecStore specs;
     private final UpstreamPolicy upstreams;
+    /** What the templates of runtime connections may read ({@code longlink.templates.*}). */
+    private final TemplateAccess runtimeReads;
     private final ConnectionObserver observer;
     private final ConnectionEnvironment env;
     private final Vertx vertx;
@@ -69,8 +71,8 @@ public class ConnectionRegistry {
     /** Every connection's settings by id, which the stores look up (runtime connections included). */
     private final ConnectionConfigs configs;
     private final InboundStore inbound;
-    /** Null for a single instance. */
-    private final Cluster cluster;
+    /** Whether this instance may act on a connection; a cluster's leases, or always yes. */
+    private final Ownership ownership;
 
     /** Tells what hangs off connections (webhooks) that one was created, replaced or removed over HTTP. */
     @jakarta.inject.Inject
@@ -81,26 +83,27 @@ public class ConnectionRegistry {
     }
 
     public ConnectionRegistry(LonglinkConfig config, ConnectionConfigs configs, OutboxStore outbox,
-            InboundStore inbound, Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
-            ConnectionSpecStore specs, OidcClients oidcClients, TlsConfigurationRegistry tls, ClusterMode clusterMode) {
+            InboundStore inbound, Vertx vertx, Clock clock, Instance<ConnectionObserver> observers, EventLog events,
+            ConnectionSpecStore specs, OidcClients oidcClients, TlsConfigurationRegistry tls, Ownership ownership) {
         this.configs = configs;
         this.inbound = inbound;
-        this.cluster = clusterMode.cluster();
-        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, clusterMode.ownership());
+        this.ownership = ownership;
+        this.observer = ConnectionObserver.all(observers.stream().toList());
+        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership);
         this.oidcClients = oidcClients;
         this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();
         this.outbox = outbox;
         this.specs = specs;
         this.upstreams = new UpstreamPolicy(config.upstreams());
-        this.observer = observer;
+        this.runtimeReads = TemplateAccess.of(config.templates());
         this.vertx = vertx;
         this.clock = clock;
         this.configured = Set.copyOf(config.connections().keySet());
         config.connections().forEach((id, c) -> {
             SessionPlan plan;
             try {
-                plan = definition(id, c);
+                plan = definition(id, c, TemplateAccess.UNLIMITED);
             } catch (ConnectionSettings.InvalidSettingsException e) {
                 throw new IllegalArgumentException(e.problems().stream()
                         .map(p -> "longlink.connections." + id + "." + p.key() + ": " + p.detail())
@@ -112,7 +115,7 @@ public class ConnectionRegistry {
         try {
             stored = specs.load();
         } catch (RuntimeException e) {
-            if (cluster == null) {
+            if (!ownership.shared()) {
                 throw e;
             }
             // the cluster's database is down: the runtime connections come with the first sync once it is back
@@ -130,7 +133,7 @@ public class ConnectionRegistry {
         }
         try {
             LonglinkConfig.ConnectionConfig c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
-            ManagedConnection connection = build(id, c, definition(id, c), upstreams);
+            ManagedConnection connection = build(id, c, definition(id, c, runtimeReads), upstreams);
             connections.put(id, connection);
             etags.put(id, ConnectionSpec.etag(spec));
             return connection;
@@ -145,7 +148,7 @@ public class ConnectionRegistry {
      * connection is owned (elsewhere the lease taken tells it, see ClusterMembers).
      */
     private void changed(String id, ManagedConnection connection) {
-        if (cluster == null || cluster.mayAct(id)) {
+        if (ownership.mayAct(id)) {
             changes.fire(new ConnectionChange(id, connection));
         }
     }
@@ -178,7 +181,7 @@ public class ConnectionRegistry {
             }
             try {
                 LonglinkConfig.ConnectionConfig c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
-                SessionPlan plan = definition(id, c);
+                SessionPlan plan = definition(id, c, runtimeReads);
                 configs.put(id, c);
                 existing.reconfigure(c, plan, new WebSocketUpstream(vertx, c, upstreams), tokens(id, c, plan));
                 etags.put(id, etag);
@@ -206,8 +209,9 @@ public class ConnectionRegistry {
     /**
      * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, the session
      * plan (steps, matchers, templates, heartbeat, credentials), the TLS configuration and the proxy. Returns the plan.
+     * {@code reads} is what its templates may read: {@link TemplateAccess#UNLIMITED} for a configured connection.
      */
-    SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c) {
+    SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c, TemplateAccess reads) {
         if (!ID.matcher(id).matches()) {
             throw new ConnectionSettings.InvalidSettingsException(List.of(new ConnectionSettings.Problem("",
                     "connection id '" + id + "' does not match " + ID.pattern())));
@@ -218,7 +222,7 @@ public class ConnectionRegistry {
                     List.of(new ConnectionSettings.Problem("url", "must be a ws:// or wss:// URL with a host")));
         }
         try {
-            SessionPlan plan = SessionPlan.of(c);
+            SessionPlan plan = SessionPlan.of(c, reads);
             checkTransport(c, tls);
             return plan;
         } catch (SessionPlan.InvalidSettingException e) {
@@ -261,7 +265,7 @@ public class ConnectionRegistry {
     void onStart(@Observes StartupEvent event) {
         Log.infof("%d connection(s): %s (%d from configuration)", connections.size(), connections.keySet(),
                 configured.size());
-        if (cluster == null) {
+        if (!ownership.shared()) {
             connections.values().stream().filter(c -> c.config().autoOpen()).forEach(ManagedConnection::open);
         }
         // in a cluster, a connection opens on the instance that takes its lease (ClusterMembers)
@@ -346,7 +350,7 @@ public class ConnectionRegistry {
         SessionPlan plan;
         try {
             c = ConnectionSettings.read(id, ConnectionSpec.keys(spec));
-            plan = definition(id, c);
+            plan = definition(id, c, runtimeReads);
         } catch (ConnectionSettings.InvalidSettingsException e) {
             throw new ConnectionChangeRefusedException(Reason.INVALID_SPEC,
                     "the spec of connection " + id + " has " + e.problems().size() + " bad setting(s)", e.problems());
@@ -403,10 +407,8 @@ public class ConnectionRegistry {
         }
         Log.infof("[%s] removed over HTTP%s", id, queued > 0 ? " (" + queued + " queued message(s) dropped)" : "");
         CompletableFuture<Void> retired = connection.retire().toCompletableFuture();
-        if (cluster != null) {
-            // the lease goes once the socket closed and the store dropped the rows
-            retired.whenComplete((ok, failure) -> cluster.forget(id));
-        }
+        // a cluster's lease goes once the socket closed and the store dropped the rows
+        retired.whenComplete((ok, failure) -> ownership.forget(id));
         return retired;
     }
 }

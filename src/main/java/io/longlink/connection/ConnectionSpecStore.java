@@ -20,13 +20,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.config.ConnectionSpec;
 import io.longlink.config.LonglinkConfig;
+import io.longlink.store.StoreUnavailableException;
 
 /**
  * Where the specs of connections created over HTTP are kept, so they are back after a restart. With the SQLite
  * store they are JSON files beside the store file ({@code <store dir>/connections/<id>.json}, each written to a
  * temporary file, fsynced and moved into place, so a crash leaves the old spec or the new one, never half of one);
  * in a cluster they are rows of table {@code connection_spec} that every instance reads; with the memory store they
- * live as long as the process.
+ * live as long as the process. A database that cannot be reached is a {@link StoreUnavailableException} (503
+ * {@code store-unavailable}).
  */
 public interface ConnectionSpecStore {
 
@@ -181,8 +183,7 @@ public interface ConnectionSpecStore {
                     values.put(rows.getString(1), rows.getString(2));
                 }
             } catch (java.sql.SQLException e) {
-                throw new UncheckedIOException("cannot read the connection specs: " + e.getMessage(),
-                        new IOException(e.getMessage()));
+                throw new StoreUnavailableException("the connection specs cannot be read now: " + e.getMessage());
             }
             return values;
         }
@@ -195,9 +196,11 @@ public interface ConnectionSpecStore {
                 try (java.sql.ResultSet row = select.executeQuery()) {
                     return row.next() ? json.readTree(row.getString(1)) : null;
                 }
-            } catch (java.sql.SQLException | IOException e) {
-                throw new UncheckedIOException("cannot read the spec of connection " + id + ": " + e.getMessage(),
-                        e instanceof IOException io ? io : new IOException(e.getMessage()));
+            } catch (java.sql.SQLException e) {
+                throw new StoreUnavailableException("the spec of connection " + id + " cannot be read now: "
+                        + e.getMessage());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the spec of connection " + id + ": " + e.getMessage(), e);
             }
         }
 
@@ -221,9 +224,11 @@ public interface ConnectionSpecStore {
                     statement.setString(3, ConnectionSpec.etag(spec));
                 }
                 statement.executeUpdate();
-            } catch (java.sql.SQLException | IOException e) {
-                throw new UncheckedIOException("cannot store the spec of connection " + id + ": " + e.getMessage(),
-                        e instanceof IOException io ? io : new IOException(e.getMessage()));
+            } catch (java.sql.SQLException e) {
+                throw new StoreUnavailableException("the spec of connection " + id + " cannot be stored now: "
+                        + e.getMessage() + "; nothing was changed");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot store the spec of connection " + id + ": " + e.getMessage(), e);
             }
         }
 

@@ -2,7 +2,6 @@ package io.longlink.connection;
 
 import java.time.Instant;
 
-import io.longlink.webhook.WebhookStatus;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**

@@ -2,21 +2,16 @@ package io.longlink.connection;
 
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.credentials.OAuth2Tokens;
 import io.longlink.credentials.TokenEndpoint;
 import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.EnqueueRequest;
 import io.longlink.outbox.Enqueued;
 import io.longlink.outbox.OutboxStore;
-import io.longlink.session.NewestValues;
-import io.longlink.session.Template;
 import io.longlink.session.SessionPlan;
-import io.longlink.webhook.WebhookStatus;
 import io.quarkus.logging.Log;
 
 /**
@@ -37,19 +32,14 @@ import io.quarkus.logging.Log;
  * <li>{@code desired} is what the operator asked for last; reconnect logic only runs while it is {@code OPEN}, so
  * an operator's close is never undone. Open and close are idempotent. After {@link #shutdown} nothing starts any
  * more.</li>
- * <li>A reconnect cycle is one run of the {@link ReconnectPolicy} guard (SmallRye Fault Tolerance), numbered by
- * {@code cycle}. Each of its attempts is a new {@link Session}; the backoff delay is waited out on the injected
- * {@link Timers} inside the attempt, so the guard decides how often and the timers decide when. A cycle that is
- * no longer the phase's cycle ends at its next step, uncounted ({@link CycleCancelledException}).</li>
- * <li>A failed attempt is classified by {@link FailureClassifier}: an upstream that is down counts and the cycle
- * goes on with backoff; a network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE},
- * where only a {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with {@code attempt} reset.
- * Being offline therefore never leads to {@code FAILED}.</li>
- * <li>When the upstream itself said no (a handshake status, a close code), the {@link RejectionPolicy} decides once
- * per failed attempt or lost socket: refresh the credentials and retry at once (401, 1008; a second one in a row
- * fails), fail at once (fatal statuses and close codes), or back off no earlier than the upstream asked
- * ({@code Retry-After}, 1013). Its decision travels with the failure through the guard: a fatal one aborts the
- * cycle ({@link FatalRejectionException}), the others reach {@link #backoffStarted}, which chooses the delay.</li>
+ * <li>The {@link ReconnectCycle} runs CONNECTING and RECONNECTING: each attempt is a new {@link Session}; a failed
+ * one is classified and counted there, and the {@link RejectionPolicy} decides there what the upstream's answer
+ * means (refresh the credentials and retry at once, fail at once, or back off no earlier than it asked), for a
+ * failed attempt and a lost socket alike. The cycle asks this class for every phase change
+ * ({@link ReconnectCycle.Supervisor}).</li>
+ * <li>A network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE}, where only a
+ * {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with the attempts reset. Being offline
+ * therefore never leads to {@code FAILED}.</li>
  * <li>Every transition is one method that checks the phase it expects (the very session, probe or close it
  * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
@@ -57,7 +47,8 @@ import io.quarkus.logging.Log;
  * <p>All mutable state is guarded by {@code this}. Decisions are taken under the lock; sessions are started and
  * closed, and cycles run, outside it.
  */
-public final class ManagedConnection implements Session.Listener, ReachabilityProbe.Listener {
+public final class ManagedConnection
+        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session> {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int GOING_AWAY = 1001;
@@ -74,30 +65,22 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
     private volatile String redactedUrl;
     /** {@code proxy.url} without its credentials, or null. */
     private volatile String redactedProxy;
-    private volatile ReconnectPolicy policy;
-    private volatile RejectionPolicy rejections;
-    /** Null without {@code auth.oauth2.token-url}. */
-    private volatile OAuth2Tokens tokens;
     /** What the next session is made of; replaced with the settings. */
-    private volatile Session.Context sessions;
+    private volatile SessionContext sessions;
 
     private Phase phase = new Phase.Closed();
     private DesiredState desired = DesiredState.CLOSED;
     /** The process is stopping: no cycle starts any more, whatever {@code desired} says. */
     private boolean stopped;
-    /** Number of the latest reconnect cycle. */
-    private long cycle;
+    /** The reconnect cycles: their number, failed attempts and rejection streak (guarded by {@code this} too). */
+    private final ReconnectCycle<Session> cycles;
     /** Sockets that reached OPEN so far. */
     private long generation;
-    /** Failed attempts since the connection was last open or open was last requested. */
-    private int attempt;
     /** When the last socket opened. */
     private Instant connectedAt;
     private String lastError;
     private Integer lastCloseCode;
     private String lastCloseReason;
-    /** The upstream's last answer was an authorization rejection (401, 1008): another one in a row fails. */
-    private boolean unauthorized;
     /** The webhook's part of {@link #status()}; answers null until a webhook delivery is attached. */
     private volatile Supplier<WebhookStatus> webhook = () -> null;
 
@@ -108,29 +91,17 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         this.inbox = inbox;
         this.env = env;
         this.pacer = new Pacer(env.timers());
+        this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
 
     private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             TokenEndpoint tokenEndpoint) {
-        SessionPlan.OAuth2 oauth2 = plan.oauth2();
-        OAuth2Tokens tokens = oauth2 == null || tokenEndpoint == null ? null
-                : new OAuth2Tokens(id, oauth2.clientId(), oauth2.clientSecret(), oauth2.scope(),
-                        config.auth().oauth2().expiryMargin(), tokenEndpoint, env.clock());
-        NewestValues newest = new NewestValues(plan.inboundPointers());
-        // the newest stored values, so a resume token survives restarts wherever the inbound log does
-        for (String pointer : plan.inboundPointers()) {
-            inbox.newestText(text -> Template.valueAt(text, pointer) != null)
-                    .ifPresent(text -> newest.seed(pointer, Template.valueAt(text, pointer)));
-        }
+        this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, env);
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
-        this.policy = new ReconnectPolicy(id, config.reconnect(), env.random());
-        this.rejections = RejectionPolicy.of(config.reconnect());
-        this.tokens = tokens;
-        this.sessions = new Session.Context(id, config, plan, upstream, tokens, outbox, inbox, newest, counters,
-                env);
+        cycles.apply(config.reconnect(), sessions.tokens());
     }
 
     /**
@@ -144,7 +115,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         long newCycle = -1;
         synchronized (this) {
             apply(newConfig, plan, upstream, tokenEndpoint);
-            unauthorized = false;
+            cycles.forgetRejectionLocked();
             was = phase;
             boolean active = was instanceof Phase.Open || was instanceof Phase.Connecting
                     || was instanceof Phase.Reconnecting || was instanceof Phase.Offline;
@@ -163,7 +134,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         } else if (was instanceof Phase.Offline o) {
             o.probe().stop();
         }
-        runCycle(newCycle);
+        cycles.run(newCycle);
     }
 
     /** The connection is being removed: close frame 1000 and nothing restarts it, whatever {@code desired} says. */
@@ -197,6 +168,11 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         return id;
     }
 
+    /** The checked settings its sockets use; the webhook's secret too. */
+    public SessionPlan plan() {
+        return sessions.plan();
+    }
+
     public LonglinkConfig.ConnectionConfig config() {
         return config;
     }
@@ -214,13 +190,13 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             desired = DesiredState.OPEN;
             env.ownership().desiredChanged(id, desired);
             if (mayRunLocked() && (phase instanceof Phase.Closed || phase instanceof Phase.Failed)) {
-                unauthorized = false;
+                cycles.forgetRejectionLocked();
                 newCycle = beginCycleLocked("open requested");
             }
         }
         if (newCycle >= 0) {
             Log.infof("[%s] open requested", id);
-            runCycle(newCycle);
+            cycles.run(newCycle);
         }
         return status();
     }
@@ -264,7 +240,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         Session open = null;
         synchronized (this) {
             if (phase instanceof Phase.Failed && desired == DesiredState.OPEN && mayRunLocked()) {
-                unauthorized = false;
+                cycles.forgetRejectionLocked();
                 newCycle = beginCycleLocked("message queued while failed");
             } else if (phase instanceof Phase.Open o) {
                 open = o.session();
@@ -272,7 +248,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         }
         if (newCycle >= 0) {
             Log.infof("[%s] message queued while failed: reconnecting", id);
-            runCycle(newCycle);
+            cycles.run(newCycle);
         } else if (open != null) {
             open.kick();
         }
@@ -297,7 +273,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
             Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
-            return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation, attempt,
+            return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
+                    cycles.attemptLocked(),
                     nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
                     counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
                     webhookStatus, env.ownership().owner(id), env.ownership().epoch(id));
@@ -334,13 +311,13 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         return counters.offlinePeriods.get();
     }
 
-    // --- the reconnect cycle ---
+    // --- the reconnect cycle's phase changes (ReconnectCycle.Supervisor) ---
 
     /** Enters CONNECTING with a fresh cycle and its first session (not started yet); returns the cycle. */
     private long beginCycleLocked(String reason) {
-        attempt = 0;
-        moveLocked(new Phase.Connecting(++cycle, newSessionLocked()), reason);
-        return cycle;
+        long number = cycles.beginLocked();
+        moveLocked(new Phase.Connecting(number, newSessionLocked()), reason);
+        return number;
     }
 
     private Session newSessionLocked() {
@@ -352,7 +329,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         ConnectionState previous = phase.state();
         phase = next;
         if (next.state() != previous) {
-            env.events().append(env.clock().instant(), id, next.state(), previous, generation, attempt, reason);
+            env.events().append(env.clock().instant(), id, next.state(), previous, generation,
+                    cycles.attemptLocked(), reason);
         }
     }
 
@@ -363,181 +341,104 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         return ours && desired == DesiredState.OPEN && mayRunLocked();
     }
 
+    /** Whether {@code attempt} is the session of the CONNECTING phase of cycle {@code number}. */
+    private boolean isAttemptLocked(long number, Session attempt) {
+        return phase instanceof Phase.Connecting c && c.session() == attempt && isCurrentLocked(number);
+    }
+
     /** Nothing stops new cycles: the process is not stopping and this instance owns the connection. */
     private boolean mayRunLocked() {
         return !stopped && env.ownership().mayAct(id);
     }
 
-    private void runCycle(long number) {
-        policy.newCycle((failure, delay) -> backoffStarted(number, failure, delay))
-                .get(() -> attempt(number))
-                .whenComplete((ok, failure) -> cycleEnded(number, failure));
+    @Override
+    public synchronized long delayBefore(long number) {
+        if (!isCurrentLocked(number)) {
+            return -1;
+        }
+        return phase instanceof Phase.Reconnecting r ? r.delayMillis() : 0;
     }
 
-    /**
-     * CONNECTING → RECONNECTING: the guard chose the backoff delay before the next attempt; the rejection policy's
-     * decision, when the failure carries one, raises it ({@code Retry-After}, 1013) or drops it (a refresh).
-     */
-    private synchronized void backoffStarted(long number, Throwable failure, long backoffMillis) {
+    /** CONNECTING → RECONNECTING: the delay before the next attempt, as the cycle chose it. */
+    @Override
+    public synchronized void backoffStarted(long number, long delayMillis) {
         if (isCurrentLocked(number)) {
-            long delayMillis = unwrap(failure) instanceof RejectedAttemptException rejected
-                    ? RejectionPolicy.delayMillis(rejected.decision(), backoffMillis, env.clock().instant())
-                    : backoffMillis;
             moveLocked(new Phase.Reconnecting(number, env.clock().instant().plusMillis(delayMillis), delayMillis),
-                    "attempt " + attempt + " failed (" + lastError + "); next attempt in " + delayMillis + " ms");
+                    "attempt " + cycles.attemptLocked() + " failed (" + lastError + "); next attempt in "
+                            + delayMillis + " ms");
         }
     }
 
-    /** One attempt of the cycle: waits out the backoff delay if one was chosen, then starts a session. */
-    private CompletionStage<Void> attempt(long number) {
-        long delayMillis;
-        synchronized (this) {
-            if (!isCurrentLocked(number)) {
-                return CompletableFuture.failedFuture(new CycleCancelledException());
-            }
-            delayMillis = phase instanceof Phase.Reconnecting r ? r.delayMillis() : 0;
+    /** RECONNECTING → CONNECTING (or the first attempt, already CONNECTING): the attempt's session. */
+    @Override
+    public synchronized Session attemptStarting(long number) {
+        if (!isCurrentLocked(number)) {
+            return null;
         }
-        if (delayMillis <= 0) {
-            return connect(number);
+        if (phase instanceof Phase.Connecting c && !c.session().started()) {
+            return c.session();
         }
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        env.timers().schedule(java.time.Duration.ofMillis(delayMillis), () -> connect(number).whenComplete((ok, f) -> {
-            if (f == null) {
-                result.complete(null);
-            } else {
-                result.completeExceptionally(unwrap(f));
-            }
-        }));
-        return result;
+        Session session = newSessionLocked();
+        moveLocked(new Phase.Connecting(number, session), "attempt " + (cycles.attemptLocked() + 1));
+        return session;
     }
 
-    /** RECONNECTING → CONNECTING (or the first attempt, already CONNECTING): starts the attempt's session. */
-    private CompletionStage<Void> connect(long number) {
-        Session session;
-        synchronized (this) {
-            if (!isCurrentLocked(number)) {
-                return CompletableFuture.failedFuture(new CycleCancelledException());
-            }
-            if (phase instanceof Phase.Connecting c && !c.session().started()) {
-                session = c.session();
-            } else {
-                session = newSessionLocked();
-                moveLocked(new Phase.Connecting(number, session), "attempt " + (attempt + 1));
-            }
-        }
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        session.start().whenComplete((ok, failure) -> {
-            if (failure == null) {
-                sessionReady(number, session, result);
-            } else {
-                attemptFailed(number, session, unwrap(failure), result);
-            }
-        });
-        return result;
-    }
-
-    /** CONNECTING → OPEN: the session is ready; its heartbeat and flush loop start. */
-    private void sessionReady(long number, Session session, CompletableFuture<Void> result) {
-        boolean current;
+    /** CONNECTING → OPEN: the session is ready. */
+    @Override
+    public boolean attemptSucceeded(long number, Session session) {
         long gen;
         synchronized (this) {
-            current = phase instanceof Phase.Connecting c && c.session() == session && isCurrentLocked(number);
-            if (current) {
-                generation++;
-                attempt = 0;
-                unauthorized = false;
-                connectedAt = env.clock().instant();
-                moveLocked(new Phase.Open(session), "open (generation " + generation + ")");
+            if (!isAttemptLocked(number, session)) {
+                return false;
             }
+            generation++;
+            cycles.openedLocked();
+            connectedAt = env.clock().instant();
+            moveLocked(new Phase.Open(session), "open (generation " + generation + ")");
             gen = generation;
         }
-        if (!current) {
-            session.abort();
-            result.completeExceptionally(new CycleCancelledException());
-            return;
-        }
         Log.infof("[%s] open (generation %d)", id, gen);
-        result.complete(null);
+        return true;
+    }
+
+    /** OPEN: the session's heartbeat and flush loop start. */
+    @Override
+    public void attemptActive(Session session) {
         if (!session.activate()) {
             sessionLost(session, session.ending());
         }
     }
 
-    /**
-     * CONNECTING: the attempt failed; counted unless the network is gone. The rejection policy reads what the
-     * upstream answered; the guard decides what follows.
-     */
-    private void attemptFailed(long number, Session session, Throwable failure, CompletableFuture<Void> result) {
-        boolean offline = FailureClassifier.isNetworkUnreachable(failure);
-        String description = FailureClassifier.describe(failure);
-        Session.Ending ending = session.ending();
-        RejectionPolicy.Rejection rejection = FailureClassifier.rejection(failure,
-                ending == null ? null : ending.closeCode());
-        boolean current;
+    /** CONNECTING: the attempt failed; the cycle counted it (unless the network is gone) and decided. */
+    @Override
+    public RejectionPolicy.Decision attemptFailed(long number, Session session, ReconnectCycle.Failure failure) {
+        RejectionPolicy.Decision decision;
         int failedAttempts;
-        RejectionPolicy.Decision decision = RejectionPolicy.USUAL;
         synchronized (this) {
-            current = phase instanceof Phase.Connecting c && c.session() == session && isCurrentLocked(number);
-            if (current) {
-                if (!offline) {
-                    attempt++;
-                    decision = rejections.decide(rejection, unauthorized, env.clock().instant());
-                    unauthorized = decision.unauthorized();
-                }
-                lastError = decision.error() != null ? decision.error() : description;
-                if (ending != null && ending.closeCode() != null) {
-                    lastCloseCode = ending.closeCode();
-                    lastCloseReason = ending.closeReason();
-                }
+            if (!isAttemptLocked(number, session)) {
+                return null;
             }
-            failedAttempts = attempt;
+            decision = cycles.failedLocked(failure);
+            lastError = decision.error() != null ? decision.error() : failure.description();
+            Session.Ending ending = failure.ending();
+            if (ending != null && ending.closeCode() != null) {
+                lastCloseCode = ending.closeCode();
+                lastCloseReason = ending.closeReason();
+            }
+            failedAttempts = cycles.attemptLocked();
         }
-        if (!current) {
-            result.completeExceptionally(new CycleCancelledException());
-            return;
-        }
-        if (offline) {
-            Log.debugf("[%s] attempt found the network gone: %s", id, description);
+        if (failure.offline()) {
+            Log.debugf("[%s] attempt found the network gone: %s", id, failure.description());
         } else {
-            Log.debugf("[%s] attempt %d failed: %s", id, failedAttempts, description);
+            Log.debugf("[%s] attempt %d failed: %s", id, failedAttempts, failure.description());
             counters.failedAttempts.incrementAndGet();
         }
-        result.completeExceptionally(outcome(decision, offline, failure));
+        return decision;
     }
 
-    /** What the guard sees of a failed attempt: it aborts on a fatal rejection or a network gone, retries otherwise. */
-    private Throwable outcome(RejectionPolicy.Decision decision, boolean offline, Throwable failure) {
-        if (offline) {
-            return new NetworkUnreachableException(failure);
-        }
-        switch (decision.action()) {
-            case FAIL:
-                if (decision.unauthorized() && tokens != null) {
-                    tokens.refresh(); // the next open starts with a new token, not the one just rejected
-                }
-                return new FatalRejectionException(decision.error(), failure);
-            case REFRESH:
-                refreshCredentials();
-                return new RejectedAttemptException(decision, failure);
-            default:
-                return decision == RejectionPolicy.USUAL ? failure : new RejectedAttemptException(decision, failure);
-        }
-    }
-
-    /** The upstream rejected the credentials: header files are re-read at every attempt anyway; a new token is due. */
-    private void refreshCredentials() {
-        if (tokens != null) {
-            tokens.refresh();
-        }
-        Log.infof("[%s] credentials rejected by the upstream: refreshing them and retrying at once", id);
-    }
-
-    /** CONNECTING → FAILED (attempts exhausted) or OFFLINE (network gone); a cancelled cycle changes nothing. */
-    private void cycleEnded(long number, Throwable outcome) {
-        Throwable failure = unwrap(outcome);
-        if (failure == null || failure instanceof CycleCancelledException) {
-            return;
-        }
+    /** CONNECTING → FAILED (attempts exhausted, a fatal rejection) or OFFLINE (network gone). */
+    @Override
+    public void cycleEnded(long number, Throwable failure) {
         boolean offline = failure instanceof NetworkUnreachableException;
         ReachabilityProbe probe = null;
         int failedAttempts;
@@ -545,6 +446,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             if (!isCurrentLocked(number)) {
                 return;
             }
+            failedAttempts = cycles.attemptLocked();
             if (offline) {
                 probe = new ReachabilityProbe(env.timers(), config.offline().probeInterval(),
                         sessions.upstream()::probe, this);
@@ -552,9 +454,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             } else if (failure instanceof FatalRejectionException) {
                 moveLocked(new Phase.Failed(), "rejected by the upstream: " + lastError);
             } else {
-                moveLocked(new Phase.Failed(), attempt + " attempts failed (" + lastError + ")");
+                moveLocked(new Phase.Failed(), failedAttempts + " attempts failed (" + lastError + ")");
             }
-            failedAttempts = attempt;
         }
         if (offline) {
             Log.warnf("[%s] offline: %s; probing every %d ms", id, failure.getMessage(),
@@ -579,7 +480,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             newCycle = beginCycleLocked("network is back");
         }
         Log.infof("[%s] network is back: reconnecting", id);
-        runCycle(newCycle);
+        cycles.run(newCycle);
     }
 
     @Override
@@ -607,24 +508,22 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
                 return;
             }
             Instant now = env.clock().instant();
-            decision = rejections.decide(RejectionPolicy.Rejection.closeCode(ending.closeCode()), unauthorized, now);
-            unauthorized = decision.unauthorized();
+            decision = cycles.lostLocked(ending.closeCode(), now);
             lastError = decision.error() != null ? decision.error() : ending.reason();
             lastCloseCode = ending.closeCode();
             lastCloseReason = ending.closeReason();
             if (!mayRunLocked()) {
-                attempt = 0;
+                cycles.resetLocked();
                 moveLocked(new Phase.Closed(), because + "; not reconnecting: "
                         + (stopped ? "the process is stopping" : "this instance no longer owns the connection"));
             } else if (decision.action() == RejectionPolicy.Action.FAIL) {
-                attempt = 0;
+                cycles.resetLocked();
                 moveLocked(new Phase.Failed(), because + ": " + lastError);
             } else if (decision.notBefore() != null) {
-                attempt = 0;
+                newCycle = cycles.beginLocked();
                 long delayMillis = RejectionPolicy.delayMillis(decision, 0, now);
-                moveLocked(new Phase.Reconnecting(++cycle, now.plusMillis(delayMillis), delayMillis), because
+                moveLocked(new Phase.Reconnecting(newCycle, now.plusMillis(delayMillis), delayMillis), because
                         + "; next attempt in " + delayMillis + " ms");
-                newCycle = cycle;
             } else {
                 newCycle = beginCycleLocked(because);
             }
@@ -635,10 +534,10 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         // held answers wait for a socket that is gone: release them (the messages stay queued)
         pacer.releaseAll();
         if (decision.action() == RejectionPolicy.Action.REFRESH) {
-            refreshCredentials();
+            cycles.refreshCredentials();
         }
         if (newCycle >= 0) {
-            runCycle(newCycle);
+            cycles.run(newCycle);
         }
     }
 
@@ -656,7 +555,7 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
             if (was instanceof Phase.Closing c) {
                 return c.done();
             }
-            attempt = 0;
+            cycles.resetLocked();
             if (was instanceof Phase.Open) {
                 done = new CompletableFuture<>();
                 moveLocked(new Phase.Closing(done), reason);
@@ -697,11 +596,8 @@ public final class ManagedConnection implements Session.Listener, ReachabilityPr
         Log.infof("[%s] closed", id);
         done.complete(null);
         if (newCycle >= 0) {
-            runCycle(newCycle);
+            cycles.run(newCycle);
         }
     }
 
-    private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    }
 }

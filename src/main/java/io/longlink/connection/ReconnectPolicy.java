@@ -16,10 +16,10 @@ import io.smallrye.faulttolerance.api.TypedGuard;
  * attempts failed. A cycle ends early, uncounted, when it is superseded ({@link CycleCancelledException}) or
  * the network is gone ({@link NetworkUnreachableException}).
  *
- * <p>The guard decides whether and how often to retry; the delay itself is waited out by the connection on its
- * injected timers (the guard is told a delay of 0 and {@code onDelay} hears the backoff's delay together with the
- * failure, so the connection can raise it as the {@link RejectionPolicy} says), so the whole cycle runs on fake
- * time in tests.
+ * <p>The guard decides whether and how often to retry; the delay itself is waited out by the {@link ReconnectCycle}
+ * on its injected timers (the guard is told a delay of 0 and {@code onDelay} hears the backoff's delay together with
+ * the failure, so the cycle can raise it as the {@link RejectionPolicy} says), so the whole cycle runs on fake time
+ * in tests.
  */
 final class ReconnectPolicy {
 

@@ -8,12 +8,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 
 import io.longlink.config.LonglinkConfig;
-import io.longlink.credentials.OAuth2Tokens;
-import io.longlink.inbox.InboundLog;
 import io.longlink.outbox.OutboundMessage;
-import io.longlink.outbox.OutboxStore;
 import io.longlink.session.Matcher;
-import io.longlink.session.NewestValues;
 import io.longlink.session.SessionPlan;
 import io.longlink.session.Template;
 import io.quarkus.logging.Log;
@@ -51,16 +47,10 @@ import io.quarkus.logging.Log;
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
  * the lock.
  */
-final class Session implements SocketEvents, HeartbeatMonitor.Listener {
+final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
-
-    /** What a session needs of its connection; one per connection, shared by its sessions. */
-    record Context(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
-            OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest,
-            ConnectionCounters counters, ConnectionEnvironment env) {
-    }
 
     interface Listener {
         /** An active session's socket is over without being asked to: {@code reason} for {@code lastError}. */
@@ -79,7 +69,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
         HANDSHAKING, STEPS, READY, ACTIVE, ENDED
     }
 
-    private final Context ctx;
+    private final SessionContext ctx;
     private final Listener listener;
     /** The generation this socket will have once open, for {@code {{generation}}}. */
     private final long generation;
@@ -105,7 +95,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     /** The expanded application-level ping, with {@code heartbeat.mode=text}. */
     private String textPing;
 
-    Session(Context ctx, long generation, Listener listener) {
+    Session(SessionContext ctx, long generation, Listener listener) {
         this.ctx = ctx;
         this.generation = generation;
         this.listener = listener;
@@ -114,7 +104,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
-    CompletionStage<Void> start() {
+    @Override
+    public CompletionStage<Void> start() {
         long deadline = ctx.config().connectTimeout().toMillis();
         synchronized (this) {
             started = true;
@@ -196,7 +187,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     /** Why the session ended, or null while it has not. */
-    synchronized Ending ending() {
+    @Override
+    public synchronized Ending ending() {
         return ending;
     }
 
@@ -234,7 +226,8 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener {
     }
 
     /** Ends the session on request before it became active (the operator closed while connecting). */
-    void abort() {
+    @Override
+    public void abort() {
         Ended ended = end(new Ending("superseded", null, null));
         if (ended != null) {
             closeQuietly(ended.socket(), NORMAL_CLOSURE, "superseded");

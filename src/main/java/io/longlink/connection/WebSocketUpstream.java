@@ -1,5 +1,6 @@
 package io.longlink.connection;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.net.URLDecoder;
@@ -104,34 +105,46 @@ final class WebSocketUpstream implements Upstream {
     @Override
     public CompletionStage<UpstreamSocket> connect(Handshake handshake, SocketEvents events) {
         if (policy == null) {
-            return open(handshake, events);
+            return open(handshake, events, null);
         }
-        // resolving blocks: check on a worker, then connect (the name is resolved again by the connect itself)
-        return vertx.executeBlocking(() -> {
-            policy.check(config.url());
-            return null;
-        }, false).toCompletionStage().thenCompose(ok -> open(handshake, events));
+        // resolving blocks: check on a worker, then dial the very address checked
+        return vertx.executeBlocking(() -> policy.pin(config.url()), false).toCompletionStage()
+                .thenCompose(address -> open(handshake, events, address));
     }
 
-    private CompletionStage<UpstreamSocket> open(Handshake handshake, SocketEvents events) {
+    /**
+     * Opens a socket to the URL's host, or, with {@code pinned}, to that address: the {@code Host} header (unless the
+     * connection sets one) and the TLS server name (SNI, certificate verification) stay the URL's host name.
+     */
+    private CompletionStage<UpstreamSocket> open(Handshake handshake, SocketEvents events, InetAddress pinned) {
         int closingSeconds = (int) Math.max(1, (config.closeTimeout().toMillis() + 999) / 1000);
         int connectMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         int maxMessage = (int) Math.min(Integer.MAX_VALUE, config.inbound().maxMessageSize().asLongValue());
         BasicWebSocketConnector connector = BasicWebSocketConnector.create()
-                .baseUri(withQuery(handshake.queryParameters()))
+                .baseUri(withQuery(pinned == null ? baseUri : pinnedBase(pinned), handshake.queryParameters()))
                 .path(path)
                 .executionModel(BasicWebSocketConnector.ExecutionModel.NON_BLOCKING)
-                .customizeOptions((connectOptions, clientOptions) -> clientOptions
-                        .setConnectTimeout(connectMillis)
-                        .setClosingTimeout(closingSeconds)
-                        .setMaxMessageSize(maxMessage)
-                        .setProxyOptions(proxy == null ? null : new ProxyOptions(proxy)))
+                .customizeOptions((connectOptions, clientOptions) -> {
+                    clientOptions.setConnectTimeout(connectMillis)
+                            .setClosingTimeout(closingSeconds)
+                            .setMaxMessageSize(maxMessage)
+                            .setProxyOptions(proxy == null ? null : new ProxyOptions(proxy));
+                    if (pinned != null) {
+                        if ("wss".equalsIgnoreCase(config.url().getScheme()) && !isAddressLiteral(host)) {
+                            clientOptions.setSslEngineOptions(
+                                    new ServerNameSslEngineOptions(clientOptions.getSslEngineOptions(), host));
+                        }
+                    }
+                })
                 .onTextMessage((c, text) -> events.textReceived(text))
                 .onBinaryMessage((c, bytes) -> events.binaryReceived(bytes.getBytes()))
                 .onPong((c, data) -> events.pongReceived())
                 .onClose((c, reason) -> events.closed(reason.getCode(), reason.getMessage()))
                 .onError((c, failure) -> events.failed(failure));
         handshake.headers().forEach(connector::addHeader);
+        if (pinned != null && handshake.headers().keySet().stream().noneMatch("Host"::equalsIgnoreCase)) {
+            connector.addHeader("Host", hostHeader());
+        }
         config.subprotocols().ifPresent(list -> list.forEach(connector::addSubprotocol));
         config.tlsConfigurationName().ifPresent(connector::tlsConfigurationName);
         try {
@@ -143,13 +156,33 @@ final class WebSocketUpstream implements Upstream {
         }
     }
 
-    /** The base URI with {@code extra} appended to its query, values URL-encoded. */
-    private URI withQuery(Map<String, String> extra) {
-        if (extra.isEmpty()) {
-            return baseUri;
+    /** The {@code Host} header a connect by name would send: the URL's host, and its port unless the default. */
+    private String hostHeader() {
+        int defaultPort = "wss".equalsIgnoreCase(config.url().getScheme()) ? 443 : 80;
+        return config.url().getHost() + (port == defaultPort ? "" : ":" + port);
+    }
+
+    private static boolean isAddressLiteral(String host) {
+        return host.contains(":") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
+    }
+
+    /** The base URI with the pinned address in place of the host name (the connector dials the URI's host). */
+    private URI pinnedBase(InetAddress pinned) {
+        try {
+            URI dialled = new URI(baseUri.getScheme(), null, pinned.getHostAddress(), port, null, null, null);
+            return URI.create(dialled + (baseUri.getRawQuery() == null ? "" : "?" + baseUri.getRawQuery()));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
-        StringBuilder uri = new StringBuilder(baseUri.toString());
-        char separator = baseUri.getRawQuery() == null ? '?' : '&';
+    }
+
+    /** {@code base} with {@code extra} appended to its query, values URL-encoded. */
+    private static URI withQuery(URI base, Map<String, String> extra) {
+        if (extra.isEmpty()) {
+            return base;
+        }
+        StringBuilder uri = new StringBuilder(base.toString());
+        char separator = base.getRawQuery() == null ? '?' : '&';
         for (Map.Entry<String, String> e : extra.entrySet()) {
             uri.append(separator).append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
                     .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));

@@ -9,7 +9,7 @@ import org.eclipse.microprofile.health.Readiness;
 
 import io.longlink.webhook.WebhookDeliveries;
 import io.longlink.webhook.WebhookDelivery;
-import io.longlink.webhook.WebhookStatus;
+import io.longlink.connection.WebhookStatus;
 
 /**
  * Readiness check {@code webhooks}: always UP (a receiver that is down must not take producers' pod out of service),

@@ -31,7 +31,7 @@ public class AuthStartupCheck {
             (environment: LONGLINK_AUTH_API_KEYS_OPS_SHA256 and LONGLINK_AUTH_API_KEYS_OPS_ROLES), or bearer JWTs:
               longlink.auth.jwt.enabled=true, mp.jwt.verify.publickey.location=<PEM, JWK or JWKS file or URL>,
               mp.jwt.verify.issuer=<expected iss>
-            or, on a network where everyone may do everything, longlink.auth.enabled=false. See README "Security".""";
+            or, on a network where everyone may do everything, longlink.auth.enabled=false. See src/docs/security.md.""";
 
     void check(@Observes StartupEvent event, AuthConfig auth, Config config) {
         if (!auth.enabled()) {

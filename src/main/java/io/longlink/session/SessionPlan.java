@@ -14,17 +14,20 @@ import io.longlink.config.LonglinkConfig;
 
 /**
  * What every socket of one connection does around its handshake, checked and compiled once from the
- * configuration: the handshake headers (templates), the on-open steps, and the application-level heartbeat. A
- * setting that cannot work is refused here with an {@link InvalidSettingException} naming its key, so a bad
- * configuration stops the start instead of failing every attempt.
+ * configuration: the handshake headers (templates), the on-open steps, the application-level heartbeat, the OAuth2
+ * client credentials and the webhook secret. A setting that cannot work is refused here with an
+ * {@link InvalidSettingException} naming its key, so a bad configuration stops the start instead of failing every
+ * attempt. Every template is parsed with the connection's {@link TemplateAccess}: a runtime spec that reads a file or
+ * variable it may not is refused here too.
  *
  * @param headers handshake headers by name, as templates
  * @param steps the on-open steps, in order
  * @param textHeartbeat the application-level heartbeat, or null with {@code heartbeat.mode=ping}
  * @param oauth2 the OAuth2 client credentials, or null without {@code auth.oauth2.token-url}
+ * @param webhookSecret {@code inbound.webhook.secret} as a template, or null without one
  */
 public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextHeartbeat textHeartbeat,
-        OAuth2 oauth2) {
+        OAuth2 oauth2, Template webhookSecret) {
 
     /**
      * One on-open step: a frame to send ({@code text} or {@code binary}, or neither), then, with {@code expect}, a
@@ -63,20 +66,27 @@ public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextH
         }
     }
 
-    /** Checks and compiles a connection's settings. */
+    /** Checks and compiles a configured connection's settings (its templates may read anything). */
     public static SessionPlan of(LonglinkConfig.ConnectionConfig config) {
+        return of(config, TemplateAccess.UNLIMITED);
+    }
+
+    /** Checks and compiles a connection's settings; its templates may read what {@code access} allows. */
+    public static SessionPlan of(LonglinkConfig.ConnectionConfig config, TemplateAccess access) {
         Map<String, Template> headers = new LinkedHashMap<>();
-        config.headers().forEach((name, value) -> headers.put(name, template("headers." + name, value)));
+        config.headers().forEach((name, value) -> headers.put(name, template("headers." + name, value, access)));
         List<Step> steps = new ArrayList<>();
         List<LonglinkConfig.OnOpenStep> configured = config.onOpen();
         for (int i = 0; i < configured.size(); i++) {
-            steps.add(step(i, configured.get(i)));
+            steps.add(step(i, configured.get(i), access));
         }
-        return new SessionPlan(Map.copyOf(headers), List.copyOf(steps), heartbeat(config.heartbeat()),
-                oauth2(config.auth().oauth2()));
+        Template webhookSecret = config.inbound().webhook().secret()
+                .map(secret -> template("inbound.webhook.secret", secret, access)).orElse(null);
+        return new SessionPlan(Map.copyOf(headers), List.copyOf(steps), heartbeat(config.heartbeat(), access),
+                oauth2(config.auth().oauth2(), access), webhookSecret);
     }
 
-    private static OAuth2 oauth2(LonglinkConfig.OAuth2 c) {
+    private static OAuth2 oauth2(LonglinkConfig.OAuth2 c, TemplateAccess access) {
         if (c.tokenUrl().isEmpty()) {
             if (c.clientId().isPresent() || c.clientSecret().isPresent()) {
                 throw new InvalidSettingException("auth.oauth2.token-url", "required with a client id or secret");
@@ -97,12 +107,12 @@ public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextH
         if (c.queryParam().isPresent() && c.queryParam().get().isBlank()) {
             throw new InvalidSettingException("auth.oauth2.query-param", "must not be blank");
         }
-        return new OAuth2(template("auth.oauth2.client-id", c.clientId().get()),
-                template("auth.oauth2.client-secret", c.clientSecret().get()),
-                c.scope().map(v -> template("auth.oauth2.scope", v)).orElse(null));
+        return new OAuth2(template("auth.oauth2.client-id", c.clientId().get(), access),
+                template("auth.oauth2.client-secret", c.clientSecret().get(), access),
+                c.scope().map(v -> template("auth.oauth2.scope", v, access)).orElse(null));
     }
 
-    private static Step step(int index, LonglinkConfig.OnOpenStep c) {
+    private static Step step(int index, LonglinkConfig.OnOpenStep c, TemplateAccess access) {
         String key = "on-open[" + index + "]";
         if (c.text().isPresent() && c.binary().isPresent()) {
             throw new InvalidSettingException(key, "a step sends either text or binary, not both");
@@ -121,11 +131,11 @@ public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextH
         if (c.timeout().isNegative() || c.timeout().isZero()) {
             throw new InvalidSettingException(key + ".timeout", "must be positive");
         }
-        return new Step(index, c.text().map(t -> template(key + ".text", t)).orElse(null), binary,
+        return new Step(index, c.text().map(t -> template(key + ".text", t, access)).orElse(null), binary,
                 c.expect().map(e -> matcher(key + ".expect", e)).orElse(null), c.timeout());
     }
 
-    private static TextHeartbeat heartbeat(LonglinkConfig.Heartbeat c) {
+    private static TextHeartbeat heartbeat(LonglinkConfig.Heartbeat c, TemplateAccess access) {
         if (c.mode() == LonglinkConfig.HeartbeatMode.PING) {
             return null;
         }
@@ -137,13 +147,13 @@ public record SessionPlan(Map<String, Template> headers, List<Step> steps, TextH
         if (expect.isEmpty()) {
             throw new InvalidSettingException("heartbeat.expect", "required with heartbeat.mode=text");
         }
-        return new TextHeartbeat(template("heartbeat.text", text.get()), matcher("heartbeat.expect", expect.get()),
-                c.keepPongs());
+        return new TextHeartbeat(template("heartbeat.text", text.get(), access),
+                matcher("heartbeat.expect", expect.get()), c.keepPongs());
     }
 
-    private static Template template(String key, String text) {
+    private static Template template(String key, String text, TemplateAccess access) {
         try {
-            return Template.parse(text);
+            return Template.parse(text, access);
         } catch (IllegalArgumentException e) {
             throw new InvalidSettingException(key, e.getMessage());
         }

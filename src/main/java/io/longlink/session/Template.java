@@ -1,6 +1,8 @@
 package io.longlink.session;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,9 @@ import com.fasterxml.jackson.core.JsonPointer;
  * it, empty when none has.</li>
  * </ul>
  * A file that cannot be read or a variable that is not set fails the expansion ({@link ExpansionException}, whose
- * message names the placeholder but never a value). Immutable and thread-safe.
+ * message names the placeholder but never a value). What {@code file:} and {@code env:} may read is its
+ * {@link TemplateAccess}, checked when the template is parsed and again at every expansion. Immutable and
+ * thread-safe.
  */
 public final class Template {
 
@@ -63,13 +67,23 @@ public final class Template {
     }
 
     private final List<Part> parts;
+    private final TemplateAccess access;
 
-    private Template(List<Part> parts) {
+    private Template(List<Part> parts, TemplateAccess access) {
         this.parts = parts;
+        this.access = access;
     }
 
-    /** Parses a template; {@link IllegalArgumentException} names what is wrong (an unknown placeholder, a bad pointer). */
+    /** Parses a template that may read any file and variable (a configured connection's). */
     public static Template parse(String text) {
+        return parse(text, TemplateAccess.UNLIMITED);
+    }
+
+    /**
+     * Parses a template whose placeholders may read only what {@code access} allows; {@link IllegalArgumentException}
+     * names what is wrong (an unknown placeholder, a bad pointer, a file or variable it may not read).
+     */
+    public static Template parse(String text, TemplateAccess access) {
         List<Part> parts = new ArrayList<>();
         int at = 0;
         while (at < text.length()) {
@@ -85,13 +99,13 @@ public final class Template {
             if (open > at) {
                 parts.add(new Literal(text.substring(at, open)));
             }
-            parts.add(placeholder(text.substring(open + 2, close).trim()));
+            parts.add(placeholder(text.substring(open + 2, close).trim(), access));
             at = close + 2;
         }
-        return new Template(List.copyOf(parts));
+        return new Template(List.copyOf(parts), access);
     }
 
-    private static Part placeholder(String body) {
+    private static Part placeholder(String body, TemplateAccess access) {
         if (body.equals("generation")) {
             return new Generation();
         }
@@ -103,11 +117,14 @@ public final class Template {
                 if (argument.isEmpty()) {
                     throw new IllegalArgumentException("{{file:}} needs a path, e.g. {{file:/var/run/secrets/token}}");
                 }
-                return new FileContent(Path.of(argument));
+                Path path = Path.of(argument);
+                refuseIf(access.refusedFile(path));
+                return new FileContent(path);
             case "env":
                 if (argument.isEmpty()) {
                     throw new IllegalArgumentException("{{env:}} needs a variable name, e.g. {{env:FEED_TOKEN}}");
                 }
+                refuseIf(access.refusedVariable(argument));
                 return new Env(argument);
             case "inbound":
                 Matcher.pointer(argument);
@@ -115,6 +132,12 @@ public final class Template {
             default:
                 throw new IllegalArgumentException("unknown placeholder {{" + body
                         + "}}; known: {{file:/path}}, {{env:NAME}}, {{generation}}, {{inbound:/pointer}}");
+        }
+    }
+
+    private static void refuseIf(String refusal) {
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
         }
     }
 
@@ -127,6 +150,10 @@ public final class Template {
             } else if (part instanceof FileContent f) {
                 out.append(read(f.path()));
             } else if (part instanceof Env e) {
+                String refusal = access.refusedVariable(e.name());
+                if (refusal != null) {
+                    throw new ExpansionException(refusal);
+                }
                 String value = values.env(e.name());
                 if (value == null) {
                     throw new ExpansionException("{{env:" + e.name() + "}}: the variable is not set");
@@ -148,20 +175,24 @@ public final class Template {
         return pointers;
     }
 
-    private static String read(Path path) {
+    private String read(Path path) {
+        Path readable = access.readable(path);
         String content;
-        try {
-            content = Files.readString(path);
+        try (InputStream in = Files.newInputStream(readable, access.openOptions())) {
+            content = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-            throw new ExpansionException("{{file:" + path + "}}: the file cannot be read ("
-                    + e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
-                            .toLowerCase()
-                    + ")");
+            throw new ExpansionException("{{file:" + path + "}}: the file cannot be read (" + describe(e) + ")");
         }
         if (content.endsWith("\r\n")) {
             return content.substring(0, content.length() - 2);
         }
         return content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;
+    }
+
+    /** A failure as words without its message (which may quote what it read): {@code no such file}. */
+    static String describe(Exception e) {
+        return e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                .toLowerCase();
     }
 
     /** The value at a JSON Pointer in a JSON text, as matchers spell it; null when absent. */

@@ -24,7 +24,8 @@ import io.quarkus.logging.Log;
  * The one thread that writes the SQLite file: it takes up to {@code longlink.store.max-batch} jobs from its queue
  * and writes them in one transaction (group commit), together with the jobs submitted while it writes them (single
  * instance only, see {@link #joinLate}), then tells each job it committed. It also opens the file
- * (and keeps retrying while it cannot) and runs every store's upkeep each {@code maintenance-interval}.
+ * (and, once it lost its connection, tries again every {@code reopen-interval}) and runs every store's upkeep each
+ * {@code maintenance-interval}.
  *
  * <p>A transaction that fails for any reason, an {@link SQLException} (disk full, read-only file) or an
  * unexpected {@link RuntimeException} (a bug), is rolled back as a whole; each job then decides whether it is
@@ -161,12 +162,19 @@ final class StoreWriter {
         long interval = Math.max(1, config.maintenanceInterval().toMillis());
         long nextMaintenance = System.currentTimeMillis() + interval;
         long nextTidy = Long.MAX_VALUE;
+        long reopenInterval = Math.max(1, config.reopenInterval().toMillis());
+        long nextReopen = System.currentTimeMillis() + reopenInterval;
         List<StoreJob> batch = new ArrayList<>();
         boolean stop = false;
         while (!stop) {
             try {
-                StoreJob first = jobs.poll(Math.max(0, Math.min(nextMaintenance, nextTidy) - System.currentTimeMillis()),
-                        TimeUnit.MILLISECONDS);
+                long wakeUp = Math.min(nextMaintenance, jdbc == null ? Math.min(nextTidy, nextReopen) : nextTidy);
+                StoreJob first = jobs.poll(Math.max(0, wakeUp - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                if (jdbc == null && System.currentTimeMillis() >= nextReopen) {
+                    // the connection was lost: try again soon, not only at the next maintenance
+                    tryOpen();
+                    nextReopen = System.currentTimeMillis() + reopenInterval;
+                }
                 if (first != null) {
                     batch.add(first);
                     jobs.drainTo(batch, Math.max(0, config.maxBatch() - 1));

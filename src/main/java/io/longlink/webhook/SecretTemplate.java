@@ -8,7 +8,7 @@ import io.longlink.session.Template;
 import io.vertx.core.Vertx;
 
 /**
- * The webhook secret as configured: a {@link Template} ({@code {{file:/path}}}, {@code {{env:NAME}}}) expanded at
+ * The webhook secret as the connection's plan parsed it (within what its templates may read): a {@link Template} ({@code {{file:/path}}}, {@code {{env:NAME}}}) expanded at
  * every request so a rotated file is picked up, on a worker because reading a file blocks. The expansion
  * {@code whsec_<base64>} gives the key as the decoded bytes, anything else as its UTF-8. Never logged.
  */
@@ -36,8 +36,8 @@ final class SecretTemplate {
     private final Template template;
     private final Vertx vertx;
 
-    SecretTemplate(String template, Vertx vertx) {
-        this.template = Template.parse(template);
+    SecretTemplate(Template template, Vertx vertx) {
+        this.template = template;
         this.vertx = vertx;
     }
 

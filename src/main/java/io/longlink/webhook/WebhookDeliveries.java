@@ -69,8 +69,8 @@ public class WebhookDeliveries {
 
     private void attach(ManagedConnection c) {
         c.config().inbound().webhook().url().ifPresent(url -> {
-            WebhookDelivery delivery = new WebhookDelivery(c.id(), url, c.config().inbound().webhook(), c.inbox(),
-                    cursors, json, vertx, clock);
+            WebhookDelivery delivery = new WebhookDelivery(c.id(), url, c.config().inbound().webhook(),
+                    c.plan().webhookSecret(), c.inbox(), cursors, json, vertx, clock);
             deliveries.put(c.id(), delivery);
             c.attachWebhook(delivery::status);
             metrics.register(delivery);

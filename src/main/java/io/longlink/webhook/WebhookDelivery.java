@@ -17,8 +17,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.config.LonglinkConfig;
+import io.longlink.connection.WebhookStatus;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
+import io.longlink.session.Template;
 import io.quarkus.logging.Log;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import io.vertx.core.Context;
@@ -84,14 +86,15 @@ public final class WebhookDelivery {
     private long deliveredSeq;
     private String lastError;
 
-    WebhookDelivery(String connectionId, URI url, LonglinkConfig.Webhook config, InboundLog log,
+    /** {@code secret} is {@code inbound.webhook.secret} as the connection's plan parsed it, or null. */
+    WebhookDelivery(String connectionId, URI url, LonglinkConfig.Webhook config, Template secret, InboundLog log,
             WebhookCursors cursors, ObjectMapper json, Vertx vertx, Clock clock) {
         this.connectionId = connectionId;
         this.url = url;
         this.config = config;
         this.log = log;
         this.cursors = cursors;
-        this.secret = config.secret().map(s -> new SecretTemplate(s, vertx)).orElse(null);
+        this.secret = secret == null ? null : new SecretTemplate(secret, vertx);
         this.json = json;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();

@@ -48,7 +48,13 @@ public final class PackagedApp implements AutoCloseable {
     /** As {@link #start(String, Map)}, with JVM options such as {@code -Xmx128m} (ignored by a native binary). */
     public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions)
             throws IOException {
-        PackagedApp app = launch(name, config, jvmOptions);
+        return start(name, config, jvmOptions, Map.of());
+    }
+
+    /** As {@link #start(String, Map, List)}, with these environment variables added to the process's. */
+    public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions,
+            Map<String, String> environment) throws IOException {
+        PackagedApp app = launch(name, config, jvmOptions, environment);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!app.process.isAlive()) {
                 throw new IllegalStateException("the application exited with " + app.process.exitValue() + ":\n"
@@ -61,11 +67,11 @@ public final class PackagedApp implements AutoCloseable {
 
     /** Starts the application on a free port with {@code config} and returns at once, for a start that must fail. */
     public static PackagedApp launch(String name, Map<String, String> config) throws IOException {
-        return launch(name, config, List.of());
+        return launch(name, config, List.of(), Map.of());
     }
 
-    private static PackagedApp launch(String name, Map<String, String> config, List<String> jvmOptions)
-            throws IOException {
+    private static PackagedApp launch(String name, Map<String, String> config, List<String> jvmOptions,
+            Map<String, String> environment) throws IOException {
         int port = UpstreamResource.freePort();
         List<String> command = new ArrayList<>();
         Path nativeBinary = Path.of(System.getProperty("native.image.path", "target/none"));
@@ -87,7 +93,9 @@ public final class PackagedApp implements AutoCloseable {
         }
         Path logs = Files.createDirectories(Path.of("target", "it-logs"));
         Path log = logs.resolve(name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         return new PackagedApp(process, log, port);
     }
 

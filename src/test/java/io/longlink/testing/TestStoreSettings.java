@@ -64,4 +64,10 @@ public record TestStoreSettings(String path, MemorySize maxSize, MemorySize read
     public Duration retryAfter() {
         return Duration.ofSeconds(1);
     }
+
+    /** As often as the upkeep. */
+    @Override
+    public Duration reopenInterval() {
+        return maintenanceInterval;
+    }
 }

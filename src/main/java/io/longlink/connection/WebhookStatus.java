@@ -1,9 +1,10 @@
-package io.longlink.webhook;
+package io.longlink.connection;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * The {@code webhook} field of a connection's status.
+ * The {@code webhook} field of a connection's status, filled by the webhook delivery ({@code io.longlink.webhook}):
+ * kept here so that a connection's status reads without the webhook package.
  *
  * @param deliveredSeq seq of the last message the receiver acknowledged
  * @param lag stored inbound messages not acknowledged yet

@@ -1,0 +1,277 @@
+package io.longlink.connection;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.DoubleSupplier;
+
+import io.longlink.config.LonglinkConfig;
+import io.longlink.credentials.OAuth2Tokens;
+import io.quarkus.logging.Log;
+
+/**
+ * The reconnect cycles of one connection: attempt → classify → backoff → next attempt, until one attempt opens, the
+ * attempts run out, the upstream's answer is fatal or the network is gone. Its {@link Supervisor} (the
+ * {@link ManagedConnection}) owns the phase and moves it; this class owns what the cycles count and decide.
+ *
+ * <ul>
+ * <li>A cycle is one run of the {@link ReconnectPolicy} guard (SmallRye Fault Tolerance), numbered; the supervisor
+ * compares that number with its phase's at every step, and a cycle that is no longer the phase's ends at its next
+ * step, uncounted ({@link CycleCancelledException}).</li>
+ * <li>Each attempt waits out the delay its phase holds ({@link Supervisor#delayBefore}) on the injected
+ * {@link Timers}, then starts the {@link Attempt} the supervisor makes for it. The guard decides how often, the
+ * timers decide when.</li>
+ * <li>A failed attempt is classified ({@link FailureClassifier}): a network gone ends the cycle uncounted
+ * ({@link NetworkUnreachableException}); otherwise it counts and the {@link RejectionPolicy} reads what the upstream
+ * answered: refresh the credentials and retry at once (401, 1008; a second one in a row fails), fail at once
+ * ({@link FatalRejectionException}), or back off no earlier than the upstream asked ({@code Retry-After}, 1013). The
+ * decision travels with the failure through the guard ({@link RejectedAttemptException}) to the backoff, which it
+ * raises or drops.</li>
+ * <li>A socket lost while open is decided here too ({@link #lostLocked}), with the same rejection streak.</li>
+ * </ul>
+ *
+ * <p>The mutable state ({@code number}, {@code attempt}, {@code unauthorized}) is guarded by the supervisor's lock:
+ * methods named {@code ...Locked} are called with it held. {@link #run} and the steps it schedules hold no lock; they
+ * reach the supervisor through its methods, each of which takes the lock and checks that its cycle is current.
+ */
+final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
+
+    /** What a cycle's attempt is to it: a socket that is started once and tells why it ended. */
+    interface Attempt {
+        /** Connects; completes when the socket is ready, or fails with why not. */
+        CompletionStage<Void> start();
+
+        /** Why the socket ended (the upstream's close code when it sent one), or null. */
+        Session.Ending ending();
+
+        /** Drops the socket without a word: its cycle is over. */
+        void abort();
+    }
+
+    /**
+     * The phase transitions a cycle asks for. Each takes the supervisor's lock, checks that cycle {@code number} is
+     * still the phase's and reconnecting still wanted, and answers that it is not by a null, a negative or a false.
+     */
+    interface Supervisor<A extends Attempt> {
+        /** Milliseconds the next attempt of cycle {@code number} waits (its RECONNECTING delay, or 0); -1 when over. */
+        long delayBefore(long number);
+
+        /** RECONNECTING → CONNECTING (or the first attempt, already CONNECTING): the attempt to start, or null. */
+        A attemptStarting(long number);
+
+        /** CONNECTING → OPEN; false when the cycle or the attempt is no longer current (it is aborted then). */
+        boolean attemptSucceeded(long number, A attempt);
+
+        /** The open attempt's socket may start its work: called after the cycle ended with success. */
+        void attemptActive(A attempt);
+
+        /** The attempt failed: records it; the decision ({@link #failedLocked} took it), or null when not current. */
+        RejectionPolicy.Decision attemptFailed(long number, A attempt, Failure failure);
+
+        /** CONNECTING → RECONNECTING: the next attempt of cycle {@code number} waits {@code delayMillis}. */
+        void backoffStarted(long number, long delayMillis);
+
+        /** The cycle ended without an open socket: attempts exhausted, a fatal rejection or the network gone. */
+        void cycleEnded(long number, Throwable failure);
+    }
+
+    /** A failed attempt as classified: what the upstream answered, and whether the network is gone. */
+    record Failure(Throwable cause, boolean offline, String description, RejectionPolicy.Rejection rejection,
+            Session.Ending ending) {
+
+        static Failure of(Throwable cause, Session.Ending ending) {
+            return new Failure(cause, FailureClassifier.isNetworkUnreachable(cause), FailureClassifier.describe(cause),
+                    FailureClassifier.rejection(cause, ending == null ? null : ending.closeCode()), ending);
+        }
+    }
+
+    private final String id;
+    private final Timers timers;
+    private final Clock clock;
+    private final DoubleSupplier random;
+    private final Supervisor<A> supervisor;
+    /** The guard's settings; replaced with the connection's settings by {@link #apply}. */
+    private volatile ReconnectPolicy policy;
+    private volatile RejectionPolicy rejections;
+    /** Null without {@code auth.oauth2.token-url}. */
+    private volatile OAuth2Tokens tokens;
+
+    /** Number of the latest cycle. */
+    private long number;
+    /** Failed attempts since the connection was last open or a cycle last began. */
+    private int attempt;
+    /** The upstream's last answer was an authorization rejection (401, 1008): another one in a row fails. */
+    private boolean unauthorized;
+
+    ReconnectCycle(String id, Timers timers, Clock clock, DoubleSupplier random, Supervisor<A> supervisor) {
+        this.id = id;
+        this.timers = timers;
+        this.clock = clock;
+        this.random = random;
+        this.supervisor = supervisor;
+    }
+
+    /** New settings: the next cycle uses them. */
+    void apply(LonglinkConfig.Reconnect config, OAuth2Tokens tokens) {
+        this.policy = new ReconnectPolicy(id, config, random);
+        this.rejections = RejectionPolicy.of(config);
+        this.tokens = tokens;
+    }
+
+    // --- state the supervisor reads and resets, under its lock ---
+
+    /** A new cycle: its number; its failed attempts start at 0. */
+    long beginLocked() {
+        attempt = 0;
+        return ++number;
+    }
+
+    /** Failed attempts so far. */
+    int attemptLocked() {
+        return attempt;
+    }
+
+    /** The count starts again (the connection opened, closed or stopped reconnecting). */
+    void resetLocked() {
+        attempt = 0;
+    }
+
+    /** The socket opened: the count starts again and the rejection streak ends. */
+    void openedLocked() {
+        attempt = 0;
+        unauthorized = false;
+    }
+
+    /** The operator asked again (open, a message, new settings): an earlier rejection no longer counts. */
+    void forgetRejectionLocked() {
+        unauthorized = false;
+    }
+
+    /** Counts a failed attempt (unless the network is gone) and decides what the upstream's answer means. */
+    RejectionPolicy.Decision failedLocked(Failure failure) {
+        if (failure.offline()) {
+            return RejectionPolicy.USUAL;
+        }
+        attempt++;
+        RejectionPolicy.Decision decision = rejections.decide(failure.rejection(), unauthorized, clock.instant());
+        unauthorized = decision.unauthorized();
+        return decision;
+    }
+
+    /** An open socket was lost with {@code closeCode}: what the upstream's close means. */
+    RejectionPolicy.Decision lostLocked(Integer closeCode, Instant now) {
+        RejectionPolicy.Decision decision = rejections.decide(RejectionPolicy.Rejection.closeCode(closeCode),
+                unauthorized, now);
+        unauthorized = decision.unauthorized();
+        return decision;
+    }
+
+    // --- running a cycle (no lock held) ---
+
+    /** Runs cycle {@code cycle} until an attempt opens or the cycle ends; the supervisor hears each step. */
+    void run(long cycle) {
+        policy.newCycle((failure, backoffMillis) -> supervisor.backoffStarted(cycle, delayMillis(failure, backoffMillis)))
+                .get(() -> attempt(cycle))
+                .whenComplete((ok, failure) -> {
+                    Throwable cause = unwrap(failure);
+                    if (cause != null && !(cause instanceof CycleCancelledException)) {
+                        supervisor.cycleEnded(cycle, cause);
+                    }
+                });
+    }
+
+    /** The backoff's delay, raised ({@code Retry-After}, 1013) or dropped (a refresh) by the rejection decision. */
+    private long delayMillis(Throwable failure, long backoffMillis) {
+        return unwrap(failure) instanceof RejectedAttemptException rejected
+                ? RejectionPolicy.delayMillis(rejected.decision(), backoffMillis, clock.instant())
+                : backoffMillis;
+    }
+
+    /** One attempt of the cycle: waits out the delay its phase holds, then connects. */
+    private CompletionStage<Void> attempt(long cycle) {
+        long delayMillis = supervisor.delayBefore(cycle);
+        if (delayMillis < 0) {
+            return CompletableFuture.failedFuture(new CycleCancelledException());
+        }
+        if (delayMillis == 0) {
+            return connect(cycle);
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        timers.schedule(Duration.ofMillis(delayMillis), () -> connect(cycle).whenComplete((ok, f) -> {
+            if (f == null) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(unwrap(f));
+            }
+        }));
+        return result;
+    }
+
+    private CompletionStage<Void> connect(long cycle) {
+        A attempt = supervisor.attemptStarting(cycle);
+        if (attempt == null) {
+            return CompletableFuture.failedFuture(new CycleCancelledException());
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        attempt.start().whenComplete((ok, failure) -> {
+            if (failure == null) {
+                succeeded(cycle, attempt, result);
+            } else {
+                failed(cycle, attempt, unwrap(failure), result);
+            }
+        });
+        return result;
+    }
+
+    private void succeeded(long cycle, A attempt, CompletableFuture<Void> result) {
+        if (!supervisor.attemptSucceeded(cycle, attempt)) {
+            attempt.abort();
+            result.completeExceptionally(new CycleCancelledException());
+            return;
+        }
+        result.complete(null);
+        supervisor.attemptActive(attempt);
+    }
+
+    private void failed(long cycle, A attempt, Throwable cause, CompletableFuture<Void> result) {
+        Failure failure = Failure.of(cause, attempt.ending());
+        RejectionPolicy.Decision decision = supervisor.attemptFailed(cycle, attempt, failure);
+        result.completeExceptionally(decision == null ? new CycleCancelledException() : outcome(decision, failure));
+    }
+
+    /** What the guard sees of a failed attempt: it aborts on a fatal rejection or a network gone, retries otherwise. */
+    private Throwable outcome(RejectionPolicy.Decision decision, Failure failure) {
+        if (failure.offline()) {
+            return new NetworkUnreachableException(failure.cause());
+        }
+        switch (decision.action()) {
+            case FAIL:
+                if (decision.unauthorized() && tokens != null) {
+                    tokens.refresh(); // the next open starts with a new token, not the one just rejected
+                }
+                return new FatalRejectionException(decision.error(), failure.cause());
+            case REFRESH:
+                refreshCredentials();
+                return new RejectedAttemptException(decision, failure.cause());
+            default:
+                return decision == RejectionPolicy.USUAL ? failure.cause()
+                        : new RejectedAttemptException(decision, failure.cause());
+        }
+    }
+
+    /** The upstream rejected the credentials: header files are re-read at every attempt anyway; a new token is due. */
+    void refreshCredentials() {
+        OAuth2Tokens held = tokens;
+        if (held != null) {
+            held.refresh();
+        }
+        Log.infof("[%s] credentials rejected by the upstream: refreshing them and retrying at once", id);
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+}

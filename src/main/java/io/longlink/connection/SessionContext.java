@@ -1,0 +1,36 @@
+package io.longlink.connection;
+
+import io.longlink.config.LonglinkConfig;
+import io.longlink.credentials.OAuth2Tokens;
+import io.longlink.credentials.TokenEndpoint;
+import io.longlink.inbox.InboundLog;
+import io.longlink.outbox.OutboxStore;
+import io.longlink.session.NewestValues;
+import io.longlink.session.SessionPlan;
+import io.longlink.session.Template;
+
+/**
+ * What a {@link Session} needs of its connection: one per connection and settings, shared by its sessions, replaced
+ * as a whole when the settings are. {@code tokens} is null without {@code auth.oauth2.token-url}.
+ */
+record SessionContext(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
+        OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest, ConnectionCounters counters,
+        ConnectionEnvironment env) {
+
+    /** The context for new settings; the newest values the plan's templates read are seeded from the inbound log. */
+    static SessionContext of(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
+            TokenEndpoint tokenEndpoint, OutboxStore outbox, InboundLog inbox, ConnectionCounters counters,
+            ConnectionEnvironment env) {
+        SessionPlan.OAuth2 oauth2 = plan.oauth2();
+        OAuth2Tokens tokens = oauth2 == null || tokenEndpoint == null ? null
+                : new OAuth2Tokens(id, oauth2.clientId(), oauth2.clientSecret(), oauth2.scope(),
+                        config.auth().oauth2().expiryMargin(), tokenEndpoint, env.clock());
+        NewestValues newest = new NewestValues(plan.inboundPointers());
+        // the newest stored values, so a resume token survives restarts wherever the inbound log does
+        for (String pointer : plan.inboundPointers()) {
+            inbox.newestText(text -> Template.valueAt(text, pointer) != null)
+                    .ifPresent(text -> newest.seed(pointer, Template.valueAt(text, pointer)));
+        }
+        return new SessionContext(id, config, plan, upstream, tokens, outbox, inbox, newest, counters, env);
+    }
+}
