@@ -125,7 +125,7 @@ public final class ScaleBenchmark {
             }
         }
         long launched = System.nanoTime();
-        try (PackagedApp app = PackagedApp.start("scale-" + perConnection, settings, jvm)) {
+        try (PackagedApp app = PackagedApp.start("scale-" + perConnection, settings, jvm, Map.of(), ALL_OPEN_PATIENCE)) {
             String base = "http://127.0.0.1:" + app.port();
             String notOpen = base + "/connections?state=CLOSED,CONNECTING,RECONNECTING,OFFLINE,FAILED,CLOSING&limit=1";
             long deadline = launched + ALL_OPEN_PATIENCE.toNanos();
