@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.StartupEvent;
 
@@ -28,6 +29,7 @@ import io.quarkus.runtime.StartupEvent;
  * durations are histograms in seconds.
  *
  * <ul>
+ * <li>{@code longlink_connections{state}}: how many connections are in each state (never tagged by connection).</li>
  * <li>{@code longlink_connection_state{state}}: 1 for the state the connection is in, 0 for the others.</li>
  * <li>{@code longlink_outbox_queued_messages}: messages waiting to be sent.</li>
  * <li>{@code longlink_messages_sent_total}, {@code longlink_messages_received_total}: frames since start.</li>
@@ -40,6 +42,11 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@code longlink_enqueue_refused_total{status}}: enqueues answered with an error, by status.</li>
  * </ul>
  *
+ * <p>With {@code longlink.metrics.per-connection=false} the same names carry no {@code connection} tag: each is the
+ * total over all connections (a counter keeps what removed connections had counted), {@code longlink_connection_state}
+ * is left out for {@code longlink_connections{state}}, and the number of series no longer depends on the number of
+ * connections.
+ *
  * <p>Gauges and counters read the connection when scraped; nothing is counted twice. Meters exist only for
  * existing connections (configured, or created at run time until removed), so a request naming an unknown id never
  * creates a series.
@@ -49,14 +56,54 @@ public class ConnectionMetrics implements ConnectionObserver {
 
     public static final String TAG = "connection";
 
+    /** A counter read from the connection when scraped. */
+    private record Count(String name, String description, ToDoubleFunction<ManagedConnection> read) {
+    }
+
+    private static final List<Count> COUNTS = List.of(
+            new Count("longlink.messages.sent", "Messages written to the upstream since start",
+                    ManagedConnection::sentCount),
+            new Count("longlink.messages.received", "Messages received from the upstream since start",
+                    ManagedConnection::receivedCount),
+            new Count("longlink.connection.opens", "Sockets that reached OPEN since start",
+                    ManagedConnection::generation),
+            new Count("longlink.connection.attempts.failed", "Connection attempts that failed since start",
+                    ManagedConnection::failedAttemptsTotal),
+            new Count("longlink.connection.offline.periods", "Times the network was found unreachable since start",
+                    ManagedConnection::offlinePeriods));
+
     private final MeterRegistry meters;
     private final LonglinkConfig.Metrics config;
+    /** Every connection present, for the totals by state (and for every total when not per connection). */
+    private final Totals<ManagedConnection> totals = new Totals<>();
     private final Map<String, Timer> roundTrips = new ConcurrentHashMap<>();
     private final Map<String, Timer> enqueues = new ConcurrentHashMap<>();
+    /** The one round-trip and enqueue histograms of all connections when not per connection; else null. */
+    private final Timer allRoundTrips;
+    private final Timer allEnqueues;
 
     public ConnectionMetrics(MeterRegistry meters, LonglinkConfig config) {
         this.meters = meters;
         this.config = config.metrics();
+        for (ConnectionState state : ConnectionState.values()) {
+            Gauge.builder("longlink.connections", totals, t -> t.count(c -> c.state() == state))
+                    .description("How many connections are in the state").tag("state", state.name())
+                    .strongReference(true).register(meters);
+        }
+        if (this.config.perConnection()) {
+            allRoundTrips = null;
+            allEnqueues = null;
+        } else {
+            Gauge.builder("longlink.outbox.queued", totals, t -> t.sum(ManagedConnection::queued))
+                    .baseUnit("messages").description("Messages waiting in the outboxes").strongReference(true)
+                    .register(meters);
+            for (Count count : COUNTS) {
+                FunctionCounter.builder(count.name(), totals, totals.counter(count.read()))
+                        .description(count.description()).register(meters);
+            }
+            allRoundTrips = roundTripHistogram(Tags.empty());
+            allEnqueues = enqueueHistogram(Tags.empty());
+        }
     }
 
     void register(@Observes StartupEvent event, ConnectionRegistry registry) {
@@ -70,14 +117,23 @@ public class ConnectionMetrics implements ConnectionObserver {
 
     @Override
     public void connectionRemoved(String connectionId) {
+        totals.remove(connectionId);
         roundTrips.remove(connectionId);
         enqueues.remove(connectionId);
-        meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
-                .forEach(meters::remove);
+        if (config.perConnection()) {
+            meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
+                    .forEach(meters::remove);
+        }
     }
 
     private void register(ManagedConnection c) {
         String id = c.id();
+        totals.add(id, c);
+        if (!config.perConnection()) {
+            roundTrips.put(id, allRoundTrips);
+            enqueues.put(id, allEnqueues);
+            return;
+        }
         for (ConnectionState state : ConnectionState.values()) {
             Gauge.builder("longlink.connection.state", c, x -> x.state() == state ? 1 : 0)
                     .description("1 for the state the connection is in, 0 for the others")
@@ -85,19 +141,12 @@ public class ConnectionMetrics implements ConnectionObserver {
         }
         Gauge.builder("longlink.outbox.queued", c, ManagedConnection::queued).baseUnit("messages")
                 .description("Messages waiting in the outbox").tag(TAG, id).strongReference(true).register(meters);
-        counter("longlink.messages.sent", "Messages written to the upstream since start", c,
-                ManagedConnection::sentCount);
-        counter("longlink.messages.received", "Messages received from the upstream since start", c,
-                ManagedConnection::receivedCount);
-        counter("longlink.connection.opens", "Sockets that reached OPEN since start", c, ManagedConnection::generation);
-        counter("longlink.connection.attempts.failed", "Connection attempts that failed since start", c,
-                ManagedConnection::failedAttemptsTotal);
-        counter("longlink.connection.offline.periods", "Times the network was found unreachable since start", c,
-                ManagedConnection::offlinePeriods);
-        roundTrips.put(id, histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", id,
-                config.roundTripBuckets()));
-        enqueues.put(id, histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", id,
-                config.enqueueBuckets()));
+        for (Count count : COUNTS) {
+            FunctionCounter.builder(count.name(), c, count.read()).description(count.description()).tag(TAG, id)
+                    .register(meters);
+        }
+        roundTrips.put(id, roundTripHistogram(Tags.of(TAG, id)));
+        enqueues.put(id, enqueueHistogram(Tags.of(TAG, id)));
     }
 
     @Override
@@ -117,9 +166,10 @@ public class ConnectionMetrics implements ConnectionObserver {
      */
     public void enqueueRefused(String connectionId, int status) {
         if (enqueues.containsKey(connectionId)) {
+            Tags tags = Tags.of("status", Integer.toString(status));
             Counter.builder("longlink.enqueue.refused")
                     .description("Enqueues answered with an error after authentication, by status")
-                    .tags(TAG, connectionId, "status", Integer.toString(status)).register(meters).increment();
+                    .tags(config.perConnection() ? tags.and(TAG, connectionId) : tags).register(meters).increment();
         }
     }
 
@@ -130,15 +180,19 @@ public class ConnectionMetrics implements ConnectionObserver {
         }
     }
 
-    private void counter(String name, String description, ManagedConnection c,
-            ToDoubleFunction<ManagedConnection> count) {
-        FunctionCounter.builder(name, c, count).description(description).tag(TAG, c.id()).register(meters);
+    private Timer roundTripHistogram(Tags tags) {
+        return histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", tags, config.roundTripBuckets());
     }
 
-    private Timer histogram(String name, String description, String id, List<Double> bucketSeconds) {
+    private Timer enqueueHistogram(Tags tags) {
+        return histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", tags,
+                config.enqueueBuckets());
+    }
+
+    private Timer histogram(String name, String description, Tags tags, List<Double> bucketSeconds) {
         Duration[] buckets = bucketSeconds.stream().sorted()
                 .map(s -> Duration.ofNanos(Math.round(s * 1e9))).toArray(Duration[]::new);
-        return Timer.builder(name).description(description).tag(TAG, id)
+        return Timer.builder(name).description(description).tags(tags)
                 .serviceLevelObjectives(buckets)
                 .minimumExpectedValue(buckets[0]).maximumExpectedValue(buckets[buckets.length - 1])
                 .register(meters);
