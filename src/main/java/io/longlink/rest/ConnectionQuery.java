@@ -3,9 +3,11 @@ package io.longlink.rest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -100,6 +102,25 @@ record ConnectionQuery(Set<ConnectionState> states, String q, int limit, String 
             page.add(status);
         }
         return new Page(page, null);
+    }
+
+    /**
+     * How many connections the caller may see whose id contains {@code q}, by state (every state named, 0 included);
+     * one pass over the registry, no status list built.
+     */
+    static Map<ConnectionState, Long> counts(String q, ConnectionRegistry registry, Predicate<String> visible,
+            Function<ManagedConnection, ConnectionStatus> statusOf) {
+        Map<ConnectionState, Long> counts = new EnumMap<>(ConnectionState.class);
+        for (ConnectionState state : ConnectionState.values()) {
+            counts.put(state, 0L);
+        }
+        for (ManagedConnection connection : registry.all()) {
+            String id = connection.id();
+            if ((q == null || q.isEmpty() || id.contains(q)) && visible.test(id)) {
+                counts.merge(statusOf.apply(connection).state(), 1L, Long::sum);
+            }
+        }
+        return counts;
     }
 
     /** This query as a {@code /connections} URL, for the {@code Link} header. */

@@ -27,7 +27,7 @@ import io.restassured.response.Response;
 /**
  * {@code GET /connections} with {@code state}, {@code q}, {@code limit} and {@code after}: following the {@code Link}
  * header visits every matching id once in ascending order; the filters combine; bad values answer 400 and the
- * plain list is unchanged.
+ * plain list is unchanged; {@code GET /connection-counts} counts what the lists hold, by state.
  */
 @QuarkusTest
 @QuarkusTestResource(UpstreamResource.class)
@@ -130,6 +130,17 @@ class ConnectionPagingTest {
         given().get("/connections?q=no-such-id").then().statusCode(200).body("size()", equalTo(0));
         given().get("/connections?q=page-2&after=page-22").then().statusCode(200).body("size()", equalTo(0));
         given().get("/connections?q=%20a%26b&limit=1").then().statusCode(200).body("size()", equalTo(0));
+    }
+
+    @Test
+    void countsByStateMatchTheFilteredLists() {
+        given().get("/connection-counts?q=page-").then().statusCode(200).body("total", equalTo(IDS.size()))
+                .body("states.OPEN", equalTo(OPENED.size())).body("states.CLOSED", equalTo(IDS.size() - OPENED.size()))
+                .body("states.FAILED", equalTo(0)).body("states.size()", equalTo(7));
+        given().get("/connection-counts?q=page-1").then().statusCode(200).body("total", equalTo(10))
+                .body("states.OPEN", equalTo(2));
+        int all = given().get("/connections").jsonPath().getList("id").size();
+        given().get("/connection-counts").then().statusCode(200).body("total", equalTo(all));
     }
 
     @Test
