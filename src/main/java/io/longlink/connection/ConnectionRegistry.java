@@ -89,7 +89,8 @@ public class ConnectionRegistry {
         this.inbound = inbound;
         this.ownership = ownership;
         this.observer = ConnectionObserver.all(observers.stream().toList());
-        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership);
+        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership,
+                config.metrics().perConnection());
         this.oidcClients = oidcClients;
         this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();

@@ -91,7 +91,8 @@ public final class ManagedConnection
         this.inbox = inbox;
         this.env = env;
         this.pacer = new Pacer(env.timers());
-        this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
+        this.cycles = new ReconnectCycle<>(id, env.metricsPerConnection() ? "reconnect " + id : "reconnect",
+                env.timers(), env.clock(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
 

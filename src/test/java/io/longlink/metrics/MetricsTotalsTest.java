@@ -26,8 +26,8 @@ import io.vertx.core.Vertx;
 
 /**
  * {@code longlink.metrics.per-connection=false}: thirty connections created, used and removed at run time leave the
- * number of {@code longlink_*} series unchanged; the totals count them, and a counter does not go down when its
- * connections go away.
+ * number of {@code longlink_*} series unchanged and no series names them (SmallRye FT's reconnect guard included);
+ * the totals count them, and a counter does not go down when its connections go away.
  */
 @QuarkusTest
 @TestProfile(MetricsTotalsTest.Totals.class)
@@ -86,6 +86,8 @@ class MetricsTotalsTest {
         String during = metrics();
         assertEquals(series, longlinkSeries(during), "no series per connection:\n" + during);
         assertFalse(during.contains("connection=\""), "no series carries a connection tag");
+        assertFalse(during.contains("many-"), "no series names a connection, not even the libraries' (ft_*)");
+        assertTrue(during.contains("ft_invocations_total{"), "SmallRye FT's reconnect series are still there");
         assertEquals(connections + MANY, sum(during, "longlink_connections"));
         assertTrue(sample(during, "longlink_connections", "state=\"OPEN\"") >= MANY);
         assertEquals(enqueued + MANY, sample(during, "longlink_enqueue_duration_seconds_count", ""));
