@@ -148,8 +148,13 @@ function button(text, label, action) {
   return b;
 }
 
-function render(status) {
+// draws a row of the page shown; only a refresh (`onPage`) adds a row, so a late answer cannot add one of another page
+function render(status, onPage = false) {
   let row = rows.get(status.id);
+  if (!row && !onPage) {
+    if (selected === status.id) renderDetail(status);
+    return;
+  }
   if (!row) {
     row = { tr: document.createElement('tr'), status: null, lastCounts: null, rates: { sent: 0, received: 0 } };
     row.tr.dataset.connection = status.id;
@@ -211,7 +216,10 @@ async function act(id, verb) {
 }
 
 // one page of the connections that match the filter, in id order; rows of other pages are dropped
+let refreshes = 0;             // the newest refresh; an older one answering late is dropped
+
 async function refresh() {
+  const mine = ++refreshes;
   try {
     const query = new URLSearchParams({ limit: PAGE });
     if (filter.state) query.set('state', filter.state);
@@ -221,12 +229,13 @@ async function refresh() {
     const response = await api('/connections?' + query);
     if (!response.ok) throw new Error('HTTP ' + response.status);
     const list = await response.json();
+    if (mine !== refreshes) return;
     if (list.length === 0 && pageStarts.length > 1) { pageStarts.pop(); return refresh(); }
     const next = /[?&]after=([^&>]*)/.exec(response.headers.get('Link') || '');
     nextAfter = next ? decodeURIComponent(next[1]) : null;
     const seen = new Set(list.map((s) => s.id));
     for (const [id, row] of rows) if (!seen.has(id)) { row.tr.remove(); rows.delete(id); }
-    list.forEach(render);
+    list.forEach((s) => render(s, true));
     list.forEach((s) => $('connections').tBodies[0].append(rows.get(s.id).tr));
     renderPager(list.length);
     await Promise.all([refreshCounts(), selected ? sampleSelected() : null]);
