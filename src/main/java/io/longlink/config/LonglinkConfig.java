@@ -209,6 +209,14 @@ public interface LonglinkConfig {
     }
 
     interface Metrics {
+        /**
+         * Tag every series with {@code connection=<id>}; {@code false} publishes totals instead (summed over all
+         * connections, {@code longlink_connections{state}} for the states), so the number of series no longer
+         * grows with the number of connections.
+         */
+        @WithDefault("true")
+        boolean perConnection();
+
         /** Bucket bounds, in seconds, of {@code longlink_heartbeat_round_trip_seconds}. */
         @WithDefault("0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10")
         List<Double> roundTripBuckets();

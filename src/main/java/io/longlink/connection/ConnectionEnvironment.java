@@ -25,7 +25,8 @@ import io.vertx.core.Vertx;
  * seconds without work and comes back with the next batch.
  */
 record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor, Executor sender,
-        UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership) {
+        UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership,
+        boolean metricsPerConnection) {
 
     /** How long the sender thread waits for work before it ends. */
     static final long SENDER_IDLE_SECONDS = 30;
@@ -33,15 +34,16 @@ record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, 
     /** An environment whose batches are written from {@code executor} too. */
     ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor,
             UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership) {
-        this(timers, clock, random, executor, executor, variables, observer, events, ownership);
+        this(timers, clock, random, executor, executor, variables, observer, events, ownership, true);
     }
 
+    /** {@code metricsPerConnection}: {@code longlink.metrics.per-connection}, for the metrics libraries make. */
     static ConnectionEnvironment of(Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
-            Ownership ownership) {
+            Ownership ownership, boolean metricsPerConnection) {
         return new ConnectionEnvironment(Timers.of(vertx), clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
                 task -> vertx.runOnContext(v -> task.run()), senderThread(), System::getenv, observer, events,
-                ownership);
+                ownership, metricsPerConnection);
     }
 
     private static Executor senderThread() {

@@ -51,7 +51,7 @@ public class ConnectionRegistry {
     /** What a connection id must look like. */
     public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-    private final Map<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
     /** The ETag of each runtime connection's spec as this instance last applied it. */
     private final Map<String, String> etags = new java.util.concurrent.ConcurrentHashMap<>();
     /** Ids that come from configuration: read-only over HTTP. */
@@ -90,7 +90,8 @@ public class ConnectionRegistry {
         this.inbound = inbound;
         this.ownership = ownership;
         this.observer = ConnectionObserver.all(observers.stream().toList());
-        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership);
+        this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership,
+                config.metrics().perConnection());
         this.oidcClients = oidcClients;
         this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();
@@ -305,6 +306,11 @@ public class ConnectionRegistry {
     /** All connections, ordered by id. */
     public Collection<ManagedConnection> all() {
         return connections.values();
+    }
+
+    /** The connections after {@code id} (all of them when null), ordered by id: a live view, no copy. */
+    public Collection<ManagedConnection> after(String id) {
+        return id == null ? connections.values() : connections.tailMap(id, false).values();
     }
 
     /** Whether the connection comes from configuration (and is read-only over HTTP). */

@@ -101,7 +101,8 @@ public final class ManagedConnection
         this.inbox = inbox;
         this.env = env;
         this.pacer = new Pacer(env.timers());
-        this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
+        this.cycles = new ReconnectCycle<>(id, env.metricsPerConnection() ? "reconnect " + id : "reconnect",
+                env.timers(), env.clock(), env.random(), this);
         this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
                 env.observer());
         this.rotation = new Rotation(id, env.timers(), env.random(), this);

@@ -151,6 +151,10 @@ class AuthTest {
         as(key).get("/connections/{id}/inbound", ORDERS).then().statusCode(403);
         List<String> visible = as(key).get("/connections").then().statusCode(200).extract().path("id");
         assertEquals(List.of(ORDERS), visible);
+        as(key).get("/connections?limit=1").then().statusCode(200).body("id", equalTo(List.of(ORDERS)))
+                .header("Link", org.hamcrest.Matchers.nullValue());
+        as(key).get("/connections?q=a&state=CLOSED,OPEN,CONNECTING,RECONNECTING").then().statusCode(200)
+                .body("id", equalTo(List.of()));
         List<String> all = as(TestCredentials.apiKey(Roles.VIEWER)).get("/connections").then().statusCode(200)
                 .extract().path("id");
         assertTrue(all.containsAll(List.of(ORDERS, AUDIT, "manual")), all.toString());
