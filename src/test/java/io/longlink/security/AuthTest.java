@@ -234,7 +234,7 @@ class AuthTest {
         Map<String, Object> paths = (Map<String, Object>) doc.get("paths");
         int operations = 0;
         for (Map.Entry<String, Object> path : paths.entrySet()) {
-            if (!path.getKey().startsWith("/connections") && !path.getKey().startsWith("/events")
+            if (!path.getKey().startsWith("/connection") && !path.getKey().startsWith("/events")
                     && !path.getKey().startsWith("/whoami")) {
                 continue;
             }
@@ -249,7 +249,8 @@ class AuthTest {
                 operations++;
             }
         }
-        assertEquals(15, operations);
+        // connections (with messages, batches, requests, spec), connection-counts, events, whoami
+        assertEquals(17, operations);
         Map<String, Object> responses = (Map<String, Object>) components.get("responses");
         for (String name : List.of("Unauthorized", "Forbidden")) {
             Map<String, Object> content = (Map<String, Object>) ((Map<String, Object>) responses.get(name)).get("content");
