@@ -28,6 +28,7 @@ const ops = {
     await scope.getByRole(role, { name, exact: true }).click();
   },
   async fill({ label, value }) { await page.getByLabel(label, { exact: true }).fill(value); },
+  async select({ label, value }) { await page.getByLabel(label, { exact: true }).selectOption(value); },
   async check({ label }) { await page.getByLabel(label, { exact: true }).check(); },
   async count({ role, name, within }) {
     const scope = within ? page.locator(within) : page;

@@ -1,18 +1,24 @@
 package io.longlink;
 
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
 import io.longlink.security.TestCredentials;
 import io.longlink.testing.Api;
 import io.longlink.testing.Browser;
+import io.longlink.testing.JsonRpcProtocol;
 import io.longlink.testing.PackagedApp;
 import io.longlink.testing.UpstreamResource;
 import io.longlink.testing.UpstreamServer;
@@ -25,13 +31,15 @@ import io.restassured.RestAssured;
  * upstream: the page lists the connections and follows a reconnect live (no reload), Open and Close work from the
  * buttons, a message sent from the box reaches the upstream and shows SENT, an inbound message appears in the
  * tail, a message is found by id; with auth on, a viewer key sees no Open or Close button. Screenshots at 1280×800
- * and 390×844 go to {@code target/console-screenshots}.
+ * and 390×844 go to {@code target/console-screenshots}. With 250 more connections: counts per state, the filter by
+ * state and id, pages by the {@code Link} header; the selected connection's rate chart and state timeline.
  */
 @QuarkusIntegrationTest
 @QuarkusTestResource(UpstreamResource.class)
 class ConsoleIT {
 
     private static final String ID = "console";
+    private static final int MANY = 250;
     private static final Path SHOTS = Path.of("target", "console-screenshots");
     private static final String STATE = "tr[data-connection=\"console\"] td[data-label=\"State\"]";
     private static final String GENERATION = "tr[data-connection=\"console\"] td[data-label=\"Generation\"]";
@@ -76,6 +84,13 @@ class ConsoleIT {
             upstream.pushText("/console", "hello operator");
             browser.waitText("#tail", "hello operator");
 
+            JsonRpcProtocol rpc = upstream.speakJsonRpc("/console");
+            browser.fill("Request", "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":\"from the request box\"}");
+            browser.click("button", "Send request");
+            browser.waitText("#request-result", " ms");
+            browser.waitText("#request-reply", "from the request box");
+            assertEquals(1, rpc.requestIds.size(), "one request reached the upstream");
+
             browser.fill("Message id", messageId);
             browser.click("button", "Look up message");
             browser.waitText("#lookup-result", "SENT");
@@ -89,6 +104,89 @@ class ConsoleIT {
         } finally {
             Api.close(ID);
         }
+    }
+
+    @Test
+    void manyConnectionsAreCountedFilteredAndPagedAndTheSelectedOneShowsItsHistory() throws Exception {
+        UpstreamServer upstream = UpstreamResource.console();
+        String url = "ws://127.0.0.1:" + upstream.port() + "/many";
+        // ids that sort after every configured one, so the other test still finds its row on the first page
+        List<String> ids = IntStream.range(0, MANY).mapToObj(i -> "x-%03d".formatted(i)).toList();
+        List<String> opened = List.of("x-007", "x-123", "x-201");
+        try {
+            for (String id : ids) {
+                given().contentType("application/json").body("{\"url\": \"" + url + "\", \"auto-open\": false}")
+                        .put("/connections/{id}", id).then().statusCode(201);
+            }
+            opened.forEach(Api::open);
+            opened.forEach(id -> Api.awaitState(id, "OPEN"));
+            try (Browser browser = Browser.launch(1280, 800)) {
+                browser.goTo("http://localhost:" + RestAssured.port + "/");
+                int total = given().get("/connection-counts").jsonPath().getInt("total");
+                browser.waitText("#counts", total + " connections");
+                assertTrue(rows(browser) <= 100, "one page, never the whole list");
+
+                browser.fill("Id contains", "x-");
+                browser.click("button", "Filter");
+                browser.waitText("#counts", MANY + " connections matching");
+                browser.waitText("#counts", "OPEN 3");
+                browser.waitText("#counts", "CLOSED " + (MANY - 3));
+                browser.waitText("#page-info", "Page 1 · 1–100");
+                assertEquals(100, rows(browser));
+                assertEquals("x-000", firstRow(browser));
+                browser.click("button", "Next page");
+                browser.waitText("#page-info", "Page 2 · 101–200");
+                assertEquals("x-100", firstRow(browser));
+                browser.click("button", "Next page");
+                browser.waitText("#page-info", "Page 3 · 201–250");
+                assertEquals(50, rows(browser));
+                assertTrue(browser.evaluate("document.getElementById('page-next').disabled").asBoolean());
+                browser.click("button", "Previous page");
+                browser.waitText("#page-info", "Page 2 · 101–200");
+
+                browser.click("button", "Show OPEN connections (3)");
+                browser.waitText("#page-info", "Page 1 · 1–3");
+                assertEquals(opened, List.of(browser.evaluate("[...document.querySelectorAll("
+                        + "'#connections tbody tr')].map(tr => tr.dataset.connection).join(',')").asText().split(",")));
+                browser.select("State", "");
+                browser.fill("Id contains", "x-12");
+                browser.click("button", "Filter");
+                browser.waitText("#page-info", "Page 1 · 1–10");
+
+                browser.click("button", "Show details of connection x-123");
+                for (int flap = 0; flap < 3; flap++) {
+                    Api.close("x-123");
+                    Api.open("x-123");
+                    Api.awaitState("x-123", "OPEN");
+                }
+                for (int i = 0; i < 40; i++) {
+                    upstream.pushText("/many", "tick " + i);
+                }
+                browser.waitText("#timeline-summary", "state changes in the last 5 minutes");
+                await().atMost(Api.PATIENCE).untilAsserted(() -> {
+                    assertEquals(2, browser.evaluate("document.querySelectorAll('#rate-chart polyline').length")
+                            .asInt(), "a line each for sent and received");
+                    String chart = browser.evaluate("document.getElementById('rate-chart').getAttribute('aria-label')")
+                            .asText();
+                    Matcher peak = Pattern.compile("peak ([0-9.]+)/s").matcher(chart);
+                    assertTrue(peak.find() && Double.parseDouble(peak.group(1)) >= 5, chart);
+                    assertTrue(browser.evaluate("document.querySelectorAll('#timeline line.change').length").asInt()
+                            >= 9, "three closes and opens: at least nine changes drawn");
+                });
+                assertTrue(browser.text("#timeline-summary").contains("CLOSED"), browser.text("#timeline-summary"));
+                browser.screenshot(SHOTS.resolve("console-many-1280x800.png"));
+            }
+        } finally {
+            ids.forEach(id -> given().delete("/connections/{id}?discard=true", id));
+        }
+    }
+
+    private static int rows(Browser browser) throws Exception {
+        return browser.evaluate("document.querySelectorAll('#connections tbody tr').length").asInt();
+    }
+
+    private static String firstRow(Browser browser) throws Exception {
+        return browser.evaluate("document.querySelector('#connections tbody tr').dataset.connection").asText();
     }
 
     @Test

@@ -99,7 +99,17 @@ public class OwnerRouter {
                     : "no instance owns connection " + id + " right now (a takeover is under way); retry in a moment");
             return;
         }
-        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter.noOwner(), patience, json);
+        forward(ctx, lease.ownerUrl(), cluster.instanceId(), client, id, retryAfter.noOwner(),
+                "/requests".equals(rest) ? requestPatience(registry, id, patience) : patience, json);
+    }
+
+    /**
+     * A request ({@code POST .../requests}) waits for its reply up to {@code requests.max-timeout}: the owner is given
+     * that long plus the usual patience before the forward counts as unanswered.
+     */
+    private static long requestPatience(ConnectionRegistry registry, String id, long patience) {
+        var connection = registry.find(id);
+        return connection == null ? patience : connection.config().requests().maxTimeout().toMillis() + patience;
     }
 
     /**

@@ -235,6 +235,14 @@ public interface LonglinkConfig {
     }
 
     interface Metrics {
+        /**
+         * Tag every series with {@code connection=<id>}; {@code false} publishes totals instead (summed over all
+         * connections, {@code longlink_connections{state}} for the states), so the number of series no longer
+         * grows with the number of connections.
+         */
+        @WithDefault("true")
+        boolean perConnection();
+
         /** Bucket bounds, in seconds, of {@code longlink_heartbeat_round_trip_seconds}. */
         @WithDefault("0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10")
         List<Double> roundTripBuckets();
@@ -308,6 +316,9 @@ public interface LonglinkConfig {
 
         Inbound inbound();
 
+        /** Request and reply: {@code POST /connections/{id}/requests} written as one text frame, answered by its reply. */
+        Requests requests();
+
         /**
          * A socket open this long is replaced make-before-break: a second socket is opened and made ready (its on-open
          * steps) while the first keeps carrying traffic, then the outbox moves over and the first closes with 1000.
@@ -344,6 +355,37 @@ public interface LonglinkConfig {
          */
         @WithDefault("50ms")
         Duration margin();
+    }
+
+    interface Requests {
+        /**
+         * JSON Pointer to the request id in a request body: a value there is the caller's id, kept; without one a
+         * fresh number, unique for the connection across restarts, is set there.
+         */
+        @WithDefault("/id")
+        String idPointer();
+
+        /**
+         * JSON Pointer to the id in an inbound text message: a message whose value there equals an id is its reply.
+         * Default: {@code id-pointer}.
+         */
+        Optional<String> replyPointer();
+
+        /** How long a request waits to be written and answered when the call gives no {@code ?timeout=}. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** The longest {@code ?timeout=} a call may ask for; longer ones answer 400. */
+        @WithDefault("60s")
+        Duration maxTimeout();
+
+        /** Requests waiting to be written or answered, per connection; beyond it 503 {@code too-many-requests}. */
+        @WithDefault("1000")
+        int maxInFlight();
+
+        /** Keep replies in the inbound log like any other message; {@code false} leaves them out. */
+        @WithDefault("true")
+        boolean logReplies();
     }
 
     interface Auth {

@@ -15,7 +15,8 @@ import io.vertx.core.Vertx;
  * Everything time, chance and the outside world come from, shared by all connections: timers and the monotonic
  * clock, the wall clock, the jitter's random source, the executor a flush loop continues on, the environment
  * variables templates read, who hears measurements, where state changes are published, whether this instance
- * owns a connection (a cluster), and the instance's handshake budgets per host ({@link ConnectRates}). Tests pass
+ * owns a connection (a cluster), the instance's handshake budgets per host ({@link ConnectRates}), and whether
+ * metrics are kept per connection. Tests pass
  * fake ones
  * so the whole lifecycle runs on fake time; {@link #of} is the real thing.
  *
@@ -27,7 +28,7 @@ import io.vertx.core.Vertx;
  */
 record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor, Executor sender,
         UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership,
-        ConnectRates connectRates) {
+        ConnectRates connectRates, boolean metricsPerConnection) {
 
     /** How long the sender thread waits for work before it ends. */
     static final long SENDER_IDLE_SECONDS = 30;
@@ -35,22 +36,28 @@ record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, 
     /** An environment whose batches are written from {@code executor} too, without handshake budgets. */
     ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor,
             UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership) {
-        this(timers, clock, random, executor, executor, variables, observer, events, ownership, ConnectRates.none());
+        this(timers, clock, random, executor, executor, variables, observer, events, ownership, ConnectRates.none(),
+                true);
     }
 
     /** The same environment with these handshake budgets. */
     ConnectionEnvironment withConnectRates(ConnectRates rates) {
         return new ConnectionEnvironment(timers, clock, random, executor, sender, variables, observer, events,
-                ownership, rates);
+                ownership, rates, metricsPerConnection);
     }
 
+    /**
+     * {@code connectRates}: {@code longlink.upstreams.connect-rates}; {@code metricsPerConnection}:
+     * {@code longlink.metrics.per-connection}, for the metrics libraries make.
+     */
     static ConnectionEnvironment of(Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
-            Ownership ownership, java.util.List<io.longlink.config.LonglinkConfig.ConnectRate> connectRates) {
+            Ownership ownership, java.util.List<io.longlink.config.LonglinkConfig.ConnectRate> connectRates,
+            boolean metricsPerConnection) {
         Timers timers = Timers.of(vertx);
         return new ConnectionEnvironment(timers, clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
                 task -> vertx.runOnContext(v -> task.run()), senderThread(), System::getenv, observer, events,
-                ownership, ConnectRates.of(connectRates, timers));
+                ownership, ConnectRates.of(connectRates, timers), metricsPerConnection);
     }
 
     private static Executor senderThread() {

@@ -26,6 +26,11 @@ public interface ConnectionObserver {
             }
 
             @Override
+            public void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
+                each.forEach(o -> o.requestEnded(connectionId, outcome, roundTripNanos));
+            }
+
+            @Override
             public void connectionAdded(ManagedConnection connection) {
                 each.forEach(o -> o.connectionAdded(connection));
             }
@@ -47,6 +52,13 @@ public interface ConnectionObserver {
 
     /** A socket of connection {@code connectionId} that had reached OPEN ended (lost or closed) after {@code livedNanos}. */
     default void socketEnded(String connectionId, long livedNanos) {
+    }
+
+    /**
+     * A request of connection {@code connectionId} ended with {@code outcome}; {@code roundTripNanos} is the time from
+     * its write to its reply when it {@link RequestOutcome#REPLIED}, else -1.
+     */
+    default void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
     }
 
     /** A connection was created at run time. */

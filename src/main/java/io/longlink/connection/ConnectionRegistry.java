@@ -51,7 +51,7 @@ public class ConnectionRegistry {
     /** What a connection id must look like. */
     public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-    private final Map<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, ManagedConnection> connections = new ConcurrentSkipListMap<>();
     /** The ETag of each runtime connection's spec as this instance last applied it. */
     private final Map<String, String> etags = new java.util.concurrent.ConcurrentHashMap<>();
     /** Ids that come from configuration: read-only over HTTP. */
@@ -91,7 +91,7 @@ public class ConnectionRegistry {
         this.ownership = ownership;
         this.observer = ConnectionObserver.all(observers.stream().toList());
         this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership,
-                config.upstreams().connectRates());
+                config.upstreams().connectRates(), config.metrics().perConnection());
         this.oidcClients = oidcClients;
         this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();
@@ -210,8 +210,9 @@ public class ConnectionRegistry {
 
     /**
      * The checks every connection's settings pass, configured or created over HTTP: the id, the URL, the session
-     * plan (steps, matchers, templates, heartbeat, credentials), the TLS configuration and the proxy. Returns the plan.
-     * {@code reads} is what its templates may read: {@link TemplateAccess#UNLIMITED} for a configured connection.
+     * plan (steps, matchers, templates, heartbeat, credentials), the request settings, the TLS configuration and
+     * the proxy. Returns the plan. {@code reads} is what its templates may read: {@link TemplateAccess#UNLIMITED}
+     * for a configured connection.
      */
     SessionPlan definition(String id, LonglinkConfig.ConnectionConfig c, TemplateAccess reads) {
         if (!ID.matcher(id).matches()) {
@@ -225,6 +226,7 @@ public class ConnectionRegistry {
         }
         try {
             SessionPlan plan = SessionPlan.of(c, reads);
+            RequestIds.of(c.requests());
             FeedPlan.of(c);
             checkTransport(c, tls);
             checkSendRate(c.sendRate());
@@ -320,6 +322,11 @@ public class ConnectionRegistry {
     /** All connections, ordered by id. */
     public Collection<ManagedConnection> all() {
         return connections.values();
+    }
+
+    /** The connections after {@code id} (all of them when null), ordered by id: a live view, no copy. */
+    public Collection<ManagedConnection> after(String id) {
+        return id == null ? connections.values() : connections.tailMap(id, false).values();
     }
 
     /** Whether the connection comes from configuration (and is read-only over HTTP). */

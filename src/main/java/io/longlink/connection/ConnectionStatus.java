@@ -25,6 +25,8 @@ public record ConnectionStatus(
         Integer lastCloseCode,
         String lastCloseReason,
         int queued,
+        /** Requests ({@code POST .../requests}) waiting to be written or for their reply. */
+        int requests,
         long sent,
         long received,
         Instant lastPongAt,
@@ -46,7 +48,7 @@ public record ConnectionStatus(
     /** The same snapshot with the owner and epoch of the lease as the cluster knows them. */
     public ConnectionStatus withOwner(String newOwner, Long newEpoch) {
         return new ConnectionStatus(id, url, proxy, state, desired, generation, attempt, nextAttemptAt, connectedAt,
-                lastError, lastCloseCode, lastCloseReason, queued, sent, received, lastPongAt, rttMillis, flapping,
-                lastSocketMillis, webhook, newOwner, newEpoch, gaps, duplicatesDropped);
+                lastError, lastCloseCode, lastCloseReason, queued, requests, sent, received, lastPongAt, rttMillis,
+                flapping, lastSocketMillis, webhook, newOwner, newEpoch, gaps, duplicatesDropped);
     }
 }

@@ -68,6 +68,8 @@ public final class ManagedConnection
     private final Pacer pacer;
     /** {@code send-rate.*}: the connection's frames per window, across its sockets. */
     private final SendRate sendRate;
+    /** Requests waiting for their write or their reply; outlives the sockets. */
+    private final PendingRequests requests;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
     private volatile String redactedUrl;
@@ -105,7 +107,10 @@ public final class ManagedConnection
         this.pacer = new Pacer(env.timers());
         this.pacing = new SocketPacing(env.timers());
         this.sendRate = new SendRate(env.timers());
-        this.cycles = new ReconnectCycle<>(id, env.timers(), env.clock(), env.random(), this);
+        this.cycles = new ReconnectCycle<>(id, env.metricsPerConnection() ? "reconnect " + id : "reconnect",
+                env.timers(), env.clock(), env.random(), this);
+        this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
+                env.observer());
         this.rotation = new Rotation(id, env.timers(), env.random(), this);
         apply(config, plan, upstream, tokenEndpoint);
     }
@@ -113,12 +118,13 @@ public final class ManagedConnection
     private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             TokenEndpoint tokenEndpoint) {
         this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, sendRate,
-                env);
+                env, requests);
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
         ConnectRates.Gate gate = env.connectRates().gateFor(config.url().getHost());
         cycles.apply(config.reconnect(), sessions.tokens(), gate);
+        requests.reconfigure(RequestIds.of(config.requests()));
         rotation.apply(config.reconnect(), gate);
         sendRate.apply(config.sendRate());
     }
@@ -254,6 +260,18 @@ public final class ManagedConnection
         return outbox.enqueueAll(id, requests).thenCompose(stored -> paced(stored, messageQueued()));
     }
 
+    /**
+     * Sends a request ({@code body}, JSON) as one text frame, in arrival order with the outbox, and completes with its
+     * reply, or fails with a {@link RequestFailedException} saying whether it was written ({@link PendingRequests}).
+     * Throws {@link InvalidRequestException} for a body that cannot carry an id. Never stored.
+     */
+    public CompletionStage<Reply> request(byte[] body, java.time.Duration timeout) {
+        CompletionStage<Reply> reply = requests.submit(requests.ids().identify(body, requests::freshId),
+                outbox.newestQueued(id), timeout, config.requests().maxInFlight());
+        messageQueued();
+        return reply;
+    }
+
     private <T> CompletionStage<T> paced(T value, boolean open) {
         LonglinkConfig.Outbox limits = config.outbox();
         return pacer.pace(value, open, open ? outbox.queued(id) : 0, limits.paceAbove(), limits.paceTimeout());
@@ -300,11 +318,12 @@ public final class ManagedConnection
             Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at()
                     : phase instanceof Phase.Connecting c ? c.slotAt() : null;
             return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
-                    cycles.attemptLocked(),
-                    nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason, queued, counters.sent.get(),
-                    counters.received.get(), pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    pacing.flapping(phase, config.reconnect().stableAfter()), pacing.lastMillis(), webhookStatus, env.ownership().owner(id),
-                    env.ownership().epoch(id), counters.gaps.get(), counters.duplicatesDropped.get());
+                    cycles.attemptLocked(), nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason,
+                    queued, requests.inFlight(), counters.sent.get(), counters.received.get(),
+                    pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
+                    pacing.flapping(phase, config.reconnect().stableAfter()), pacing.lastMillis(), webhookStatus,
+                    env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
+                    counters.duplicatesDropped.get());
         }
     }
 
@@ -688,6 +707,7 @@ public final class ManagedConnection
             o.probe().stop();
         }
         abortRotation(was);
+        rotation.closeRetiring(code, reason);
         if (!(was instanceof Phase.Open open)) {
             return CompletableFuture.completedFuture(null);
         }

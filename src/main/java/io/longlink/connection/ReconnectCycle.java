@@ -98,6 +98,8 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
     }
 
     private final String id;
+    /** The retry guard's description (SmallRye FT tags its metrics with it). */
+    private final String guardName;
     private final Timers timers;
     private final Clock clock;
     private final DoubleSupplier random;
@@ -123,7 +125,14 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
     private int openedAfter;
 
     ReconnectCycle(String id, Timers timers, Clock clock, DoubleSupplier random, Supervisor<A> supervisor) {
+        this(id, "reconnect " + id, timers, clock, random, supervisor);
+    }
+
+    /** {@code guardName}: the retry guard's description, the {@code method} tag of SmallRye FT's metrics. */
+    ReconnectCycle(String id, String guardName, Timers timers, Clock clock, DoubleSupplier random,
+            Supervisor<A> supervisor) {
         this.id = id;
+        this.guardName = guardName;
         this.timers = timers;
         this.clock = clock;
         this.random = random;
@@ -132,7 +141,7 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
 
     /** New settings: the next cycle uses them. */
     void apply(LonglinkConfig.Reconnect config, OAuth2Tokens tokens, ConnectRates.Gate gate) {
-        this.policy = new ReconnectPolicy(id, config, random);
+        this.policy = new ReconnectPolicy(guardName, config, random);
         this.rejections = RejectionPolicy.of(config);
         this.tokens = tokens;
         this.gate = gate;

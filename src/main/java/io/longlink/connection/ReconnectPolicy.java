@@ -31,13 +31,14 @@ final class ReconnectPolicy {
         void delayChosen(Throwable failure, long delayMillis);
     }
 
-    private final String connectionId;
+    /** The guard's description: SmallRye FT tags its metrics ({@code ft_*}) with it as {@code method}. */
+    private final String name;
     private final LonglinkConfig.Reconnect config;
     /** The jitter's random source, in [0, 1). */
     private final DoubleSupplier random;
 
-    ReconnectPolicy(String connectionId, LonglinkConfig.Reconnect config, DoubleSupplier random) {
-        this.connectionId = connectionId;
+    ReconnectPolicy(String name, LonglinkConfig.Reconnect config, DoubleSupplier random) {
+        this.name = name;
         this.config = config;
         this.random = random;
     }
@@ -55,7 +56,7 @@ final class ReconnectPolicy {
     TypedGuard<CompletionStage<Void>> newCycle(DelayListener onDelay, int failedBefore) {
         int maxRetries = maxAttempts() < 0 ? -1 : Math.max(0, maxAttempts() - 1 - failedBefore);
         return TypedGuard.create(ATTEMPT)
-                .withDescription("reconnect " + connectionId)
+                .withDescription(name)
                 .withRetry()
                 .maxRetries(maxRetries)
                 .delay(0, ChronoUnit.MILLIS)

@@ -1,6 +1,8 @@
 package io.longlink.connection;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.DoubleSupplier;
 
 import io.longlink.config.LonglinkConfig;
@@ -15,8 +17,10 @@ import io.quarkus.logging.Log;
  * the host's {@code connect-rates} budget, as every handshake does) and runs its on-open steps (they count in the
  * connection's {@code send-rate} window, as every frame does). Once it is ready, the open one stops writing, and
  * when its writes in flight completed the supervisor makes the incoming one the open one
- * ({@link Supervisor#handedOver}: generation + 1, still OPEN) and the old socket closes with 1000.
- * A message is therefore written to exactly one socket, in order.</li>
+ * ({@link Supervisor#handedOver}: generation + 1, still OPEN) and the old socket closes with 1000 once the requests
+ * it wrote have their answers (their replies come on it; each one's timeout bounds the wait). A message or request
+ * is therefore written to exactly one socket, in order. A connection that closes meanwhile closes such a retiring
+ * socket at once ({@link #closeRetiring}).</li>
  * <li>While both are open, the connection's {@link FeedSequence} drops duplicates ({@link FeedSequence#overlap}).</li>
  * <li>An incoming session that fails leaves the open one as it was; the rotation is retried after a backoff
  * ({@code reconnect.initial-delay} doubling up to {@code reconnect.max-delay}), which a hand-over resets.</li>
@@ -61,6 +65,8 @@ final class Rotation {
     private Session incoming;
     /** The delays between failed rotations; null while none failed since the last hand-over. */
     private ReconnectBackoff backoff;
+    /** Sessions handed over, still open for the replies to the requests they wrote. */
+    private final List<Session> retiring = new ArrayList<>();
 
     Rotation(String id, Timers timers, DoubleSupplier random, Supervisor supervisor) {
         this.id = id;
@@ -162,11 +168,33 @@ final class Rotation {
             next.abort();
             return;
         }
+        synchronized (this) {
+            retiring.add(old);
+        }
         Log.infof("[%s] rotated: generation %d carries the feed", id, generation);
         if (!next.activate()) {
             supervisor.sessionLost(next, next.ending());
         }
-        old.close(NORMAL_CLOSURE, "rotated");
+        // the old socket still reads: the replies to the requests it wrote come on it, so it closes once they came
+        old.requestsSettled().whenComplete((settled, failure) -> retire(old, NORMAL_CLOSURE, "rotated"));
+    }
+
+    /** The connection closes: the sockets handed over and still waiting for replies close now, with {@code code}. */
+    void closeRetiring(int code, String reason) {
+        List<Session> closing;
+        synchronized (this) {
+            closing = List.copyOf(retiring);
+        }
+        closing.forEach(old -> retire(old, code, reason));
+    }
+
+    private void retire(Session old, int code, String reason) {
+        synchronized (this) {
+            if (!retiring.remove(old)) {
+                return;
+            }
+        }
+        old.close(code, reason);
     }
 
     /** The new socket could not be made ready: the open one stays in use; retried after a backoff. */

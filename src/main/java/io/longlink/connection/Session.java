@@ -34,21 +34,24 @@ import io.quarkus.logging.Log;
  * <li>{@link #activate()} starts the heartbeat and the flush loop; only then does an end count as a lost socket
  * for the supervisor ({@link Listener#sessionLost}, at most once). An end that the supervisor asked for
  * ({@link #close}, {@link #abort}) is never reported.</li>
- * <li>Every inbound message goes to the inbound log, replies to steps included; with {@code heartbeat.mode=text}
+ * <li>Every inbound message goes to the inbound log, replies to steps included (replies to requests unless
+ * {@code requests.log-replies=false}; they answer their request once appended); with {@code heartbeat.mode=text}
  * a message matching {@code heartbeat.expect} answers the heartbeat and is kept only with
  * {@code heartbeat.keep-pongs}.</li>
- * <li>While ACTIVE, the {@link FlushLoop} writes the outbox to the socket, and the {@link FeedWatch} checks the
- * inbound feed (stale, due for rotation, out of sequence).</li>
- * <li>Every frame it writes (outbox messages, on-open steps, text heartbeats; not protocol pings) first waits for the
- * connection's {@code send-rate} ({@link SendRate#whenAllowed}), which outlives the socket: a new socket's on-open
- * steps (a rotation's incoming one's too) count in the window the last one wrote in. Without a limit nothing
- * waits.</li>
+ * <li>While ACTIVE, its {@link FlushLoop} writes the outbox and the waiting requests to the socket, in arrival
+ * order (a failed write ends the session and the rest stays queued for the next socket), and the {@link FeedWatch}
+ * checks the inbound feed (stale, due for rotation, out of sequence).</li>
+ * <li>Every frame it writes (outbox messages, requests, on-open steps, text heartbeats; not protocol pings) first
+ * waits for the connection's {@code send-rate} ({@link SendRate#whenAllowed}), which outlives the socket: a new
+ * socket's on-open steps (a rotation's incoming one's too) count in the window the last one wrote in. Without a
+ * limit nothing waits.</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
  * the lock.
  */
-final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt, FeedWatch.Listener {
+final class Session implements SocketEvents, HeartbeatMonitor.Listener, ReconnectCycle.Attempt, FlushLoop.Owner,
+        FeedWatch.Listener {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int UNEXPECTED_CONDITION = 1011;
@@ -87,7 +90,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     private final HeartbeatMonitor heartbeat;
     /** The feed checks of this socket: stale-feed watchdog, rotation, sequence run. */
     private final FeedWatch feed;
-    /** Writes the outbox to the socket while ACTIVE. */
+    /** Writes the outbox and the waiting requests to the socket while ACTIVE. */
     private final FlushLoop flush;
     /** Completes when READY; fails when the session ends before. */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -120,7 +123,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         LonglinkConfig.Heartbeat hb = ctx.config().heartbeat();
         this.heartbeat = new HeartbeatMonitor(ctx.env().timers(), hb.interval(), hb.timeout(), this::ping, this);
         this.feed = new FeedWatch(ctx, replacing, this);
-        this.flush = new FlushLoop(ctx, this::activeSocket, why -> lost(why, true), () -> listener.delivered(this));
+        this.flush = new FlushLoop(ctx, this);
     }
 
     /** Connects; the stage completes when the socket is ready for the outbox, or fails with why not. */
@@ -210,14 +213,14 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         return flush.stopWriting();
     }
 
+    /** Completes once every request this socket wrote has its answer ({@link PendingRequests#settled}). */
+    CompletionStage<Void> requestsSettled() {
+        return ctx.requests().settled(this);
+    }
+
     /** The connection's sequences (null without {@code inbound.sequence.pointer}). */
     FeedSequence sequences() {
         return ctx.sequences();
-    }
-
-    /** The socket while ACTIVE, else null. */
-    private synchronized UpstreamSocket activeSocket() {
-        return step == Step.ACTIVE ? socket : null;
     }
 
     /** Whether {@link #start()} was called: a session serves one attempt. */
@@ -231,12 +234,24 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         return ending;
     }
 
-    /**
-     * New messages are waiting: runs the flush loop unless it runs already. It starts from the executor, after what
-     * the current event-loop turn does, so that the enqueues of one burst of requests leave in one batch.
-     */
+    /** New messages or requests are waiting: runs the flush loop unless it runs already ({@link FlushLoop#kick}). */
     void kick() {
         flush.kick();
+    }
+
+    @Override
+    public synchronized UpstreamSocket activeSocket() {
+        return step == Step.ACTIVE ? socket : null;
+    }
+
+    @Override
+    public void flushFailed(Ending why) {
+        lost(why, true);
+    }
+
+    @Override
+    public void flushed() {
+        listener.delivered(this);
     }
 
     /**
@@ -280,11 +295,16 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         if (pong) {
             heartbeat.pongReceived();
         }
-        if (!pong ? feed.text(text) : hb.keepPongs()) {
+        PendingRequests.Pending request = ctx.requests().match(text);
+        boolean keep = !pong ? feed.text(text) : hb.keepPongs();
+        if (keep && (request == null || ctx.config().requests().logReplies())) {
             ctx.inbox().appendText(text);
             if (ctx.newest().tracking()) {
                 ctx.newest().observe(text);
             }
+        }
+        if (request != null) {
+            ctx.requests().answer(request, text);
         }
         int matchedStep = -1;
         synchronized (this) {
@@ -568,6 +588,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         heartbeat.stop();
         feed.stop();
         ready.completeExceptionally(new SessionEndedException(why.reason()));
+        ctx.requests().socketEnded(this, why.reason());
         return ended;
     }
 

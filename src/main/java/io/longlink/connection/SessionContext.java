@@ -15,16 +15,17 @@ import io.longlink.session.Template;
  * as a whole when the settings are. {@code tokens} is null without {@code auth.oauth2.token-url}. {@code sendRate} is
  * the connection's own, kept across settings and sockets. {@code feed} holds the feed integrity settings, and
  * {@code sequences} (null without {@code inbound.sequence.pointer}) what the connection's sockets saw of the
- * upstream's sequence numbers.
+ * upstream's sequence numbers; {@code requests} outlives the settings (one per connection).
  */
 record SessionContext(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
         OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest, ConnectionCounters counters,
-        SendRate sendRate, ConnectionEnvironment env, FeedPlan feed, FeedSequence sequences) {
+        SendRate sendRate, ConnectionEnvironment env, FeedPlan feed, FeedSequence sequences,
+        PendingRequests requests) {
 
     /** The context for new settings; the newest values the plan's templates read are seeded from the inbound log. */
     static SessionContext of(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             TokenEndpoint tokenEndpoint, OutboxStore outbox, InboundLog inbox, ConnectionCounters counters,
-            SendRate sendRate, ConnectionEnvironment env) {
+            SendRate sendRate, ConnectionEnvironment env, PendingRequests requests) {
         SessionPlan.OAuth2 oauth2 = plan.oauth2();
         OAuth2Tokens tokens = oauth2 == null || tokenEndpoint == null ? null
                 : new OAuth2Tokens(id, oauth2.clientId(), oauth2.clientSecret(), oauth2.scope(),
@@ -37,6 +38,6 @@ record SessionContext(String id, LonglinkConfig.ConnectionConfig config, Session
         }
         FeedPlan feed = FeedPlan.of(config);
         return new SessionContext(id, config, plan, upstream, tokens, outbox, inbox, newest, counters, sendRate, env,
-                feed, FeedSequence.of(feed.sequence(), feed.scope()));
+                feed, FeedSequence.of(feed.sequence(), feed.scope()), requests);
     }
 }

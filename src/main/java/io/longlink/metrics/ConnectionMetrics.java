@@ -1,6 +1,7 @@
 package io.longlink.metrics;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,10 +16,12 @@ import io.longlink.connection.ConnectionObserver;
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ConnectionState;
 import io.longlink.connection.ManagedConnection;
+import io.longlink.connection.RequestOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.StartupEvent;
 
@@ -28,6 +31,7 @@ import io.quarkus.runtime.StartupEvent;
  * durations are histograms in seconds.
  *
  * <ul>
+ * <li>{@code longlink_connections{state}}: how many connections are in each state (never tagged by connection).</li>
  * <li>{@code longlink_connection_state{state}}: 1 for the state the connection is in, 0 for the others.</li>
  * <li>{@code longlink_outbox_queued_messages}: messages waiting to be sent.</li>
  * <li>{@code longlink_messages_sent_total}, {@code longlink_messages_received_total}: frames since start.</li>
@@ -40,10 +44,19 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@code longlink_inbound_gaps_total}: gaps found in the upstream's sequence ({@code inbound.sequence.pointer}),
  * as the connection announces them.</li>
  * <li>{@code longlink_enqueue_refused_total{status}}: enqueues answered with an error, by status.</li>
+ * <li>{@code longlink_requests_total{outcome}}: requests ({@code POST .../requests}) by how they ended:
+ * {@code replied}, {@code reply-timeout}, {@code socket-lost}, {@code not-sent}, {@code too-many-requests},
+ * {@code duplicate-request-id}.</li>
+ * <li>{@code longlink_request_round_trip_seconds}: a request's write to its reply, a histogram.</li>
  * <li>{@code longlink_socket_lifetime_seconds}: how long each socket that reached OPEN lived, a histogram (many
  * short ones: a flapping upstream or an intermediary's idle timeout).</li>
  * <li>{@code longlink_send_rate_waits_total}: times a frame waited for {@code send-rate.limit}.</li>
  * </ul>
+ *
+ * <p>With {@code longlink.metrics.per-connection=false} the same names carry no {@code connection} tag: each is the
+ * total over all connections (a counter keeps what removed connections had counted), {@code longlink_connection_state}
+ * is left out for {@code longlink_connections{state}}, and the number of series no longer depends on the number of
+ * connections.
  *
  * <p>Gauges and counters read the connection when scraped; nothing is counted twice. Meters exist only for
  * existing connections (configured, or created at run time until removed), so a request naming an unknown id never
@@ -54,16 +67,73 @@ public class ConnectionMetrics implements ConnectionObserver {
 
     public static final String TAG = "connection";
 
+    /** A counter read from the connection when scraped. */
+    private record Count(String name, String description, ToDoubleFunction<ManagedConnection> read) {
+    }
+
+    private static final List<Count> COUNTS = List.of(
+            new Count("longlink.messages.sent", "Messages written to the upstream since start",
+                    ManagedConnection::sentCount),
+            new Count("longlink.messages.received", "Messages received from the upstream since start",
+                    ManagedConnection::receivedCount),
+            new Count("longlink.connection.opens", "Sockets that reached OPEN since start",
+                    ManagedConnection::generation),
+            new Count("longlink.connection.attempts.failed", "Connection attempts that failed since start",
+                    ManagedConnection::failedAttemptsTotal),
+            new Count("longlink.connection.offline.periods", "Times the network was found unreachable since start",
+                    ManagedConnection::offlinePeriods),
+            new Count("longlink.send.rate.waits", "Times a frame waited for send-rate.limit since start",
+                    ManagedConnection::sendRateWaits));
+
     private final MeterRegistry meters;
     private final LonglinkConfig.Metrics config;
+    /** Every connection present, for the totals by state (and for every total when not per connection). */
+    private final Totals<ManagedConnection> totals = new Totals<>();
     private final Map<String, Timer> roundTrips = new ConcurrentHashMap<>();
     private final Map<String, Timer> enqueues = new ConcurrentHashMap<>();
+    private final Map<String, Timer> requestRoundTrips = new ConcurrentHashMap<>();
+    /** Each connection's request counters by outcome, made when first needed (one map for all when not per connection). */
+    private final Map<String, Map<RequestOutcome, Counter>> requests = new ConcurrentHashMap<>();
     private final Map<String, Timer> lifetimes = new ConcurrentHashMap<>();
     private final Map<String, Counter> gaps = new ConcurrentHashMap<>();
+    /** The meters shared by all connections when not per connection; else null. */
+    private final Timer allRoundTrips;
+    private final Timer allEnqueues;
+    private final Timer allRequestRoundTrips;
+    private final Timer allLifetimes;
+    private final Map<RequestOutcome, Counter> allRequests;
+    private final Counter allGaps;
 
     public ConnectionMetrics(MeterRegistry meters, LonglinkConfig config) {
         this.meters = meters;
         this.config = config.metrics();
+        for (ConnectionState state : ConnectionState.values()) {
+            Gauge.builder("longlink.connections", totals, t -> t.count(c -> c.state() == state))
+                    .description("How many connections are in the state").tag("state", state.name())
+                    .strongReference(true).register(meters);
+        }
+        if (this.config.perConnection()) {
+            allRoundTrips = null;
+            allEnqueues = null;
+            allRequestRoundTrips = null;
+            allLifetimes = null;
+            allRequests = null;
+            allGaps = null;
+        } else {
+            Gauge.builder("longlink.outbox.queued", totals, t -> t.sum(ManagedConnection::queued))
+                    .baseUnit("messages").description("Messages waiting in the outboxes").strongReference(true)
+                    .register(meters);
+            for (Count count : COUNTS) {
+                FunctionCounter.builder(count.name(), totals, totals.counter(count.read()))
+                        .description(count.description()).register(meters);
+            }
+            allRoundTrips = roundTripHistogram(Tags.empty());
+            allEnqueues = enqueueHistogram(Tags.empty());
+            allRequestRoundTrips = requestHistogram(Tags.empty());
+            allLifetimes = lifetimeHistogram(Tags.empty());
+            allRequests = new EnumMap<>(RequestOutcome.class);
+            allGaps = gapCounter(Tags.empty());
+        }
     }
 
     void register(@Observes StartupEvent event, ConnectionRegistry registry) {
@@ -77,16 +147,31 @@ public class ConnectionMetrics implements ConnectionObserver {
 
     @Override
     public void connectionRemoved(String connectionId) {
+        totals.remove(connectionId);
         roundTrips.remove(connectionId);
         enqueues.remove(connectionId);
+        requestRoundTrips.remove(connectionId);
+        requests.remove(connectionId);
         lifetimes.remove(connectionId);
         gaps.remove(connectionId);
-        meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
-                .forEach(meters::remove);
+        if (config.perConnection()) {
+            meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
+                    .forEach(meters::remove);
+        }
     }
 
     private void register(ManagedConnection c) {
         String id = c.id();
+        totals.add(id, c);
+        if (!config.perConnection()) {
+            roundTrips.put(id, allRoundTrips);
+            enqueues.put(id, allEnqueues);
+            requestRoundTrips.put(id, allRequestRoundTrips);
+            lifetimes.put(id, allLifetimes);
+            requests.put(id, allRequests);
+            gaps.put(id, allGaps);
+            return;
+        }
         for (ConnectionState state : ConnectionState.values()) {
             Gauge.builder("longlink.connection.state", c, x -> x.state() == state ? 1 : 0)
                     .description("1 for the state the connection is in, 0 for the others")
@@ -94,31 +179,35 @@ public class ConnectionMetrics implements ConnectionObserver {
         }
         Gauge.builder("longlink.outbox.queued", c, ManagedConnection::queued).baseUnit("messages")
                 .description("Messages waiting in the outbox").tag(TAG, id).strongReference(true).register(meters);
-        counter("longlink.messages.sent", "Messages written to the upstream since start", c,
-                ManagedConnection::sentCount);
-        counter("longlink.messages.received", "Messages received from the upstream since start", c,
-                ManagedConnection::receivedCount);
-        counter("longlink.connection.opens", "Sockets that reached OPEN since start", c, ManagedConnection::generation);
-        counter("longlink.connection.attempts.failed", "Connection attempts that failed since start", c,
-                ManagedConnection::failedAttemptsTotal);
-        counter("longlink.connection.offline.periods", "Times the network was found unreachable since start", c,
-                ManagedConnection::offlinePeriods);
-        counter("longlink.send.rate.waits", "Times a frame waited for send-rate.limit since start", c,
-                ManagedConnection::sendRateWaits);
-        lifetimes.put(id, histogram("longlink.socket.lifetime", "How long a socket lived once open", id,
-                config.socketLifetimeBuckets()));
-        roundTrips.put(id, histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", id,
-                config.roundTripBuckets()));
-        gaps.put(id, Counter.builder("longlink.inbound.gaps")
-                .description("Gaps found in the upstream's sequence (inbound.sequence.pointer) since start")
-                .tag(TAG, id).register(meters));
-        enqueues.put(id, histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", id,
-                config.enqueueBuckets()));
+        for (Count count : COUNTS) {
+            FunctionCounter.builder(count.name(), c, count.read()).description(count.description()).tag(TAG, id)
+                    .register(meters);
+        }
+        roundTrips.put(id, roundTripHistogram(Tags.of(TAG, id)));
+        enqueues.put(id, enqueueHistogram(Tags.of(TAG, id)));
+        requestRoundTrips.put(id, requestHistogram(Tags.of(TAG, id)));
+        requests.put(id, new EnumMap<>(RequestOutcome.class));
+        lifetimes.put(id, lifetimeHistogram(Tags.of(TAG, id)));
+        gaps.put(id, gapCounter(Tags.of(TAG, id)));
     }
 
     @Override
-    public void heartbeatAnswered(String connectionId, long roundTripNanos) {
-        record(roundTrips, connectionId, roundTripNanos);
+    public void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
+        Map<RequestOutcome, Counter> counters = requests.get(connectionId);
+        if (counters == null) {
+            return;
+        }
+        Counter counter;
+        synchronized (counters) {
+            Tags tags = Tags.of("outcome", outcome.tag());
+            counter = counters.computeIfAbsent(outcome, o -> Counter.builder("longlink.requests")
+                    .description("Requests over the socket by how they ended")
+                    .tags(config.perConnection() ? tags.and(TAG, connectionId) : tags).register(meters));
+        }
+        counter.increment();
+        if (roundTripNanos >= 0) {
+            record(requestRoundTrips, connectionId, roundTripNanos);
+        }
     }
 
     @Override
@@ -134,6 +223,11 @@ public class ConnectionMetrics implements ConnectionObserver {
         }
     }
 
+    @Override
+    public void heartbeatAnswered(String connectionId, long roundTripNanos) {
+        record(roundTrips, connectionId, roundTripNanos);
+    }
+
     /** A message for this connection was accepted {@code nanos} after its request arrived. */
     public void enqueued(String connectionId, long nanos) {
         record(enqueues, connectionId, nanos);
@@ -146,9 +240,10 @@ public class ConnectionMetrics implements ConnectionObserver {
      */
     public void enqueueRefused(String connectionId, int status) {
         if (enqueues.containsKey(connectionId)) {
+            Tags tags = Tags.of("status", Integer.toString(status));
             Counter.builder("longlink.enqueue.refused")
                     .description("Enqueues answered with an error after authentication, by status")
-                    .tags(TAG, connectionId, "status", Integer.toString(status)).register(meters).increment();
+                    .tags(config.perConnection() ? tags.and(TAG, connectionId) : tags).register(meters).increment();
         }
     }
 
@@ -159,15 +254,35 @@ public class ConnectionMetrics implements ConnectionObserver {
         }
     }
 
-    private void counter(String name, String description, ManagedConnection c,
-            ToDoubleFunction<ManagedConnection> count) {
-        FunctionCounter.builder(name, c, count).description(description).tag(TAG, c.id()).register(meters);
+    private Timer roundTripHistogram(Tags tags) {
+        return histogram("longlink.heartbeat.round.trip", "Heartbeat ping to pong", tags, config.roundTripBuckets());
     }
 
-    private Timer histogram(String name, String description, String id, List<Double> bucketSeconds) {
+    private Timer enqueueHistogram(Tags tags) {
+        return histogram("longlink.enqueue.duration", "Enqueue request to 202: message stored", tags,
+                config.enqueueBuckets());
+    }
+
+    private Timer requestHistogram(Tags tags) {
+        return histogram("longlink.request.round.trip", "A request's write to its reply", tags,
+                config.roundTripBuckets());
+    }
+
+    private Timer lifetimeHistogram(Tags tags) {
+        return histogram("longlink.socket.lifetime", "How long a socket lived once open", tags,
+                config.socketLifetimeBuckets());
+    }
+
+    private Counter gapCounter(Tags tags) {
+        return Counter.builder("longlink.inbound.gaps")
+                .description("Gaps found in the upstream's sequence (inbound.sequence.pointer) since start")
+                .tags(tags).register(meters);
+    }
+
+    private Timer histogram(String name, String description, Tags tags, List<Double> bucketSeconds) {
         Duration[] buckets = bucketSeconds.stream().sorted()
                 .map(s -> Duration.ofNanos(Math.round(s * 1e9))).toArray(Duration[]::new);
-        return Timer.builder(name).description(description).tag(TAG, id)
+        return Timer.builder(name).description(description).tags(tags)
                 .serviceLevelObjectives(buckets)
                 .minimumExpectedValue(buckets[0]).maximumExpectedValue(buckets[buckets.length - 1])
                 .register(meters);

@@ -88,6 +88,11 @@ public class InMemoryOutboxStore implements OutboxStore {
     }
 
     @Override
+    public long newestQueued(String connectionId) {
+        return intake(connectionId).queue.newest();
+    }
+
+    @Override
     public void discard(String connectionId) {
         intakes.remove(connectionId);
     }

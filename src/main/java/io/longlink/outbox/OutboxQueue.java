@@ -201,6 +201,12 @@ final class OutboxQueue {
         return waiting.size();
     }
 
+    /** The id of the newest waiting message, 0 when none waits. */
+    synchronized long newest() {
+        Waiting last = waiting.peekLast();
+        return last == null ? 0 : last.id();
+    }
+
     /** Payload bytes of the messages counted by {@link #size}. */
     synchronized long bytes() {
         return waitingBytes;

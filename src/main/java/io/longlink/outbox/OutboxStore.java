@@ -48,6 +48,12 @@ public interface OutboxStore {
     int queued(String connectionId);
 
     /**
+     * The id of the newest message waiting to be sent, 0 when none waits; an in-memory read. What arrives next (a
+     * request) goes out after that message and before any message stored later.
+     */
+    long newestQueued(String connectionId);
+
+    /**
      * The connection is removed with its queue: its messages, states and idempotency keys are dropped (a durable
      * store keeps the id sequence, so a connection created again under the id never reuses a message id).
      */

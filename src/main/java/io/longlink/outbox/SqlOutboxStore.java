@@ -177,6 +177,11 @@ public final class SqlOutboxStore implements OutboxStore {
     }
 
     @Override
+    public long newestQueued(String connectionId) {
+        return queue(connectionId).newest();
+    }
+
+    @Override
     public void discard(String connectionId) {
         forget(connectionId);
         database.submit(writes.discard(connectionId));

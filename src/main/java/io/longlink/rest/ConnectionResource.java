@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -62,12 +63,32 @@ public class ConnectionResource {
         this.members = members;
     }
 
+    /**
+     * Every connection the caller may see, ordered by id; with {@code state}, {@code q}, {@code limit} or
+     * {@code after}, only those that match, a page at a time with a {@code Link rel="next"} to the next page.
+     */
     @GET
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "List the connections")
+    @Operation(summary = "List the connections", description = "Ordered by id. Without parameters: every connection "
+            + "the caller may see. `state` and `q` filter; with `limit`, at most that many and, when more match, a "
+            + "`Link: </connections?...&after=<last id>>; rel=\"next\"` header to the next page.")
     @APIResponse(responseCode = "200", ref = "ConnectionList")
-    public List<ConnectionStatus> list() {
-        return registry.all().stream().filter(c -> access.allows(c.id())).map(members::statusOf).toList();
+    @APIResponse(responseCode = "400", ref = "InvalidQuery")
+    public Response list(
+            @Parameter(description = "Only connections in these states (comma separated or repeated)",
+                    example = "OPEN,RECONNECTING") @RestQuery List<String> state,
+            @Parameter(description = "Only connections whose id contains this text", example = "acct-") @RestQuery String q,
+            @Parameter(description = "At most this many (1 to 1000); more are reached by the Link header",
+                    example = "100") @RestQuery String limit,
+            @Parameter(description = "Only connections whose id sorts after this one (the last id of the page before)",
+                    example = "acct-0099") @RestQuery String after) {
+        ConnectionQuery.Page page = ConnectionQuery.of(state, q, limit, after)
+                .run(registry, access::allows, members::statusOf);
+        Response.ResponseBuilder response = Response.ok(page.statuses());
+        if (page.next() != null) {
+            response.header("Link", "<" + page.next().uri() + ">; rel=\"next\"");
+        }
+        return response.build();
     }
 
     @GET

@@ -122,18 +122,23 @@ public class EnqueueIntake {
                 + "\",\"count\":" + stored.size() + "}";
     }
 
+    /** {@code text} as a positive duration (seconds, or such as 500ms, 30s, 5m, PT30S); null when it is not one. */
+    static Duration positiveDuration(String text) {
+        try {
+            Duration duration = DurationConverter.parseDuration(text.trim());
+            return duration == null || duration.isNegative() || duration.isZero() ? null : duration;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The {@code X-Expires-In} header as a positive duration; null without the header. */
     private static Duration timeToLive(String expiresIn) {
         if (expiresIn == null || expiresIn.isBlank()) {
             return null;
         }
-        Duration ttl;
-        try {
-            ttl = DurationConverter.parseDuration(expiresIn.trim());
-        } catch (RuntimeException e) {
-            ttl = null;
-        }
-        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+        Duration ttl = positiveDuration(expiresIn);
+        if (ttl == null) {
             throw ProblemException.badRequest("invalid-expires-in", "Invalid X-Expires-In",
                     "X-Expires-In must be a positive number of seconds or a duration such as 500ms, 30s, 5m or PT30S");
         }

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.config.ConnectionSpec;
 import io.longlink.connection.ConnectionChangeRefusedException;
+import io.longlink.connection.InvalidRequestException;
+import io.longlink.connection.RequestFailedException;
 import io.longlink.connection.UnknownConnectionException;
 import io.longlink.config.LonglinkConfig;
 import io.longlink.outbox.OutboxFullException;
@@ -83,6 +85,62 @@ public class ProblemMapper {
                 Map.of("Retry-After", seconds(e.retryAfter())));
     }
 
+    /**
+     * A request without its reply: 504 {@code reply-timeout} and 502 {@code socket-lost} (written, outcome unknown),
+     * 503 {@code not-sent} (withdrawn), 503 {@code too-many-requests}, 409 {@code duplicate-request-id}; with the
+     * request's id in {@code Longlink-Request-Id} when it had one.
+     */
+    @ServerExceptionMapper
+    public Response requestFailed(RequestFailedException e, UriInfo uri) {
+        return requestFailed(e, path(uri));
+    }
+
+    private Response requestFailed(RequestFailedException e, String instance) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (e.requestId() != null) {
+            headers.put(RequestResource.REQUEST_ID, e.requestId());
+        }
+        int status;
+        String title;
+        switch (e.outcome()) {
+            case REPLY_TIMEOUT -> {
+                status = 504;
+                title = "Reply timeout";
+            }
+            case SOCKET_LOST -> {
+                status = 502;
+                title = "Socket lost";
+            }
+            case NOT_SENT -> {
+                status = 503;
+                title = "Not sent";
+            }
+            case TOO_MANY_REQUESTS -> {
+                status = 503;
+                title = "Too many requests";
+                headers.put("Retry-After", "1");
+            }
+            case DUPLICATE_REQUEST_ID -> {
+                status = 409;
+                title = "Duplicate request id";
+            }
+            default -> {
+                status = 500;
+                title = "Internal error";
+            }
+        }
+        return build(status, e.outcome().tag(), title, e.getMessage(), instance, headers);
+    }
+
+    @ServerExceptionMapper
+    public Response invalidRequest(InvalidRequestException e, UriInfo uri) {
+        return invalidRequest(e, path(uri));
+    }
+
+    private Response invalidRequest(InvalidRequestException e, String instance) {
+        return build(400, "invalid-request", "Invalid request", e.getMessage(), instance, Map.of());
+    }
+
     /** Cluster mode: the write reached an instance that no longer owns the connection; the owner takes it. */
     @ServerExceptionMapper
     public Response notOwner(NotOwnerException e, UriInfo uri) {
@@ -137,6 +195,10 @@ public class ProblemMapper {
             return notOwner(n, instance);
         } else if (e instanceof StoreUnavailableException u) {
             return storeUnavailable(u, instance);
+        } else if (e instanceof RequestFailedException r) {
+            return requestFailed(r, instance);
+        } else if (e instanceof InvalidRequestException r) {
+            return invalidRequest(r, instance);
         } else if (e instanceof WebApplicationException w) {
             return webApplication(w, instance);
         }

@@ -164,7 +164,8 @@ public final class SpeedBenchmark {
         return options;
     }
 
-    private static Map<String, String> config(String mode, String sinkUrl) {
+    /** The settings of a longlink under test: store {@code mode}, connection {@code bench} to {@code sinkUrl}. */
+    static Map<String, String> config(String mode, String sinkUrl) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("longlink.store.kind", mode.equals("memory") ? "memory" : "sqlite");
         config.put("longlink.store.sync", mode.equals("full") ? "full" : "normal");

@@ -37,6 +37,8 @@ final class ConnectionHarness {
     final OutboxStore outbox = new InMemoryOutboxStore(clock, id -> OutboxSettings.of(config().outbox()), 100);
     private final InboundStore inbound = InboundStore.inMemory(id -> InboundSettings.of(config().inbound()), clock);
     final List<Long> roundTrips = new CopyOnWriteArrayList<>();
+    /** How each request ended, in order, as the observer heard it. */
+    final List<RequestOutcome> requestOutcomes = new CopyOnWriteArrayList<>();
     final Map<String, String> variables = new HashMap<>();
     final EventLog events = new EventLog(100, Runnable::run);
     final Map<String, String> settings = new HashMap<>(Map.of(
@@ -81,6 +83,11 @@ final class ConnectionHarness {
                 @Override
                 public void socketEnded(String id, long livedNanos) {
                     socketLifetimes.add(livedNanos);
+                }
+
+                @Override
+                public void requestEnded(String id, RequestOutcome outcome, long roundTripNanos) {
+                    requestOutcomes.add(outcome);
                 }
             };
             ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,

@@ -2,11 +2,15 @@ package io.longlink.connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +19,7 @@ import io.longlink.inbox.InboundMessage;
 
 /**
  * Feed integrity on fake time ({@link ConnectionHarness}): the stale-feed watchdog, the make-before-break rotation
- * and its hand-over, sequence gaps and duplicates.
+ * and its hand-over (of the outbox and of requests), sequence gaps and duplicates.
  */
 class FeedIntegrityTest {
 
@@ -125,6 +129,62 @@ class FeedIntegrityTest {
         h.send("m1");
         assertEquals(List.of("subscribe", "m1"), fresh.frames);
         assertEquals(List.of("CONNECTING", "OPEN"), h.eventStates());
+    }
+
+    @Test
+    void aRotationMovesRequestsToTheNewSocketAndClosesTheOldOneOnceTheRequestsItWroteHaveTheirAnswers() {
+        FakeSocket old = openRotatingOnNotice();
+        CompletableFuture<Reply> a = request("{\"id\":\"a\"}", Duration.ofSeconds(10));
+        CompletableFuture<Reply> b = request("{\"id\":\"b\"}", Duration.ofSeconds(5));
+        old.events.textReceived("reconnect");
+        assertEquals(2, upstream.attempts.size(), "the new socket is being made while the old one serves");
+        CompletableFuture<Reply> c = request("{\"id\":\"c\"}", Duration.ofSeconds(10));
+        FakeSocket fresh = subscribe(upstream.last().accept());
+        CompletableFuture<Reply> d = request("{\"id\":\"d\"}", Duration.ofSeconds(10));
+        assertEquals(List.of("subscribe", "{\"id\":\"a\"}", "{\"id\":\"b\"}", "{\"id\":\"c\"}"), old.frames);
+        assertEquals(List.of("subscribe", "{\"id\":\"d\"}"), fresh.frames, "each request on exactly one socket");
+        assertEquals(2, h.connection().generation());
+        assertEquals(List.of(), old.closeCodes, "the old socket waits for the replies to what it wrote");
+        old.events.textReceived("{\"id\":\"c\",\"result\":3}");
+        old.events.textReceived("{\"id\":\"a\",\"result\":1}");
+        fresh.events.textReceived("{\"id\":\"d\",\"result\":4}");
+        assertEquals("{\"id\":\"a\",\"result\":1}", a.join().body());
+        assertEquals("{\"id\":\"c\",\"result\":3}", c.join().body());
+        assertEquals("{\"id\":\"d\",\"result\":4}", d.join().body());
+        assertEquals(List.of(), old.closeCodes, "b still has time for its reply");
+        h.timers.advance(Duration.ofSeconds(5));
+        assertEquals(RequestOutcome.REPLY_TIMEOUT, outcome(b));
+        assertEquals(List.of(1000), old.closeCodes, "closed once the last request it wrote has its answer");
+        assertTrue(!h.requestOutcomes.contains(RequestOutcome.SOCKET_LOST), "a rotation loses no request");
+        assertEquals(ConnectionState.OPEN, h.state());
+    }
+
+    @Test
+    void aSocketHandedOverAndStillWaitingForRepliesClosesWithTheConnection() {
+        FakeSocket old = openRotatingOnNotice();
+        CompletableFuture<Reply> a = request("{\"id\":\"a\"}", Duration.ofSeconds(10));
+        old.events.textReceived("reconnect");
+        FakeSocket fresh = subscribe(upstream.last().accept());
+        assertEquals(List.of(), old.closeCodes, "waiting for a's reply");
+        h.connection().close();
+        assertEquals(List.of(1000), old.closeCodes, "no socket stays open after the operator's close");
+        assertEquals(List.of(1000), fresh.closeCodes);
+        assertEquals(RequestOutcome.SOCKET_LOST, outcome(a));
+    }
+
+    /** Opens the connection with {@code rotate-on text:reconnect}: the upstream's notice starts a rotation. */
+    private FakeSocket openRotatingOnNotice() {
+        h.settings.put("rotate-on", "text:reconnect");
+        h.settings.put("heartbeat.interval", "3h");
+        return openSubscribed();
+    }
+
+    private static RequestOutcome outcome(CompletableFuture<Reply> failed) {
+        return ((RequestFailedException) assertThrows(CompletionException.class, failed::join).getCause()).outcome();
+    }
+
+    private CompletableFuture<Reply> request(String json, Duration timeout) {
+        return h.connection().request(json.getBytes(StandardCharsets.UTF_8), timeout).toCompletableFuture();
     }
 
     @Test

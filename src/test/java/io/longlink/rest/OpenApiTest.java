@@ -22,12 +22,14 @@ class OpenApiTest {
 
     /** The contract of DESIGN.md: path, method, every status it answers. */
     private static final List<Object[]> CONTRACT = List.of(
-            new Object[] { "/connections", "get", List.of("200") },
+            new Object[] { "/connections", "get", List.of("200", "400") },
             new Object[] { "/connections/{id}", "get", List.of("200", "404") },
             new Object[] { "/connections/{id}/open", "post", List.of("200", "404") },
             new Object[] { "/connections/{id}/close", "post", List.of("200", "404") },
             new Object[] { "/connections/{id}/messages", "post", List.of("202", "400", "404", "413", "415", "503") },
             new Object[] { "/connections/{id}/messages/{messageId}", "get", List.of("200", "404") },
+            new Object[] { "/connections/{id}/requests", "post",
+                    List.of("200", "400", "404", "409", "413", "415", "502", "503", "504") },
             new Object[] { "/connections/{id}/inbound", "get", List.of("200", "400", "404") },
             new Object[] { "/connections/{id}/inbound/stream", "get", List.of("200", "404") });
 
@@ -65,6 +67,11 @@ class OpenApiTest {
         Map<String, Object> unavailable = resolve(components, (Map<String, Object>) ((Map<String, Object>) enqueue
                 .get("responses")).get("503"));
         assertTrue(((Map<String, Object>) unavailable.get("headers")).containsKey("Retry-After"));
+        List<Map<String, Object>> listParameters = (List<Map<String, Object>>) ((Map<String, Object>) ((Map<String,
+                Object>) paths.get("/connections")).get("get")).get("parameters");
+        assertEquals(List.of("after", "limit", "q", "state"),
+                listParameters.stream().map(p -> (String) p.get("name")).sorted().toList());
+        assertTrue(listParameters.stream().allMatch(p -> p.get("description") != null), listParameters.toString());
         assertFalse(doc.toString().contains("Exception"), "no class names in the contract");
     }
 

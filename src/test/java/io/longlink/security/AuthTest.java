@@ -151,6 +151,10 @@ class AuthTest {
         as(key).get("/connections/{id}/inbound", ORDERS).then().statusCode(403);
         List<String> visible = as(key).get("/connections").then().statusCode(200).extract().path("id");
         assertEquals(List.of(ORDERS), visible);
+        as(key).get("/connections?limit=1").then().statusCode(200).body("id", equalTo(List.of(ORDERS)))
+                .header("Link", org.hamcrest.Matchers.nullValue());
+        as(key).get("/connections?q=a&state=CLOSED,OPEN,CONNECTING,RECONNECTING").then().statusCode(200)
+                .body("id", equalTo(List.of()));
         List<String> all = as(TestCredentials.apiKey(Roles.VIEWER)).get("/connections").then().statusCode(200)
                 .extract().path("id");
         assertTrue(all.containsAll(List.of(ORDERS, AUDIT, "manual")), all.toString());
@@ -230,7 +234,7 @@ class AuthTest {
         Map<String, Object> paths = (Map<String, Object>) doc.get("paths");
         int operations = 0;
         for (Map.Entry<String, Object> path : paths.entrySet()) {
-            if (!path.getKey().startsWith("/connections") && !path.getKey().startsWith("/events")
+            if (!path.getKey().startsWith("/connection") && !path.getKey().startsWith("/events")
                     && !path.getKey().startsWith("/whoami")) {
                 continue;
             }
@@ -245,7 +249,8 @@ class AuthTest {
                 operations++;
             }
         }
-        assertEquals(15, operations);
+        // connections (with messages, batches, requests, spec), connection-counts, events, whoami
+        assertEquals(17, operations);
         Map<String, Object> responses = (Map<String, Object>) components.get("responses");
         for (String name : List.of("Unauthorized", "Forbidden")) {
             Map<String, Object> content = (Map<String, Object>) ((Map<String, Object>) responses.get(name)).get("content");

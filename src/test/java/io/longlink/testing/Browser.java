@@ -104,6 +104,16 @@ public final class Browser implements AutoCloseable {
         call("check", Map.of("label", label));
     }
 
+    /** Chooses the option {@code value} of the drop-down list labelled {@code label}. */
+    public void select(String label, String value) throws IOException {
+        call("select", Map.of("label", label, "value", value));
+    }
+
+    /** The value of a JavaScript expression evaluated in the page. */
+    public JsonNode evaluate(String script) throws IOException {
+        return call("evaluate", Map.of("script", script));
+    }
+
     public int count(String role, String name) throws IOException {
         return call("count", Map.of("role", role, "name", name)).asInt();
     }

@@ -85,14 +85,23 @@ public final class PackagedApp implements AutoCloseable {
      */
     public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions)
             throws IOException {
-        return start(name, config, jvmOptions, Map.of());
+        return start(name, config, jvmOptions, Map.of(), Duration.ofSeconds(60));
     }
 
     /** As {@link #start(String, Map, List)}, with these environment variables added to the process's. */
     public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions,
             Map<String, String> environment) throws IOException {
+        return start(name, config, jvmOptions, environment, Duration.ofSeconds(60));
+    }
+
+    /**
+     * As {@link #start(String, Map, List, Map)}, waiting up to {@code patience} for the start (thousands of
+     * connections).
+     */
+    public static PackagedApp start(String name, Map<String, String> config, List<String> jvmOptions,
+            Map<String, String> environment, Duration patience) throws IOException {
         PackagedApp app = launch(Kind.built(), name, config, jvmOptions, environment);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        await().atMost(patience).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!app.process.isAlive()) {
                 throw new IllegalStateException("the application exited with " + app.process.exitValue() + ":\n"
                         + app.output());

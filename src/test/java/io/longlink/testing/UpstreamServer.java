@@ -64,6 +64,8 @@ public final class UpstreamServer implements AutoCloseable {
         public final List<Long> kicks = new CopyOnWriteArrayList<>();
         /** When set, the path speaks this login-and-subscribe protocol. */
         volatile FeedProtocol feed;
+        /** When set, the path answers JSON-RPC requests. */
+        volatile JsonRpcProtocol rpc;
 
         public List<String> texts() {
             List<String> texts = new ArrayList<>();
@@ -241,6 +243,10 @@ public final class UpstreamServer implements AutoCloseable {
                     if (feed != null) {
                         feed.received(ws, text);
                     }
+                    JsonRpcProtocol rpc = state.rpc;
+                    if (rpc != null) {
+                        rpc.received(ws, connection, text);
+                    }
                 });
                 ws.binaryMessageHandler(buffer -> state.frames.add(new Frame(true, buffer.getBytes())));
                 ws.closeHandler(v -> {
@@ -317,6 +323,15 @@ public final class UpstreamServer implements AutoCloseable {
             state.feed = new FeedProtocol();
         }
         return state.feed;
+    }
+
+    /** Makes the path answer JSON-RPC requests from now on; returns it for the test to steer. */
+    public JsonRpcProtocol speakJsonRpc(String path) {
+        PathState state = path(path);
+        if (state.rpc == null) {
+            state.rpc = new JsonRpcProtocol(vertx);
+        }
+        return state.rpc;
     }
 
     /** Answers the path's handshakes with this HTTP status instead of upgrading (0 to upgrade again). */
