@@ -7,8 +7,9 @@ import io.longlink.config.LonglinkConfig;
 /**
  * A connection's {@code send-rate.limit} frames per {@code send-rate.per}, kept across its sockets: the limiter
  * belongs to the connection, so the on-open steps of a new socket count in the same window as the frames the last
- * socket wrote just before it died. Every frame longlink writes asks here first (outbox messages, on-open steps and
- * text heartbeats; protocol pings do not count); what does not fit waits its turn ({@link RateWindow}), in order.
+ * socket wrote just before it died. Every frame longlink writes asks here first (outbox messages, requests, on-open
+ * steps and text heartbeats; protocol pings do not count); what does not fit waits its turn ({@link RateWindow}), in
+ * order.
  *
  * <p>Without a limit ({@code none}, the default) nothing waits: one volatile read per write. New settings keep the
  * history of the last window.

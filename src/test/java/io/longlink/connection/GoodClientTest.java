@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 
@@ -449,6 +451,39 @@ class GoodClientTest {
         List<Long> at = new ArrayList<>();
         watch(socket, at, 3_000);
         assertEquals(List.of(0L, 0L, 1050L, 1050L, 2100L), at, "per 1s + margin 50ms");
+    }
+
+    @Test
+    void requestsCountInTheSendRateAndKeepTheirPlaceAmongTheMessages() {
+        h.settings.put("send-rate.limit", "3");
+        h.settings.put("send-rate.per", "1s");
+        h.settings.put("send-rate.margin", "0s");
+        h.settings.put("heartbeat.interval", "10m");
+        connection().open();
+        FakeSocket socket = upstream.last().accept();
+        for (int i = 0; i < 4; i++) {
+            h.send("m" + i);
+        }
+        CompletableFuture<Reply> first = connection()
+                .request("{\"id\":\"r1\"}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10))
+                .toCompletableFuture();
+        h.send("m4");
+        CompletableFuture<Reply> second = connection()
+                .request("{\"id\":\"r2\"}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10))
+                .toCompletableFuture();
+        assertEquals(List.of("m0", "m1", "m2"), socket.frames, "3 frames in the first second");
+        assertEquals(2, connection().status().requests(), "the requests wait for the rate");
+
+        List<Long> at = new ArrayList<>();
+        watch(socket, at, 3_000);
+        assertEquals(List.of("m0", "m1", "m2", "m3", "{\"id\":\"r1\"}", "m4", "{\"id\":\"r2\"}"), socket.frames,
+                "requests go in arrival order among the messages, through the same window");
+        assertEquals(List.of(0L, 0L, 0L, 1000L, 1000L, 1000L, 2000L), at, "requests count: 3 frames a second");
+        socket.events.textReceived("{\"id\":\"r2\",\"result\":2}");
+        socket.events.textReceived("{\"id\":\"r1\",\"result\":1}");
+        assertEquals("r1", first.join().requestId());
+        assertEquals("r2", second.join().requestId());
+        assertTrue(connection().sendRateWaits() > 0);
     }
 
     @Test
