@@ -47,6 +47,9 @@ class FeedIntegrityIT {
         config.put(prefix + "stale.url", upstream.url("/stale"));
         config.put(prefix + "stale.inbound.idle-timeout", "1s");
         config.put(prefix + "stale.heartbeat.interval", "200ms");
+        // each socket lives past stable-after, so every replacement reconnects at once (a shorter-lived one would
+        // continue the backoff, and three in a row would be reported as flapping: GoodClientTest)
+        config.put(prefix + "stale.reconnect.stable-after", "500ms");
         config.put(prefix + "rotating.url", upstream.url("/rotating"));
         config.put(prefix + "rotating.rotate-on", "json:/event=reconnect");
         config.put(prefix + "gappy.url", upstream.url("/gappy"));

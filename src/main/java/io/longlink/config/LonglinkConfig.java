@@ -80,6 +80,32 @@ public interface LonglinkConfig {
          */
         @WithDefault("true")
         boolean denyPrivate();
+
+        /**
+         * Handshake budgets shared by every connection of this instance: at most {@code limit} handshakes per
+         * {@code per} to the hosts an entry's {@code hosts} globs match (the first matching entry applies), so a
+         * reconnect storm (an upstream restart, the network back) is spread out. Waiting connections get the slots
+         * in the order they asked for them.
+         */
+        List<ConnectRate> connectRates();
+    }
+
+    interface ConnectRate {
+        /** Glob patterns of upstream host names ({@code *} any run of characters, {@code ?} one character). */
+        List<String> hosts();
+
+        /** Most handshakes to the matching hosts in any window of {@code per}. */
+        int limit();
+
+        /** The window of {@code limit}. */
+        Duration per();
+
+        /**
+         * Added to {@code per}: the upstream counts handshakes when it reads them, and two sent exactly a window apart
+         * can be read closer together.
+         */
+        @WithDefault("50ms")
+        Duration margin();
     }
 
     interface Templates {
@@ -224,6 +250,10 @@ public interface LonglinkConfig {
         /** Bucket bounds, in seconds, of {@code longlink_enqueue_duration_seconds}. */
         @WithDefault("0.0001,0.00025,0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1")
         List<Double> enqueueBuckets();
+
+        /** Bucket bounds, in seconds, of {@code longlink_socket_lifetime_seconds}. */
+        @WithDefault("0.01,0.1,1,5,10,30,60,300,900,3600,21600,86400")
+        List<Double> socketLifetimeBuckets();
     }
 
     interface Echo {
@@ -301,6 +331,30 @@ public interface LonglinkConfig {
          * replacement at once (an upstream's "reconnect now" notice). None: never.
          */
         Optional<String> rotateOn();
+
+        /** How fast frames are written to the upstream (an upstream's published message rate). */
+        SendRate sendRate();
+    }
+
+    interface SendRate {
+        /**
+         * At most this many frames written in any window of {@code per}: outbox messages, on-open steps and text
+         * heartbeats count (protocol pings do not). What does not fit waits, in order; nothing is dropped.
+         * {@code none}: unlimited.
+         */
+        @WithDefault("none")
+        String limit();
+
+        /** The window of {@code limit}. */
+        @WithDefault("1s")
+        Duration per();
+
+        /**
+         * Added to {@code per}: the upstream counts frames when it reads them, and two frames written exactly a window
+         * apart can be read closer together (network and its own processing delays).
+         */
+        @WithDefault("50ms")
+        Duration margin();
     }
 
     interface Requests {
@@ -396,6 +450,20 @@ public interface LonglinkConfig {
         /** Close codes from the upstream that end the cycle at once: {@code FAILED}, no further attempt. */
         @WithDefault("1002,1003,1007,1009,1010")
         List<Integer> fatalCloseCodes();
+
+        /**
+         * Close codes from the upstream that mean "your credentials were refused": the credentials are refreshed and
+         * one attempt is made at once; a second such answer in a row is {@code FAILED}.
+         */
+        @WithDefault("1008")
+        List<Integer> unauthorizedCloseCodes();
+
+        /**
+         * A socket that stayed open this long was stable: its loss starts a fresh cycle (first retry at once). A
+         * socket lost earlier continues the backoff of the cycle that opened it (its next delay, never at once).
+         */
+        @WithDefault("30s")
+        Duration stableAfter();
     }
 
     interface OnOpenStep {

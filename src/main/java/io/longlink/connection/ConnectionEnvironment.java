@@ -14,8 +14,10 @@ import io.vertx.core.Vertx;
 /**
  * Everything time, chance and the outside world come from, shared by all connections: timers and the monotonic
  * clock, the wall clock, the jitter's random source, the executor a flush loop continues on, the environment
- * variables templates read, who hears measurements, where state changes are published, and whether this instance
- * owns a connection (a cluster). Tests pass fake ones
+ * variables templates read, who hears measurements, where state changes are published, whether this instance
+ * owns a connection (a cluster), the instance's handshake budgets per host ({@link ConnectRates}), and whether
+ * metrics are kept per connection. Tests pass
+ * fake ones
  * so the whole lifecycle runs on fake time; {@link #of} is the real thing.
  *
  * <p>{@code sender} is where a flush loop writes a batch of several frames from. The real one is one thread shared
@@ -26,24 +28,36 @@ import io.vertx.core.Vertx;
  */
 record ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor, Executor sender,
         UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership,
-        boolean metricsPerConnection) {
+        ConnectRates connectRates, boolean metricsPerConnection) {
 
     /** How long the sender thread waits for work before it ends. */
     static final long SENDER_IDLE_SECONDS = 30;
 
-    /** An environment whose batches are written from {@code executor} too. */
+    /** An environment whose batches are written from {@code executor} too, without handshake budgets. */
     ConnectionEnvironment(Timers timers, Clock clock, DoubleSupplier random, Executor executor,
             UnaryOperator<String> variables, ConnectionObserver observer, EventLog events, Ownership ownership) {
-        this(timers, clock, random, executor, executor, variables, observer, events, ownership, true);
+        this(timers, clock, random, executor, executor, variables, observer, events, ownership, ConnectRates.none(),
+                true);
     }
 
-    /** {@code metricsPerConnection}: {@code longlink.metrics.per-connection}, for the metrics libraries make. */
+    /** The same environment with these handshake budgets. */
+    ConnectionEnvironment withConnectRates(ConnectRates rates) {
+        return new ConnectionEnvironment(timers, clock, random, executor, sender, variables, observer, events,
+                ownership, rates, metricsPerConnection);
+    }
+
+    /**
+     * {@code connectRates}: {@code longlink.upstreams.connect-rates}; {@code metricsPerConnection}:
+     * {@code longlink.metrics.per-connection}, for the metrics libraries make.
+     */
     static ConnectionEnvironment of(Vertx vertx, Clock clock, ConnectionObserver observer, EventLog events,
-            Ownership ownership, boolean metricsPerConnection) {
-        return new ConnectionEnvironment(Timers.of(vertx), clock,
+            Ownership ownership, java.util.List<io.longlink.config.LonglinkConfig.ConnectRate> connectRates,
+            boolean metricsPerConnection) {
+        Timers timers = Timers.of(vertx);
+        return new ConnectionEnvironment(timers, clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
                 task -> vertx.runOnContext(v -> task.run()), senderThread(), System::getenv, observer, events,
-                ownership, metricsPerConnection);
+                ownership, ConnectRates.of(connectRates, timers), metricsPerConnection);
     }
 
     private static Executor senderThread() {

@@ -21,6 +21,11 @@ public interface ConnectionObserver {
             }
 
             @Override
+            public void socketEnded(String connectionId, long livedNanos) {
+                each.forEach(o -> o.socketEnded(connectionId, livedNanos));
+            }
+
+            @Override
             public void requestEnded(String connectionId, RequestOutcome outcome, long roundTripNanos) {
                 each.forEach(o -> o.requestEnded(connectionId, outcome, roundTripNanos));
             }
@@ -44,6 +49,10 @@ public interface ConnectionObserver {
 
     /** A heartbeat ping of connection {@code connectionId} was answered by a pong after {@code roundTripNanos}. */
     void heartbeatAnswered(String connectionId, long roundTripNanos);
+
+    /** A socket of connection {@code connectionId} that had reached OPEN ended (lost or closed) after {@code livedNanos}. */
+    default void socketEnded(String connectionId, long livedNanos) {
+    }
 
     /**
      * A request of connection {@code connectionId} ended with {@code outcome}; {@code roundTripNanos} is the time from

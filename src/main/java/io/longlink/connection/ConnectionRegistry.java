@@ -91,7 +91,7 @@ public class ConnectionRegistry {
         this.ownership = ownership;
         this.observer = ConnectionObserver.all(observers.stream().toList());
         this.env = ConnectionEnvironment.of(vertx, clock, observer, events, ownership,
-                config.metrics().perConnection());
+                config.upstreams().connectRates(), config.metrics().perConnection());
         this.oidcClients = oidcClients;
         this.tls = tls;
         this.closeMargin = config.shutdown().closeMargin();
@@ -229,6 +229,7 @@ public class ConnectionRegistry {
             RequestIds.of(c.requests());
             FeedPlan.of(c);
             checkTransport(c, tls);
+            checkSendRate(c.sendRate());
             return plan;
         } catch (SessionPlan.InvalidSettingException e) {
             throw new ConnectionSettings.InvalidSettingsException(
@@ -248,6 +249,21 @@ public class ConnectionRegistry {
         return plan.oauth2() == null ? null
                 : new OidcTokenEndpoint(oidcClients, id, c.auth().oauth2().tokenUrl().get(), c.connectTimeout(),
                         c.tlsConfigurationName(), c.proxy().url());
+    }
+
+    /** {@code send-rate.limit} is a number or {@code none}, {@code send-rate.per} longer than 0. */
+    private static void checkSendRate(LonglinkConfig.SendRate rate) {
+        try {
+            SendRate.limitOf(rate.limit());
+        } catch (IllegalArgumentException e) {
+            throw new SessionPlan.InvalidSettingException("send-rate.limit", e.getMessage());
+        }
+        if (rate.per().isNegative() || rate.per().isZero()) {
+            throw new SessionPlan.InvalidSettingException("send-rate.per", "must be longer than 0");
+        }
+        if (rate.margin().isNegative()) {
+            throw new SessionPlan.InvalidSettingException("send-rate.margin", "must not be negative");
+        }
     }
 
     /** The TLS configuration must exist in the registry and the proxy URL must be usable, or the start stops. */

@@ -31,6 +31,10 @@ public record ConnectionStatus(
         long received,
         Instant lastPongAt,
         Long rttMillis,
+        /** The last 3 sockets in a row each lived less than {@code reconnect.stable-after} (and the open one has not yet). */
+        boolean flapping,
+        /** How long the last socket that ended lived, in milliseconds; null before one ended. */
+        Long lastSocketMillis,
         /** The inbound webhook's delivery; null without {@code inbound.webhook.url}. */
         WebhookStatus webhook,
         /** Cluster mode: the instance holding the connection's lease, and the lease's epoch; null otherwise. */
@@ -45,6 +49,6 @@ public record ConnectionStatus(
     public ConnectionStatus withOwner(String newOwner, Long newEpoch) {
         return new ConnectionStatus(id, url, proxy, state, desired, generation, attempt, nextAttemptAt, connectedAt,
                 lastError, lastCloseCode, lastCloseReason, queued, requests, sent, received, lastPongAt, rttMillis,
-                webhook, newOwner, newEpoch, gaps, duplicatesDropped);
+                flapping, lastSocketMillis, webhook, newOwner, newEpoch, gaps, duplicatesDropped);
     }
 }

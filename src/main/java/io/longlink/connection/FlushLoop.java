@@ -16,6 +16,9 @@ import io.quarkus.logging.Log;
  * <ul>
  * <li>One loop runs at a time ({@code running}); {@link #kick} starts it from the executor, after what the current
  * event-loop turn does, so that the enqueues of one burst of requests leave in one batch.</li>
+ * <li>Each batch first waits for the connection's {@code send-rate} ({@link SendRate#whenAllowed}) and is cut to what
+ * its window allows; the rest stays queued, in order, and the loop waits (still {@code flushing}) for its turn.
+ * Without a limit nothing waits.</li>
  * <li>A batch of several frames is written off the socket's event loop, so that it leaves in one flush: at once from
  * another thread, else from the environment's sender thread; a single frame at once.</li>
  * <li>{@link #stopWriting} (a make-before-break hand-over): no new step starts, and the stage completes once the
@@ -107,21 +110,34 @@ final class FlushLoop {
         return owner.activeSocket();
     }
 
-    /** Writes the outbox messages {@code batch} with the requests that go among them ({@link Outgoing}). */
+    /**
+     * Writes the outbox messages {@code batch} with the requests that go among them ({@link Outgoing}), or as many of
+     * those frames as {@code send-rate} allows now (messages and requests both count; the rest waits, in order).
+     */
     private void write(List<OutboundMessage> batch) {
+        int wanted = batch.size() + Math.min(ctx.requests().waiting(), ctx.config().outbox().batchSize());
+        if (wanted == 0) {
+            send(batch, 0);
+            return;
+        }
+        ctx.sendRate().whenAllowed(wanted, false, frames -> send(batch, frames));
+    }
+
+    /** Begins writing at most {@code frames} frames (what the rate allowed); answers how many it began to write. */
+    private int send(List<OutboundMessage> batch, int frames) {
         UpstreamSocket target = target();
         if (target == null) {
             stop();
-            return;
+            return 0;
         }
-        Outgoing out = Outgoing.of(batch, ctx.requests(), ctx.config().outbox().batchSize(), owner);
+        Outgoing out = Outgoing.of(batch, ctx.requests(), ctx.config().outbox().batchSize(), frames, owner);
         if (out.isEmpty()) {
             stop();
             // a message or request may have come after the head was read, while the loop still looked busy
             if (moreToSend()) {
                 kick();
             }
-            return;
+            return 0;
         }
         if (out.frames().size() == 1 || !target.onItsLoop()) {
             // one frame, or a thread whose writes the socket's loop queues and flushes together
@@ -130,6 +146,7 @@ final class FlushLoop {
             // several frames on the socket's own loop: written from the sender so that they leave in one flush
             ctx.env().sender().execute(() -> issue(target, out));
         }
+        return out.frames().size();
     }
 
     /** Outbox messages or requests wait. */
@@ -142,11 +159,13 @@ final class FlushLoop {
             // a cluster instance that lost its lease (paused, partitioned) writes nothing more: checked right
             // before the socket write, on the thread that makes it
             ctx.requests().giveBack(out.requests());
+            ctx.sendRate().settle(out.frames().size());
             stop();
             owner.flushFailed(new Session.Ending("this instance no longer owns the connection", null, null));
             return;
         }
         target.write(out.frames()).whenComplete((written, failure) -> {
+            ctx.sendRate().settle(out.frames().size());
             int count = failure == null ? written.count() : 0;
             List<OutboundMessage> sent = out.messagesIn(count);
             if (!sent.isEmpty()) {

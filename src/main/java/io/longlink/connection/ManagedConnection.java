@@ -66,6 +66,8 @@ public final class ManagedConnection
     private final ConnectionCounters counters = new ConnectionCounters();
     /** Holds enqueue answers while the open socket is behind ({@code outbox.pace-above}). */
     private final Pacer pacer;
+    /** {@code send-rate.*}: the connection's frames per window, across its sockets. */
+    private final SendRate sendRate;
     /** Requests waiting for their write or their reply; outlives the sockets. */
     private final PendingRequests requests;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
@@ -88,6 +90,8 @@ public final class ManagedConnection
     private long generation;
     /** When the last socket opened. */
     private Instant connectedAt;
+    /** How long the sockets lived (stable or not, flapping) and waits for handshake slots. */
+    private final SocketPacing pacing;
     private String lastError;
     private Integer lastCloseCode;
     private String lastCloseReason;
@@ -101,6 +105,8 @@ public final class ManagedConnection
         this.inbox = inbox;
         this.env = env;
         this.pacer = new Pacer(env.timers());
+        this.pacing = new SocketPacing(env.timers());
+        this.sendRate = new SendRate(env.timers());
         this.cycles = new ReconnectCycle<>(id, env.metricsPerConnection() ? "reconnect " + id : "reconnect",
                 env.timers(), env.clock(), env.random(), this);
         this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
@@ -111,14 +117,16 @@ public final class ManagedConnection
 
     private void apply(LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             TokenEndpoint tokenEndpoint) {
-        this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, env,
-                requests);
+        this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, sendRate,
+                env, requests);
         this.config = config;
         this.redactedUrl = UrlRedactor.redact(config.url());
         this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
-        cycles.apply(config.reconnect(), sessions.tokens());
+        ConnectRates.Gate gate = env.connectRates().gateFor(config.url().getHost());
+        cycles.apply(config.reconnect(), sessions.tokens(), gate);
         requests.reconfigure(RequestIds.of(config.requests()));
-        rotation.apply(config.reconnect());
+        rotation.apply(config.reconnect(), gate);
+        sendRate.apply(config.sendRate());
     }
 
     /**
@@ -130,6 +138,7 @@ public final class ManagedConnection
             TokenEndpoint tokenEndpoint) {
         Phase was;
         long newCycle = -1;
+        long livedNanos = -1;
         synchronized (this) {
             apply(newConfig, plan, upstream, tokenEndpoint);
             cycles.forgetRejectionLocked();
@@ -137,6 +146,9 @@ public final class ManagedConnection
             boolean active = was instanceof Phase.Open || was instanceof Phase.Connecting
                     || was instanceof Phase.Reconnecting || was instanceof Phase.Offline;
             if (active && desired == DesiredState.OPEN && mayRunLocked()) {
+                if (was instanceof Phase.Open o) {
+                    livedNanos = pacing.closed(o);
+                }
                 newCycle = beginCycleLocked("settings replaced");
             }
         }
@@ -146,6 +158,7 @@ public final class ManagedConnection
         Log.infof("[%s] settings replaced: reconnecting", id);
         abortRotation(was);
         if (was instanceof Phase.Open o) {
+            env.observer().socketEnded(id, livedNanos);
             o.session().close(NORMAL_CLOSURE, "settings replaced");
         } else if (was instanceof Phase.Connecting c) {
             c.session().abort();
@@ -302,12 +315,14 @@ public final class ManagedConnection
         int queued = queued();
         ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
-            Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at() : null;
+            Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at()
+                    : phase instanceof Phase.Connecting c ? c.slotAt() : null;
             return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
                     cycles.attemptLocked(), nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason,
                     queued, requests.inFlight(), counters.sent.get(), counters.received.get(),
                     pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    webhookStatus, env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
+                    pacing.flapping(phase, config.reconnect().stableAfter()), pacing.lastMillis(), webhookStatus,
+                    env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
                     counters.duplicatesDropped.get());
         }
     }
@@ -340,6 +355,11 @@ public final class ManagedConnection
 
     public long offlinePeriods() {
         return counters.offlinePeriods.get();
+    }
+
+    /** Times a frame waited for {@code send-rate.limit}, since start. */
+    public long sendRateWaits() {
+        return sendRate.waits();
     }
 
     // --- the reconnect cycle's phase changes (ReconnectCycle.Supervisor) ---
@@ -407,11 +427,27 @@ public final class ManagedConnection
             return null;
         }
         if (phase instanceof Phase.Connecting c && !c.session().started()) {
+            if (c.slotAt() != null) {
+                phase = new Phase.Connecting(number, c.session()); // its slot came: no longer waiting
+            }
             return c.session();
         }
         Session session = newSessionLocked();
         moveLocked(new Phase.Connecting(number, session), "attempt " + (cycles.attemptLocked() + 1));
         return session;
+    }
+
+    /**
+     * The next attempt waits for a handshake slot ({@code connect-rates}): RECONNECTING with {@code nextAttemptAt}
+     * the slot's expected time, or CONNECTING with it when the connection never had a socket yet (its first open).
+     */
+    @Override
+    public synchronized void slotAwaited(long number, long waitMillis, ConnectRates.Gate gate) {
+        Phase waiting = !isCurrentLocked(number) ? null
+                : SocketPacing.awaitingSlot(phase, number, env.clock().instant().plusMillis(waitMillis), generation > 0);
+        if (waiting != null) {
+            moveLocked(waiting, "waiting for a handshake slot (" + gate + ")");
+        }
     }
 
     /** CONNECTING → OPEN: the session is ready. */
@@ -425,7 +461,7 @@ public final class ManagedConnection
             generation++;
             cycles.openedLocked();
             connectedAt = env.clock().instant();
-            moveLocked(new Phase.Open(session), "open (generation " + generation + ")");
+            moveLocked(new Phase.Open(session, env.timers().nanoTime()), "open (generation " + generation + ")");
             gen = generation;
         }
         Log.infof("[%s] open (generation %d)", id, gen);
@@ -524,13 +560,18 @@ public final class ManagedConnection
     }
 
     /**
-     * OPEN → CONNECTING: the open session's socket is over; a cycle starts whose first attempt is at once, unless the
-     * rejection policy says otherwise for the upstream's close code: FAILED at once (a fatal code), new credentials
-     * first (1008), or RECONNECTING for at least {@code initial-delay} (1013).
+     * OPEN → CONNECTING: the open session's socket is over. A socket that was stable ({@code reconnect.stable-after})
+     * starts a fresh cycle whose first attempt is at once; one that was not counts as a failed attempt of the cycle
+     * that opened it, which goes on: RECONNECTING with its next delay (at once for a socket longlink replaced, a stale
+     * feed or a resync, unless the one before was short-lived too), or FAILED when its attempts are used up. The
+     * rejection policy has the last word for the upstream's close code: FAILED at once (a fatal code), new
+     * credentials and an attempt at once (an unauthorized code), or at least {@code initial-delay} (1013).
      */
     @Override
     public void sessionLost(Session session, Session.Ending ending) {
         long newCycle = -1;
+        int failedBefore = 0;
+        SocketPacing.Loss loss;
         RejectionPolicy.Decision decision;
         String because = "socket lost: " + ending.reason()
                 + (ending.closeCode() == null ? "" : " (close code " + ending.closeCode() + ")");
@@ -541,8 +582,11 @@ public final class ManagedConnection
             }
             was = phase;
             Instant now = env.clock().instant();
-            decision = cycles.lostLocked(ending.closeCode(), now);
-            lastError = decision.error() != null ? decision.error() : ending.reason();
+            java.time.Duration stableAfter = config.reconnect().stableAfter();
+            loss = pacing.lost(o, stableAfter, ending.replaced());
+            boolean stable = loss.stable();
+            decision = cycles.lostLocked(ending.closeCode(), now, stable);
+            lastError = decision.error() != null ? decision.error() : pacing.lastError(ending.reason(), stableAfter);
             lastCloseCode = ending.closeCode();
             lastCloseReason = ending.closeReason();
             if (!mayRunLocked()) {
@@ -552,17 +596,28 @@ public final class ManagedConnection
             } else if (decision.action() == RejectionPolicy.Action.FAIL) {
                 cycles.resetLocked();
                 moveLocked(new Phase.Failed(), because + ": " + lastError);
-            } else if (decision.notBefore() != null) {
-                newCycle = cycles.beginLocked();
-                long delayMillis = RejectionPolicy.delayMillis(decision, 0, now);
-                moveLocked(new Phase.Reconnecting(newCycle, now.plusMillis(delayMillis), delayMillis), because
-                        + "; next attempt in " + delayMillis + " ms");
+            } else if (!stable && cycles.exhaustedLocked()) {
+                moveLocked(new Phase.Failed(), because + "; " + cycles.attemptLocked() + " attempts failed ("
+                        + lastError + ")");
+            } else if (!stable || decision.notBefore() != null) {
+                failedBefore = stable ? 0 : cycles.attemptLocked();
+                newCycle = stable ? cycles.beginLocked() : cycles.continueLocked();
+                long delayMillis = RejectionPolicy.delayMillis(decision, loss.atOnce() ? 0 : cycles.nextDelayLocked(),
+                        now);
+                String next = pacing.flapping(phase, stableAfter) ? "; " + lastError : "";
+                if (delayMillis == 0) {
+                    moveLocked(new Phase.Connecting(newCycle, newSessionLocked()), because + next);
+                } else {
+                    moveLocked(new Phase.Reconnecting(newCycle, now.plusMillis(delayMillis), delayMillis), because
+                            + next + "; next attempt in " + delayMillis + " ms");
+                }
             } else {
                 newCycle = beginCycleLocked(because);
             }
         }
-        Log.warnf("[%s] socket lost (%s%s): %s", id, ending.reason(),
-                ending.closeCode() == null ? "" : ", close code " + ending.closeCode(),
+        env.observer().socketEnded(id, loss.livedNanos());
+        Log.warnf("[%s] socket lost (%s%s) after %d ms: %s", id, ending.reason(),
+                ending.closeCode() == null ? "" : ", close code " + ending.closeCode(), loss.livedNanos() / 1_000_000,
                 newCycle < 0 ? "failed, no further attempt until opened again" : "reconnecting");
         abortRotation(was);
         // held answers wait for a socket that is gone: release them (the messages stay queued)
@@ -571,7 +626,7 @@ public final class ManagedConnection
             cycles.refreshCredentials();
         }
         if (newCycle >= 0) {
-            cycles.run(newCycle);
+            cycles.run(newCycle, failedBefore);
         }
     }
 
@@ -589,16 +644,23 @@ public final class ManagedConnection
         return rotatable ? new Session(sessions, generation + 1, this, true) : null;
     }
 
-    /** OPEN → OPEN: the rotation's incoming session is the open one now. */
+    /** OPEN → OPEN: the rotation's incoming session is the open one now; the old socket was closed on request. */
     @Override
-    public synchronized long handedOver(Session old, Session incoming) {
-        if (!(phase instanceof Phase.Open o && o.session() == old)) {
-            return -1;
+    public long handedOver(Session old, Session incoming) {
+        long livedNanos;
+        long gen;
+        synchronized (this) {
+            if (!(phase instanceof Phase.Open o && o.session() == old)) {
+                return -1;
+            }
+            livedNanos = pacing.closed(o);
+            generation++;
+            connectedAt = env.clock().instant();
+            moveLocked(new Phase.Open(incoming, env.timers().nanoTime()), "rotated (generation " + generation + ")");
+            gen = generation;
         }
-        generation++;
-        connectedAt = env.clock().instant();
-        moveLocked(new Phase.Open(incoming), "rotated (generation " + generation + ")");
-        return generation;
+        env.observer().socketEnded(id, livedNanos);
+        return gen;
     }
 
     @Override
@@ -621,6 +683,7 @@ public final class ManagedConnection
     private CompletionStage<Void> closeWith(int code, String reason, DesiredState newDesired) {
         Phase was;
         CompletableFuture<Void> done = null;
+        long livedNanos = -1;
         synchronized (this) {
             if (newDesired != null) {
                 desired = newDesired;
@@ -630,7 +693,8 @@ public final class ManagedConnection
                 return c.done();
             }
             cycles.resetLocked();
-            if (was instanceof Phase.Open) {
+            if (was instanceof Phase.Open o) {
+                livedNanos = pacing.closed(o);
                 done = new CompletableFuture<>();
                 moveLocked(new Phase.Closing(done), reason);
             } else {
@@ -648,6 +712,7 @@ public final class ManagedConnection
             return CompletableFuture.completedFuture(null);
         }
         pacer.releaseAll();
+        env.observer().socketEnded(id, livedNanos);
         Log.infof("[%s] closing with %d %s", id, code, reason);
         CompletableFuture<Void> closing = done;
         open.session().close(code, reason).whenComplete((answered, failure) -> closeFinished(closing, code,

@@ -21,27 +21,39 @@ record Outgoing(List<OutboundMessage> frames, List<OutboundMessage> messages, Li
     /**
      * The outbox messages {@code head} (oldest first) with every waiting request that arrived before each of them
      * placed before it, and after the last one those that arrived before any later message; requests are handed to
-     * {@code socket} as they are placed. With an empty head, the waiting requests alone.
+     * {@code socket} as they are placed. With an empty head, the waiting requests alone. At most {@code maxFrames}
+     * frames (what {@code send-rate} allows): the first ones of that order, the rest waits.
      */
-    static Outgoing of(List<OutboundMessage> head, PendingRequests requests, int maxRequests, Object socket) {
+    static Outgoing of(List<OutboundMessage> head, PendingRequests requests, int maxRequests, int maxFrames,
+            Object socket) {
         if (!requests.anyWaiting()) {
-            return new Outgoing(head, head, List.of(), new boolean[head.size()]);
+            List<OutboundMessage> cut = head.size() <= maxFrames ? head : head.subList(0, Math.max(0, maxFrames));
+            return new Outgoing(cut, cut, List.of(), new boolean[cut.size()]);
         }
         List<OutboundMessage> frames = new ArrayList<>(head.size() + 1);
         List<PendingRequests.Pending> taken = new ArrayList<>();
         List<Boolean> kinds = new ArrayList<>(head.size() + 1);
+        int messages = 0;
         for (OutboundMessage message : head) {
-            place(requests.take(message.id(), maxRequests - taken.size(), socket), frames, taken, kinds);
+            place(requests.take(message.id(), Math.min(maxRequests - taken.size(), maxFrames - frames.size()),
+                    socket), frames, taken, kinds);
+            if (frames.size() >= maxFrames) {
+                break;
+            }
             frames.add(message);
             kinds.add(false);
+            messages++;
         }
-        long last = head.isEmpty() ? Long.MAX_VALUE : head.get(head.size() - 1).id() + 1;
-        place(requests.take(last, maxRequests - taken.size(), socket), frames, taken, kinds);
+        if (messages == head.size()) {
+            long last = head.isEmpty() ? Long.MAX_VALUE : head.get(head.size() - 1).id() + 1;
+            place(requests.take(last, Math.min(maxRequests - taken.size(), maxFrames - frames.size()), socket),
+                    frames, taken, kinds);
+        }
         boolean[] isRequest = new boolean[kinds.size()];
         for (int i = 0; i < isRequest.length; i++) {
             isRequest[i] = kinds.get(i);
         }
-        return new Outgoing(frames, head, taken, isRequest);
+        return new Outgoing(frames, head.subList(0, messages), taken, isRequest);
     }
 
     private static void place(List<PendingRequests.Pending> placed, List<OutboundMessage> frames,

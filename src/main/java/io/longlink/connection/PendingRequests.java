@@ -153,6 +153,11 @@ final class PendingRequests {
         return waitingCount > 0;
     }
 
+    /** How many requests wait to be written. */
+    int waiting() {
+        return waitingCount;
+    }
+
     /** Requests waiting or written, not answered yet. */
     int inFlight() {
         return inFlightCount;

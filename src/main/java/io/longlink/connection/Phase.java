@@ -19,8 +19,15 @@ sealed interface Phase {
         }
     }
 
-    /** Attempt {@code session} of reconnect cycle {@code cycle} is under way (handshake, then on-open steps). */
-    record Connecting(long cycle, Session session) implements Phase {
+    /**
+     * Attempt {@code session} of reconnect cycle {@code cycle} is under way (handshake, then on-open steps), or, at a
+     * first open, waits for a handshake slot until about {@code slotAt} (else null).
+     */
+    record Connecting(long cycle, Session session, Instant slotAt) implements Phase {
+        Connecting(long cycle, Session session) {
+            this(cycle, session, null);
+        }
+
         public ConnectionState state() {
             return ConnectionState.CONNECTING;
         }
@@ -33,8 +40,8 @@ sealed interface Phase {
         }
     }
 
-    /** {@code session} is open: the outbox is flushed and the heartbeat runs. */
-    record Open(Session session) implements Phase {
+    /** {@code session} is open since {@code openedNanos} (its timers' clock): the outbox is flushed, the heartbeat runs. */
+    record Open(Session session, long openedNanos) implements Phase {
         public ConnectionState state() {
             return ConnectionState.OPEN;
         }

@@ -10,7 +10,8 @@ import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
  * The delay before each retry of one reconnect cycle: {@code initial-delay} doubling after every failure up
  * to {@code max-delay}, of which the {@code jitter} fraction is randomised (so the delay lies between
  * {@code (1 - jitter) * d} and {@code d}). The first attempt of a cycle is not delayed: SmallRye Fault
- * Tolerance asks for a delay only before a retry. One instance serves one cycle.
+ * Tolerance asks for a delay only before a retry. One instance serves one cycle; a cycle continued after a socket
+ * that was not stable ({@code reconnect.stable-after}) starts where its predecessor stopped ({@link #skip}).
  */
 final class ReconnectBackoff implements CustomBackoffStrategy {
 
@@ -32,10 +33,23 @@ final class ReconnectBackoff implements CustomBackoffStrategy {
         this.nextBase = initialMillis;
     }
 
-    @Override
-    public long nextDelayInMillis(Throwable failure) {
+    /** Skips the first {@code delays} delays: the next one is the one after them. */
+    ReconnectBackoff skip(int delays) {
+        for (int i = 0; i < delays && nextBase < maxMillis; i++) {
+            advance();
+        }
+        return this;
+    }
+
+    private long advance() {
         long base = nextBase;
         nextBase = base > maxMillis / 2 ? maxMillis : Math.max(1, base * 2);
+        return base;
+    }
+
+    @Override
+    public long nextDelayInMillis(Throwable failure) {
+        long base = advance();
         long delay = Math.round(base * (1 - jitter) + base * jitter * random.getAsDouble());
         onDelay.accept(delay);
         return delay;

@@ -30,7 +30,13 @@ import io.quarkus.logging.Log;
  * ({@link FatalRejectionException}), or back off no earlier than the upstream asked ({@code Retry-After}, 1013). The
  * decision travels with the failure through the guard ({@link RejectedAttemptException}) to the backoff, which it
  * raises or drops.</li>
- * <li>A socket lost while open is decided here too ({@link #lostLocked}), with the same rejection streak.</li>
+ * <li>A socket lost while open is decided here too ({@link #lostLocked}), with the same rejection streak. A socket
+ * that was not stable ({@code reconnect.stable-after}) counts as a failed attempt of the cycle that opened it, and
+ * the next cycle continues that one ({@link #continueLocked}): its backoff and attempts go on where they stopped, so
+ * an upstream that accepts and drops every socket is never hammered. The authorization streak, too, only ends with
+ * a stable socket.</li>
+ * <li>Before each handshake the attempt takes a slot of its host's {@link ConnectRates} budget, when one applies;
+ * waiting for it is not an attempt ({@link Supervisor#slotAwaited}).</li>
  * </ul>
  *
  * <p>The mutable state ({@code number}, {@code attempt}, {@code unauthorized}) is guarded by the supervisor's lock:
@@ -61,6 +67,9 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
 
         /** RECONNECTING → CONNECTING (or the first attempt, already CONNECTING): the attempt to start, or null. */
         A attemptStarting(long number);
+
+        /** The next attempt of cycle {@code number} waits {@code waitMillis} for a handshake slot of {@code gate}. */
+        void slotAwaited(long number, long waitMillis, ConnectRates.Gate gate);
 
         /** CONNECTING → OPEN; false when the cycle or the attempt is no longer current (it is aborted then). */
         boolean attemptSucceeded(long number, A attempt);
@@ -100,13 +109,20 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
     private volatile RejectionPolicy rejections;
     /** Null without {@code auth.oauth2.token-url}. */
     private volatile OAuth2Tokens tokens;
+    /** The handshake budget of the upstream's host, or null when none applies. */
+    private volatile ConnectRates.Gate gate;
 
     /** Number of the latest cycle. */
     private long number;
     /** Failed attempts since the connection was last open or a cycle last began. */
     private int attempt;
-    /** The upstream's last answer was an authorization rejection (401, 1008): another one in a row fails. */
+    /**
+     * The upstream's last answer was an authorization rejection (401, an unauthorized close code): another one in a
+     * row fails; only a stable socket ends the streak.
+     */
     private boolean unauthorized;
+    /** Failed attempts of the cycle that opened the current socket, for a continued cycle. */
+    private int openedAfter;
 
     ReconnectCycle(String id, Timers timers, Clock clock, DoubleSupplier random, Supervisor<A> supervisor) {
         this(id, "reconnect " + id, timers, clock, random, supervisor);
@@ -124,10 +140,11 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
     }
 
     /** New settings: the next cycle uses them. */
-    void apply(LonglinkConfig.Reconnect config, OAuth2Tokens tokens) {
+    void apply(LonglinkConfig.Reconnect config, OAuth2Tokens tokens, ConnectRates.Gate gate) {
         this.policy = new ReconnectPolicy(guardName, config, random);
         this.rejections = RejectionPolicy.of(config);
         this.tokens = tokens;
+        this.gate = gate;
     }
 
     // --- state the supervisor reads and resets, under its lock ---
@@ -148,10 +165,25 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
         attempt = 0;
     }
 
-    /** The socket opened: the count starts again and the rejection streak ends. */
+    /** A cycle that continues the last one (its socket was not stable): its number; the count goes on. */
+    long continueLocked() {
+        return ++number;
+    }
+
+    /** The socket opened: the count starts again (status shows 0), kept for a continued cycle. */
     void openedLocked() {
+        openedAfter = attempt;
         attempt = 0;
-        unauthorized = false;
+    }
+
+    /** Whether the failed attempts so far leave none to the cycle. */
+    boolean exhaustedLocked() {
+        return policy.exhausted(attempt);
+    }
+
+    /** The backoff delay after the failed attempts so far (a continued cycle's first delay). */
+    long nextDelayLocked() {
+        return policy.delayAfter(attempt);
     }
 
     /** The operator asked again (open, a message, new settings): an earlier rejection no longer counts. */
@@ -170,8 +202,17 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
         return decision;
     }
 
-    /** An open socket was lost with {@code closeCode}: what the upstream's close means. */
-    RejectionPolicy.Decision lostLocked(Integer closeCode, Instant now) {
+    /**
+     * An open socket was lost with {@code closeCode}: what the upstream's close means. A stable socket starts the
+     * count afresh and ends the rejection streak; one that was not counts as a failed attempt of its cycle.
+     */
+    RejectionPolicy.Decision lostLocked(Integer closeCode, Instant now, boolean stable) {
+        if (stable) {
+            attempt = 0;
+            unauthorized = false;
+        } else {
+            attempt = openedAfter + 1;
+        }
         RejectionPolicy.Decision decision = rejections.decide(RejectionPolicy.Rejection.closeCode(closeCode),
                 unauthorized, now);
         unauthorized = decision.unauthorized();
@@ -182,7 +223,13 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
 
     /** Runs cycle {@code cycle} until an attempt opens or the cycle ends; the supervisor hears each step. */
     void run(long cycle) {
-        policy.newCycle((failure, backoffMillis) -> supervisor.backoffStarted(cycle, delayMillis(failure, backoffMillis)))
+        run(cycle, 0);
+    }
+
+    /** Runs cycle {@code cycle}, which continues one whose {@code failedBefore} attempts failed. */
+    void run(long cycle, int failedBefore) {
+        policy.newCycle((failure, backoffMillis) -> supervisor.backoffStarted(cycle, delayMillis(failure, backoffMillis)),
+                failedBefore)
                 .get(() -> attempt(cycle))
                 .whenComplete((ok, failure) -> {
                     Throwable cause = unwrap(failure);
@@ -206,10 +253,10 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
             return CompletableFuture.failedFuture(new CycleCancelledException());
         }
         if (delayMillis == 0) {
-            return connect(cycle);
+            return slotThenConnect(cycle);
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
-        timers.schedule(Duration.ofMillis(delayMillis), () -> connect(cycle).whenComplete((ok, f) -> {
+        timers.schedule(Duration.ofMillis(delayMillis), () -> slotThenConnect(cycle).whenComplete((ok, f) -> {
             if (f == null) {
                 result.complete(null);
             } else {
@@ -219,20 +266,59 @@ final class ReconnectCycle<A extends ReconnectCycle.Attempt> {
         return result;
     }
 
-    private CompletionStage<Void> connect(long cycle) {
+    /** Takes a handshake slot of the host's budget (waiting for it when none is free), then connects. */
+    private CompletionStage<Void> slotThenConnect(long cycle) {
+        ConnectRates.Gate budget = gate;
+        if (budget == null) {
+            return connect(cycle, null);
+        }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        boolean now = budget.take(granted -> {
+            A attempt = supervisor.attemptStarting(cycle);
+            if (attempt == null) {
+                // the cycle is over (closed, replaced): its slot goes to the next one waiting
+                result.completeExceptionally(new CycleCancelledException());
+                return 0;
+            }
+            start(cycle, attempt, result, budget);
+            return 1;
+        });
+        if (now) {
+            return connect(cycle, budget);
+        }
+        supervisor.slotAwaited(cycle, budget.waitMillis(), budget);
+        return result;
+    }
+
+    /** Starts the cycle's attempt now, with its slot of {@code budget} taken (null: none). */
+    private CompletionStage<Void> connect(long cycle, ConnectRates.Gate budget) {
         A attempt = supervisor.attemptStarting(cycle);
         if (attempt == null) {
+            if (budget != null) {
+                budget.release();
+            }
             return CompletableFuture.failedFuture(new CycleCancelledException());
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
+        start(cycle, attempt, result, budget);
+        return result;
+    }
+
+    /**
+     * Starts the attempt; its handshake slot of {@code budget} (null: none) is settled when the attempt is over (its
+     * handshake, and its on-open steps when it has some): counted from then, it was surely counted by the upstream.
+     */
+    private void start(long cycle, A attempt, CompletableFuture<Void> result, ConnectRates.Gate budget) {
         attempt.start().whenComplete((ok, failure) -> {
+            if (budget != null) {
+                budget.settle();
+            }
             if (failure == null) {
                 succeeded(cycle, attempt, result);
             } else {
                 failed(cycle, attempt, unwrap(failure), result);
             }
         });
-        return result;
     }
 
     private void succeeded(long cycle, A attempt, CompletableFuture<Void> result) {

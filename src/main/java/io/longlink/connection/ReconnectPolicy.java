@@ -48,9 +48,13 @@ final class ReconnectPolicy {
         return config.maxAttempts() < 0 ? -1 : Math.max(1, config.maxAttempts());
     }
 
-    /** A guard for one new cycle; {@code onDelay} hears each backoff delay, which the next attempt waits out. */
-    TypedGuard<CompletionStage<Void>> newCycle(DelayListener onDelay) {
-        int maxRetries = maxAttempts() < 0 ? -1 : maxAttempts() - 1;
+    /**
+     * A guard for one new cycle; {@code onDelay} hears each backoff delay, which the next attempt waits out. A cycle
+     * that continues an earlier one ({@code failedBefore} attempts already failed, see {@code reconnect.stable-after})
+     * has that many fewer attempts and its backoff goes on from there.
+     */
+    TypedGuard<CompletionStage<Void>> newCycle(DelayListener onDelay, int failedBefore) {
+        int maxRetries = maxAttempts() < 0 ? -1 : Math.max(0, maxAttempts() - 1 - failedBefore);
         return TypedGuard.create(ATTEMPT)
                 .withDescription(name)
                 .withRetry()
@@ -62,9 +66,7 @@ final class ReconnectPolicy {
                         UpstreamNotAllowedException.class, FatalRejectionException.class))
                 .withCustomBackoff()
                 .strategy(() -> {
-                    ReconnectBackoff backoff = new ReconnectBackoff(config.initialDelay(), config.maxDelay(),
-                            config.jitter(), random, delay -> {
-                            });
+                    ReconnectBackoff backoff = backoff().skip(failedBefore);
                     return failure -> {
                         onDelay.delayChosen(failure, backoff.nextDelayInMillis(failure));
                         return 0;
@@ -73,5 +75,20 @@ final class ReconnectPolicy {
                 .done()
                 .done()
                 .build();
+    }
+
+    /** Whether {@code failed} attempts leave none for the cycle. */
+    boolean exhausted(int failed) {
+        return maxAttempts() >= 0 && failed >= maxAttempts();
+    }
+
+    /** The delay after the {@code failed}-th failed attempt of a cycle (the first failure: {@code initial-delay}). */
+    long delayAfter(int failed) {
+        return backoff().skip(Math.max(0, failed - 1)).nextDelayInMillis(null);
+    }
+
+    private ReconnectBackoff backoff() {
+        return new ReconnectBackoff(config.initialDelay(), config.maxDelay(), config.jitter(), random, delay -> {
+        });
     }
 }

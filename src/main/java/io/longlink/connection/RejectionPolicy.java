@@ -17,10 +17,10 @@ import io.longlink.config.LonglinkConfig;
  * <table>
  * <caption>upstream's answer to action</caption>
  * <tr><th>the upstream answered</th><th>action</th><th>{@code lastError}</th></tr>
- * <tr><td>HTTP 401 or close code 1008, the previous answer was not one</td><td>{@link Action#REFRESH}: new
- * credentials, next attempt at once</td><td>as described</td></tr>
- * <tr><td>HTTP 401 or close code 1008 again, in a row</td><td>{@link Action#FAIL}</td>
- * <td>{@code unauthorized (HTTP 401)} / {@code unauthorized (close code 1008)}</td></tr>
+ * <tr><td>HTTP 401 or a code of {@code reconnect.unauthorized-close-codes} (default 1008), the previous answer was
+ * not one</td><td>{@link Action#REFRESH}: new credentials, next attempt at once</td><td>as described</td></tr>
+ * <tr><td>HTTP 401 or an unauthorized close code again, in a row</td><td>{@link Action#FAIL}</td>
+ * <td>{@code unauthorized (HTTP 401)} / {@code unauthorized (close code <c>)}</td></tr>
  * <tr><td>a status of {@code reconnect.fatal-statuses}</td><td>{@link Action#FAIL}</td>
  * <td>{@code handshake rejected with HTTP status <s>}</td></tr>
  * <tr><td>a code of {@code reconnect.fatal-close-codes}</td><td>{@link Action#FAIL}</td>
@@ -81,25 +81,33 @@ final class RejectionPolicy {
 
     private final Set<Integer> fatalStatuses;
     private final Set<Integer> fatalCloseCodes;
+    /** Close codes that mean the credentials were refused ({@code reconnect.unauthorized-close-codes}). */
+    private final Set<Integer> unauthorizedCloseCodes;
     private final Duration initialDelay;
 
     RejectionPolicy(Set<Integer> fatalStatuses, Set<Integer> fatalCloseCodes, Duration initialDelay) {
+        this(fatalStatuses, fatalCloseCodes, Set.of(POLICY_VIOLATION), initialDelay);
+    }
+
+    RejectionPolicy(Set<Integer> fatalStatuses, Set<Integer> fatalCloseCodes, Set<Integer> unauthorizedCloseCodes,
+            Duration initialDelay) {
         this.fatalStatuses = Set.copyOf(fatalStatuses);
         this.fatalCloseCodes = Set.copyOf(fatalCloseCodes);
+        this.unauthorizedCloseCodes = Set.copyOf(unauthorizedCloseCodes);
         this.initialDelay = initialDelay;
     }
 
     static RejectionPolicy of(LonglinkConfig.Reconnect config) {
         return new RejectionPolicy(Set.copyOf(config.fatalStatuses()), Set.copyOf(config.fatalCloseCodes()),
-                config.initialDelay());
+                Set.copyOf(config.unauthorizedCloseCodes()), config.initialDelay());
     }
 
     /** The action for {@code rejection}, given whether the previous answer was an authorization rejection. */
     Decision decide(Rejection rejection, boolean unauthorizedBefore, Instant now) {
         Integer status = rejection.status();
         Integer code = rejection.closeCode();
-        if (status != null && status == UNAUTHORIZED || code != null && code == POLICY_VIOLATION) {
-            String error = status != null ? "unauthorized (HTTP 401)" : "unauthorized (close code 1008)";
+        if (status != null && status == UNAUTHORIZED || code != null && unauthorizedCloseCodes.contains(code)) {
+            String error = status != null ? "unauthorized (HTTP 401)" : "unauthorized (close code " + code + ")";
             return unauthorizedBefore ? new Decision(Action.FAIL, error, null, true)
                     : new Decision(Action.REFRESH, null, null, true);
         }

@@ -13,12 +13,14 @@ import io.quarkus.logging.Log;
  * {@link Supervisor} (the {@link ManagedConnection}) owns the phase and moves it; this class runs the steps.
  *
  * <ul>
- * <li>While the open session keeps carrying traffic, an incoming session connects and runs its on-open steps. Once
- * it is ready, the open one stops writing, and when its writes in flight completed the supervisor makes the incoming
- * one the open one ({@link Supervisor#handedOver}: generation + 1, still OPEN) and the old socket closes with 1000
- * once the requests it wrote have their answers (their replies come on it; each one's timeout bounds the wait). A
- * message or request is therefore written to exactly one socket, in order. A connection that closes meanwhile
- * closes such a retiring socket at once ({@link #closeRetiring}).</li>
+ * <li>While the open session keeps carrying traffic, an incoming session connects (its handshake takes a slot of
+ * the host's {@code connect-rates} budget, as every handshake does) and runs its on-open steps (they count in the
+ * connection's {@code send-rate} window, as every frame does). Once it is ready, the open one stops writing, and
+ * when its writes in flight completed the supervisor makes the incoming one the open one
+ * ({@link Supervisor#handedOver}: generation + 1, still OPEN) and the old socket closes with 1000 once the requests
+ * it wrote have their answers (their replies come on it; each one's timeout bounds the wait). A message or request
+ * is therefore written to exactly one socket, in order. A connection that closes meanwhile closes such a retiring
+ * socket at once ({@link #closeRetiring}).</li>
  * <li>While both are open, the connection's {@link FeedSequence} drops duplicates ({@link FeedSequence#overlap}).</li>
  * <li>An incoming session that fails leaves the open one as it was; the rotation is retried after a backoff
  * ({@code reconnect.initial-delay} doubling up to {@code reconnect.max-delay}), which a hand-over resets.</li>
@@ -54,6 +56,8 @@ final class Rotation {
     private final Supervisor supervisor;
     /** The backoff's settings; replaced with the connection's settings by {@link #apply}. */
     private volatile LonglinkConfig.Reconnect config;
+    /** The handshake budget of the upstream's host ({@code connect-rates}), or null. */
+    private volatile ConnectRates.Gate gate;
 
     /** The open session being rotated, or null. */
     private Session open;
@@ -71,9 +75,10 @@ final class Rotation {
         this.supervisor = supervisor;
     }
 
-    /** New settings: the next backoff uses them. */
-    void apply(LonglinkConfig.Reconnect config) {
+    /** New settings: the next backoff and handshake use them. */
+    void apply(LonglinkConfig.Reconnect config, ConnectRates.Gate gate) {
         this.config = config;
+        this.gate = gate;
     }
 
     /** Rotates {@code current} unless a rotation runs already or it is not the open session. */
@@ -92,13 +97,35 @@ final class Rotation {
             overlapLocked(true);
         }
         Log.infof("[%s] rotating the socket: %s", id, reason);
+        ConnectRates.Gate budget = gate;
+        if (budget == null) {
+            connect(current, next, null);
+        } else if (budget.take(granted -> connect(current, next, budget)) && connect(current, next, budget) == 0) {
+            budget.release();
+        }
+    }
+
+    /**
+     * Starts the incoming session's handshake (with its slot of {@code budget} taken, null: none) unless its rotation
+     * ended meanwhile; answers 1 when it started, 0 when the slot is left unused.
+     */
+    private int connect(Session current, Session next, ConnectRates.Gate budget) {
+        synchronized (this) {
+            if (incoming != next) {
+                return 0;
+            }
+        }
         next.start().whenComplete((ready, failure) -> {
+            if (budget != null) {
+                budget.settle();
+            }
             if (failure == null) {
                 ready(current, next);
             } else {
                 failed(current, next, failure);
             }
         });
+        return 1;
     }
 
     /** {@code left} is no longer the open session: its rotation ends, the incoming session is dropped. */

@@ -41,6 +41,10 @@ import io.quarkus.logging.Log;
  * <li>While ACTIVE, its {@link FlushLoop} writes the outbox and the waiting requests to the socket, in arrival
  * order (a failed write ends the session and the rest stays queued for the next socket), and the {@link FeedWatch}
  * checks the inbound feed (stale, due for rotation, out of sequence).</li>
+ * <li>Every frame it writes (outbox messages, requests, on-open steps, text heartbeats; not protocol pings) first
+ * waits for the connection's {@code send-rate} ({@link SendRate#whenAllowed}), which outlives the socket: a new
+ * socket's on-open steps (a rotation's incoming one's too) count in the window the last one wrote in. Without a
+ * limit nothing waits.</li>
  * </ul>
  *
  * <p>All mutable state is guarded by {@code this}; sockets are written and closed, and listeners called, outside
@@ -65,8 +69,14 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         }
     }
 
-    /** Why a session ended: a reason for people, and the upstream's close code and reason when it sent one. */
-    record Ending(String reason, Integer closeCode, String closeReason) {
+    /**
+     * Why a session ended: a reason for people, the upstream's close code and reason when it sent one, and whether
+     * longlink replaced the socket itself (a stale feed, a resync).
+     */
+    record Ending(String reason, Integer closeCode, String closeReason, boolean replaced) {
+        Ending(String reason, Integer closeCode, String closeReason) {
+            this(reason, closeCode, closeReason, false);
+        }
     }
 
     private enum Step {
@@ -344,7 +354,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
     @Override
     public void replaceDue(String reason) {
         // a stale feed or a gap to resync: closed with 1000, and the supervisor reconnects as for a lost socket
-        lost(new Ending(reason, null, null), NORMAL_CLOSURE, "replacing the socket");
+        lost(new Ending(reason, null, null, true), NORMAL_CLOSURE, "replacing the socket");
     }
 
     @Override
@@ -358,6 +368,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         ctx.env().observer().heartbeatAnswered(ctx.id(), roundTripNanos);
     }
 
+    /** A protocol ping at once (it does not count for {@code send-rate}); a text heartbeat when the rate allows. */
     private CompletionStage<Void> ping() {
         UpstreamSocket target;
         synchronized (this) {
@@ -366,7 +377,26 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         if (target == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return textPing == null ? target.ping() : target.sendText(textPing);
+        if (textPing == null) {
+            return target.ping();
+        }
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        ctx.sendRate().whenAllowed(1, true, frames -> {
+            if (isOver()) {
+                sent.complete(null);
+                return 0;
+            }
+            target.sendText(textPing).whenComplete((ok, failure) -> {
+                ctx.sendRate().settle(1);
+                if (failure != null) {
+                    sent.completeExceptionally(failure);
+                } else {
+                    sent.complete(null);
+                }
+            });
+            return 1;
+        });
+        return sent;
     }
 
     private Template.Values values() {
@@ -405,13 +435,22 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             failSteps(plan.key() + ": " + e.getMessage());
             return;
         }
+        if (text == null && plan.binary() == null) {
+            sendStep(plan, null);
+        } else {
+            ctx.sendRate().whenAllowed(1, true, frames -> sendStep(plan, text));
+        }
+    }
+
+    /** Sends the step's frame (none when it only waits) and starts its {@code expect} timeout; 0 when not STEPS. */
+    private int sendStep(SessionPlan.Step plan, String text) {
         UpstreamSocket target;
         synchronized (this) {
             if (step != Step.STEPS) {
-                return;
+                return 0;
             }
             target = socket;
-            stepIndex = index;
+            stepIndex = plan.index();
             awaiting = plan.expect();
             if (awaiting != null) {
                 stepTimer = ctx.env().timers().schedule(plan.timeout(), () -> stepTimedOut(plan));
@@ -421,12 +460,16 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
                 : plan.binary() != null ? target.sendBinary(plan.binary())
                         : CompletableFuture.completedFuture(null);
         sent.whenComplete((ok, failure) -> {
+            if (text != null || plan.binary() != null) {
+                ctx.sendRate().settle(1);
+            }
             if (failure != null) {
                 failSteps(plan.key() + ": could not be sent: " + FailureClassifier.describe(failure));
             } else if (plan.expect() == null) {
-                runStep(index + 1);
+                runStep(plan.index() + 1);
             }
         });
+        return 1;
     }
 
     private void stepTimedOut(SessionPlan.Step plan) {

@@ -12,19 +12,20 @@ import io.longlink.session.Template;
 
 /**
  * What a {@link Session} needs of its connection: one per connection and settings, shared by its sessions, replaced
- * as a whole when the settings are. {@code tokens} is null without {@code auth.oauth2.token-url}; {@code feed} holds
- * the feed integrity settings, and {@code sequences} (null without {@code inbound.sequence.pointer}) what the
- * connection's sockets saw of the upstream's sequence numbers; {@code requests} outlives the settings (one per
- * connection).
+ * as a whole when the settings are. {@code tokens} is null without {@code auth.oauth2.token-url}. {@code sendRate} is
+ * the connection's own, kept across settings and sockets. {@code feed} holds the feed integrity settings, and
+ * {@code sequences} (null without {@code inbound.sequence.pointer}) what the connection's sockets saw of the
+ * upstream's sequence numbers; {@code requests} outlives the settings (one per connection).
  */
 record SessionContext(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
         OAuth2Tokens tokens, OutboxStore outbox, InboundLog inbox, NewestValues newest, ConnectionCounters counters,
-        ConnectionEnvironment env, FeedPlan feed, FeedSequence sequences, PendingRequests requests) {
+        SendRate sendRate, ConnectionEnvironment env, FeedPlan feed, FeedSequence sequences,
+        PendingRequests requests) {
 
     /** The context for new settings; the newest values the plan's templates read are seeded from the inbound log. */
     static SessionContext of(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, Upstream upstream,
             TokenEndpoint tokenEndpoint, OutboxStore outbox, InboundLog inbox, ConnectionCounters counters,
-            ConnectionEnvironment env, PendingRequests requests) {
+            SendRate sendRate, ConnectionEnvironment env, PendingRequests requests) {
         SessionPlan.OAuth2 oauth2 = plan.oauth2();
         OAuth2Tokens tokens = oauth2 == null || tokenEndpoint == null ? null
                 : new OAuth2Tokens(id, oauth2.clientId(), oauth2.clientSecret(), oauth2.scope(),
@@ -36,7 +37,7 @@ record SessionContext(String id, LonglinkConfig.ConnectionConfig config, Session
                     .ifPresent(text -> newest.seed(pointer, Template.valueAt(text, pointer)));
         }
         FeedPlan feed = FeedPlan.of(config);
-        return new SessionContext(id, config, plan, upstream, tokens, outbox, inbox, newest, counters, env, feed,
-                FeedSequence.of(feed.sequence(), feed.scope()), requests);
+        return new SessionContext(id, config, plan, upstream, tokens, outbox, inbox, newest, counters, sendRate, env,
+                feed, FeedSequence.of(feed.sequence(), feed.scope()), requests);
     }
 }

@@ -48,6 +48,9 @@ import io.quarkus.runtime.StartupEvent;
  * {@code replied}, {@code reply-timeout}, {@code socket-lost}, {@code not-sent}, {@code too-many-requests},
  * {@code duplicate-request-id}.</li>
  * <li>{@code longlink_request_round_trip_seconds}: a request's write to its reply, a histogram.</li>
+ * <li>{@code longlink_socket_lifetime_seconds}: how long each socket that reached OPEN lived, a histogram (many
+ * short ones: a flapping upstream or an intermediary's idle timeout).</li>
+ * <li>{@code longlink_send_rate_waits_total}: times a frame waited for {@code send-rate.limit}.</li>
  * </ul>
  *
  * <p>With {@code longlink.metrics.per-connection=false} the same names carry no {@code connection} tag: each is the
@@ -78,7 +81,9 @@ public class ConnectionMetrics implements ConnectionObserver {
             new Count("longlink.connection.attempts.failed", "Connection attempts that failed since start",
                     ManagedConnection::failedAttemptsTotal),
             new Count("longlink.connection.offline.periods", "Times the network was found unreachable since start",
-                    ManagedConnection::offlinePeriods));
+                    ManagedConnection::offlinePeriods),
+            new Count("longlink.send.rate.waits", "Times a frame waited for send-rate.limit since start",
+                    ManagedConnection::sendRateWaits));
 
     private final MeterRegistry meters;
     private final LonglinkConfig.Metrics config;
@@ -89,11 +94,13 @@ public class ConnectionMetrics implements ConnectionObserver {
     private final Map<String, Timer> requestRoundTrips = new ConcurrentHashMap<>();
     /** Each connection's request counters by outcome, made when first needed (one map for all when not per connection). */
     private final Map<String, Map<RequestOutcome, Counter>> requests = new ConcurrentHashMap<>();
+    private final Map<String, Timer> lifetimes = new ConcurrentHashMap<>();
     private final Map<String, Counter> gaps = new ConcurrentHashMap<>();
     /** The meters shared by all connections when not per connection; else null. */
     private final Timer allRoundTrips;
     private final Timer allEnqueues;
     private final Timer allRequestRoundTrips;
+    private final Timer allLifetimes;
     private final Map<RequestOutcome, Counter> allRequests;
     private final Counter allGaps;
 
@@ -109,6 +116,7 @@ public class ConnectionMetrics implements ConnectionObserver {
             allRoundTrips = null;
             allEnqueues = null;
             allRequestRoundTrips = null;
+            allLifetimes = null;
             allRequests = null;
             allGaps = null;
         } else {
@@ -122,6 +130,7 @@ public class ConnectionMetrics implements ConnectionObserver {
             allRoundTrips = roundTripHistogram(Tags.empty());
             allEnqueues = enqueueHistogram(Tags.empty());
             allRequestRoundTrips = requestHistogram(Tags.empty());
+            allLifetimes = lifetimeHistogram(Tags.empty());
             allRequests = new EnumMap<>(RequestOutcome.class);
             allGaps = gapCounter(Tags.empty());
         }
@@ -143,6 +152,7 @@ public class ConnectionMetrics implements ConnectionObserver {
         enqueues.remove(connectionId);
         requestRoundTrips.remove(connectionId);
         requests.remove(connectionId);
+        lifetimes.remove(connectionId);
         gaps.remove(connectionId);
         if (config.perConnection()) {
             meters.getMeters().stream().filter(m -> connectionId.equals(m.getId().getTag(TAG))).toList()
@@ -157,6 +167,7 @@ public class ConnectionMetrics implements ConnectionObserver {
             roundTrips.put(id, allRoundTrips);
             enqueues.put(id, allEnqueues);
             requestRoundTrips.put(id, allRequestRoundTrips);
+            lifetimes.put(id, allLifetimes);
             requests.put(id, allRequests);
             gaps.put(id, allGaps);
             return;
@@ -176,6 +187,7 @@ public class ConnectionMetrics implements ConnectionObserver {
         enqueues.put(id, enqueueHistogram(Tags.of(TAG, id)));
         requestRoundTrips.put(id, requestHistogram(Tags.of(TAG, id)));
         requests.put(id, new EnumMap<>(RequestOutcome.class));
+        lifetimes.put(id, lifetimeHistogram(Tags.of(TAG, id)));
         gaps.put(id, gapCounter(Tags.of(TAG, id)));
     }
 
@@ -196,6 +208,11 @@ public class ConnectionMetrics implements ConnectionObserver {
         if (roundTripNanos >= 0) {
             record(requestRoundTrips, connectionId, roundTripNanos);
         }
+    }
+
+    @Override
+    public void socketEnded(String connectionId, long livedNanos) {
+        record(lifetimes, connectionId, livedNanos);
     }
 
     @Override
@@ -249,6 +266,11 @@ public class ConnectionMetrics implements ConnectionObserver {
     private Timer requestHistogram(Tags tags) {
         return histogram("longlink.request.round.trip", "A request's write to its reply", tags,
                 config.roundTripBuckets());
+    }
+
+    private Timer lifetimeHistogram(Tags tags) {
+        return histogram("longlink.socket.lifetime", "How long a socket lived once open", tags,
+                config.socketLifetimeBuckets());
     }
 
     private Counter gapCounter(Tags tags) {

@@ -65,6 +65,12 @@ final class ConnectionHarness {
     /** Whether this instance owns the connection (a cluster's lease); a test takes it away. */
     volatile boolean owned = true;
 
+    /** The instance's handshake budgets (set before the first {@link #connection()}). */
+    ConnectRates connectRates = ConnectRates.none();
+
+    /** Times each socket ended, as the observer heard them. */
+    final List<Long> socketLifetimes = new CopyOnWriteArrayList<>();
+
     ManagedConnection connection() {
         if (connection == null) {
             LonglinkConfig.ConnectionConfig c = config();
@@ -75,12 +81,17 @@ final class ConnectionHarness {
                 }
 
                 @Override
+                public void socketEnded(String id, long livedNanos) {
+                    socketLifetimes.add(livedNanos);
+                }
+
+                @Override
                 public void requestEnded(String id, RequestOutcome outcome, long roundTripNanos) {
                     requestOutcomes.add(outcome);
                 }
             };
             ConnectionEnvironment env = new ConnectionEnvironment(timers, clock, () -> 0.5, Runnable::run,
-                    variables::get, observer, events, id -> owned);
+                    variables::get, observer, events, id -> owned).withConnectRates(connectRates);
             connection = new ManagedConnection(ID, c, SessionPlan.of(c), outbox, inbox(), upstream, tokenEndpoint,
                     env);
         }

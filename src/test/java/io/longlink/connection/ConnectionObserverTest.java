@@ -43,8 +43,8 @@ class ConnectionObserverTest {
             }
             expected.add(method.getName() + ":" + Arrays.toString(args));
         }
-        assertEquals(5, expected.size(),
-                "heartbeatAnswered, requestEnded, connectionAdded, connectionRemoved, inboundGap");
+        assertEquals(6, expected.size(),
+                "heartbeatAnswered, socketEnded, requestEnded, connectionAdded, connectionRemoved, inboundGap");
         assertEquals(expected, first);
         assertEquals(expected, second);
     }

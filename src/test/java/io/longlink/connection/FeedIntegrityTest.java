@@ -288,6 +288,7 @@ class FeedIntegrityTest {
         fresh.events.textReceived("{\"sym\":\"B\",\"seq\":1}");
         assertEquals(2, h.connection().status().duplicatesDropped());
         fresh.events.closed(1011, "gone");
+        h.timers.advance(Duration.ofSeconds(2)); // lost before reconnect.stable-after: the backoff's next delay
         FakeSocket third = subscribe(upstream.last().accept());
         third.events.textReceived("{\"sym\":\"A\",\"seq\":3}"); // a plain reconnect: a new run, kept
         third.events.textReceived("{\"sym\":\"A\",\"seq\":4}");

@@ -155,8 +155,10 @@ class ManagedConnectionTest {
     }
 
     @Test
-    void aLostSocketIsRetriedAtOnceThenWithBackoff() {
+    void aStableSocketLostIsRetriedAtOnceThenWithBackoff() {
+        settings.put("reconnect.stable-after", "1s");
         FakeSocket socket = openSocket();
+        timers.advance(Duration.ofSeconds(1));
         socket.events.closed(1011, "bye");
         assertEquals(2, upstream.attempts.size(), "the first retry after a drop is immediate");
         ConnectionStatus status = connection().status();
@@ -315,6 +317,7 @@ class ManagedConnectionTest {
     void lateCallbacksOfAnOldSocketChangeNothing() {
         FakeSocket old = openSocket();
         old.events.failed(new IllegalStateException("Connection was closed"));
+        timers.advance(Duration.ofSeconds(2));
         FakeSocket current = upstream.last().accept();
         assertEquals(2, connection().generation());
         long received = connection().receivedCount();
@@ -335,6 +338,7 @@ class ManagedConnectionTest {
 
     @Test
     void aMissedPongReplacesTheSocketAtOnce() {
+        settings.put("reconnect.stable-after", "20s");
         FakeSocket socket = openSocket();
         timers.advance(Duration.ofSeconds(10));
         assertEquals(1, socket.pings);
@@ -376,6 +380,7 @@ class ManagedConnectionTest {
         assertEquals(3, connection().queued());
         assertEquals(MessageState.SENT, outbox.find(ID, 2).orElseThrow().state());
         assertEquals(MessageState.QUEUED, outbox.find(ID, 3).orElseThrow().state());
+        timers.advance(Duration.ofSeconds(2)); // a socket lost at once is not retried at once
 
         FakeSocket second = upstream.last().accept();
         assertEquals(List.of("m3", "m4", "m5"), second.frames);
@@ -469,6 +474,8 @@ class ManagedConnectionTest {
     @Test
     void aHeldTokenIsReusedUntilItExpiresWithinTheMargin() {
         useOAuth2();
+        settings.put("reconnect.stable-after", "10s");
+        settings.put("heartbeat.interval", "60s");
         h.tokenEndpoint.lifetime = Duration.ofSeconds(60);
         FakeSocket first = openSocket();
         timers.advance(Duration.ofSeconds(20));
@@ -495,15 +502,47 @@ class ManagedConnectionTest {
     }
 
     @Test
-    void anAcceptedRetryEndsTheUnauthorizedStreak() {
+    void aStableSocketEndsTheUnauthorizedStreak() {
         useOAuth2();
+        settings.put("reconnect.stable-after", "5s");
         connection().open();
         upstream.last().reject(401, null);
         FakeSocket socket = upstream.last().accept();
         assertEquals(ConnectionState.OPEN, state());
+        timers.advance(Duration.ofSeconds(5));
         socket.events.closed(1008, "token revoked");
-        assertEquals(ConnectionState.CONNECTING, state(), "a 1008 after an accepted socket is a first rejection");
+        assertEquals(ConnectionState.CONNECTING, state(), "a 1008 after a stable socket is a first rejection");
         assertEquals(3, h.tokenEndpoint.requests.size());
+    }
+
+    @Test
+    void anUnauthorizedCloseRightAfterTheRefreshedRetryOpenedIsTheSecondInARow() {
+        useOAuth2();
+        FakeSocket first = openSocket();
+        first.events.closed(1008, "not allowed");
+        assertEquals(2, upstream.attempts.size(), "refreshed and retried at once");
+        FakeSocket second = upstream.last().accept();
+        second.events.closed(1008, "not allowed");
+        ConnectionStatus status = connection().status();
+        assertEquals(ConnectionState.FAILED, status.state(), "an upstream that keeps refusing is never hammered");
+        assertEquals("unauthorized (close code 1008)", status.lastError());
+        timers.advance(Duration.ofMinutes(10));
+        assertEquals(2, upstream.attempts.size());
+    }
+
+    @Test
+    void onlyTheUnauthorizedCloseCodesRefreshOtherPolicyClosesBackOff() {
+        useOAuth2();
+        settings.put("reconnect.unauthorized-close-codes", "4001");
+        FakeSocket first = openSocket();
+        first.events.closed(1008, "too many requests");
+        assertEquals(ConnectionState.RECONNECTING, state(), "1008 is no longer read as credentials refused");
+        assertEquals(1, h.tokenEndpoint.requests.size(), "no new token for it");
+        timers.advance(Duration.ofSeconds(2));
+        FakeSocket second = upstream.last().accept();
+        second.events.closed(4001, "token revoked");
+        assertEquals(3, upstream.attempts.size(), "4001 refreshes and retries at once");
+        assertEquals(2, h.tokenEndpoint.requests.size());
     }
 
     @Test

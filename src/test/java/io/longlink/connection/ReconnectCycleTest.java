@@ -43,7 +43,7 @@ class ReconnectCycleTest {
 
     /** Begins and runs a fresh cycle, as the supervisor does. */
     private void run() {
-        cycle.apply(ConnectionSettings.read("feed", settings).reconnect(), null);
+        cycle.apply(ConnectionSettings.read("feed", settings).reconnect(), null, null);
         supervisor.current = cycle.beginLocked();
         cycle.run(supervisor.current);
     }
@@ -238,6 +238,11 @@ class ReconnectCycleTest {
                 delays.add(delayMillis);
                 pendingDelay = delayMillis;
             }
+        }
+
+        @Override
+        public void slotAwaited(long number, long waitMillis, ConnectRates.Gate gate) {
+            throw new AssertionError("no connect-rates here");
         }
 
         @Override

@@ -41,6 +41,21 @@ class RejectionPolicyTest {
     }
 
     @Test
+    void onlyTheUnauthorizedCloseCodesMeanCredentialsRefused() {
+        RejectionPolicy custom = new RejectionPolicy(Set.of(400, 403, 404, 410), Set.of(1002, 1003),
+                Set.of(4001, 4003), Duration.ofSeconds(2));
+        assertEquals(RejectionPolicy.USUAL, custom.decide(Rejection.closeCode(1008), false, NOW),
+                "1008 is a policy close like any other now: backoff");
+        assertEquals(RejectionPolicy.USUAL, custom.decide(Rejection.closeCode(1008), true, NOW));
+        Decision first = custom.decide(Rejection.closeCode(4003), false, NOW);
+        assertEquals(Action.REFRESH, first.action());
+        Decision second = custom.decide(Rejection.closeCode(4001), true, NOW);
+        assertEquals(Action.FAIL, second.action());
+        assertEquals("unauthorized (close code 4001)", second.error());
+        assertEquals(Action.FAIL, custom.decide(Rejection.closeCode(1003), false, NOW).action(), "fatal stays fatal");
+    }
+
+    @Test
     void fatalStatusesAndCloseCodesFailAtOnce() {
         for (int status : new int[] { 400, 403, 404, 410 }) {
             Decision d = decide(Rejection.status(status, null), false);

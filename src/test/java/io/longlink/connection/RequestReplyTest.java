@@ -175,6 +175,7 @@ class RequestReplyTest {
         RequestFailedException lost = failure(answer);
         assertEquals(RequestOutcome.SOCKET_LOST, lost.outcome());
         assertEquals("order-2", second.join().requestId(), "what was answered stays answered");
+        h.timers.advance(Duration.ofSeconds(2)); // lost before reconnect.stable-after: the backoff's first delay
         FakeSocket next = h.upstream.last().accept();
         h.send("m");
         assertEquals(List.of("m"), next.frames, "never replayed on a new socket");
@@ -186,6 +187,7 @@ class RequestReplyTest {
         socket.failWritesAfter = 0;
         CompletableFuture<Reply> answer = request("{\"id\":\"x\"}");
         assertEquals(RequestOutcome.SOCKET_LOST, failure(answer).outcome());
+        h.timers.advance(Duration.ofSeconds(2)); // lost before reconnect.stable-after: the backoff's first delay
         FakeSocket next = h.upstream.last().accept();
         h.send("m");
         assertEquals(List.of("m"), next.frames);

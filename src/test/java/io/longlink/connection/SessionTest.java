@@ -35,6 +35,7 @@ class SessionTest {
     @Test
     void stepsRunInOrderBeforeTheSocketIsOpenAndBeforeAnyQueuedMessage() {
         loginAndSubscribe();
+        h.settings.put("reconnect.stable-after", "1s");
         h.send("queued before open");
         h.connection().open();
         FakeSocket socket = h.upstream.last().accept();
@@ -55,7 +56,8 @@ class SessionTest {
                 socket.frames);
         assertEquals(3, h.inbound().size(), "replies to steps are inbound messages too");
 
-        // the next socket replays the steps, with its own generation
+        // the next socket (at once after a stable one) replays the steps, with its own generation
+        h.timers.advance(Duration.ofSeconds(1));
         socket.events.closed(1001, "restart");
         FakeSocket next = h.upstream.last().accept();
         assertEquals(List.of("{\"op\":\"login\",\"gen\":2}"), next.frames);
@@ -100,6 +102,7 @@ class SessionTest {
         h.variables.put("ROOM", "lobby");
         h.settings.put("headers.Authorization", "Bearer {{file:" + token + "}}");
         h.settings.put("on-open[0].text", "{\"op\":\"resume\",\"room\":\"{{env:ROOM}}\",\"after\":\"{{inbound:/offset}}\"}");
+        h.settings.put("reconnect.stable-after", "1s");
         h.connection().open();
         FakeUpstream.Attempt first = h.upstream.last();
         assertEquals("Bearer first", first.headers.get("Authorization"));
@@ -110,6 +113,7 @@ class SessionTest {
         socket.events.textReceived("{\"other\":true}");
 
         Files.writeString(token, "second\n");
+        h.timers.advance(Duration.ofSeconds(1));
         socket.events.closed(1006, null);
         FakeUpstream.Attempt second = h.upstream.last();
         assertEquals("Bearer second", second.headers.get("Authorization"));
@@ -176,8 +180,10 @@ class SessionTest {
 
     @Test
     void everyStateChangeIsAnEventWithItsReason() {
+        h.settings.put("reconnect.stable-after", "1s");
         h.connection().open();
         FakeSocket socket = h.upstream.last().accept();
+        h.timers.advance(Duration.ofSeconds(1));
         socket.events.closed(1011, "bye");
         h.upstream.last().refuse();
         h.timers.advance(Duration.ofSeconds(2));

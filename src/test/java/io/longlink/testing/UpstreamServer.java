@@ -54,8 +54,14 @@ public final class UpstreamServer implements AutoCloseable {
         volatile String retryAfter;
         /** When set, a handshake whose {@code Authorization} this refuses is answered 401. */
         volatile java.util.function.Predicate<String> authorization;
-        /** When not 0, every socket is closed with this code right after the upgrade. */
+        /** When not 0, every socket is closed with this code {@link #closeAfterMillis} after the upgrade. */
         volatile int closeOnOpen;
+        volatile long closeAfterMillis;
+        /** When not 0, a socket that sends more than this many text frames in {@link #ratePerNanos} is kicked. */
+        volatile int rateLimit;
+        volatile long ratePerNanos;
+        /** When each socket was kicked for sending too fast ({@link System#nanoTime()}). */
+        public final List<Long> kicks = new CopyOnWriteArrayList<>();
         /** When set, the path speaks this login-and-subscribe protocol. */
         volatile FeedProtocol feed;
         /** When set, the path answers JSON-RPC requests. */
@@ -225,7 +231,12 @@ public final class UpstreamServer implements AutoCloseable {
                             System.nanoTime());
                     state.sockets.add(socket);
                 }
+                java.util.ArrayDeque<Long> recent = new java.util.ArrayDeque<>();
                 ws.textMessageHandler(text -> {
+                    if (state.rateLimit > 0 && tooFast(recent, state, System.nanoTime()) && !ws.isClosed()) {
+                        state.kicks.add(System.nanoTime());
+                        ws.close((short) 1008, "too many requests");
+                    }
                     state.frames.add(new Frame(false, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                     state.received.add(new Received(socket.number(), text, System.nanoTime()));
                     FeedProtocol feed = state.feed;
@@ -246,8 +257,11 @@ public final class UpstreamServer implements AutoCloseable {
                 if (state.frozen) {
                     freeze(socket);
                 }
-                if (state.closeOnOpen != 0) {
+                if (state.closeOnOpen != 0 && state.closeAfterMillis == 0) {
                     ws.close((short) state.closeOnOpen, "closing at once");
+                } else if (state.closeOnOpen != 0) {
+                    short code = (short) state.closeOnOpen;
+                    vertx.setTimer(state.closeAfterMillis, t -> ws.close(code, "closing soon after the upgrade"));
                 }
             });
         });
@@ -338,7 +352,33 @@ public final class UpstreamServer implements AutoCloseable {
 
     /** Closes every new socket of the path with {@code code} right after the upgrade (0: no longer). */
     public void closeOnOpen(String path, int code) {
-        path(path).closeOnOpen = code;
+        closeAfter(path, code, java.time.Duration.ZERO);
+    }
+
+    /** Closes every new socket of the path with {@code code} once it was open for {@code after} (a flapping upstream). */
+    public void closeAfter(String path, int code, java.time.Duration after) {
+        PathState state = path(path);
+        state.closeAfterMillis = after.toMillis();
+        state.closeOnOpen = code;
+    }
+
+    /**
+     * Closes a socket of the path with 1008 "too many requests" when it sends more than {@code limit} text frames in
+     * any window of {@code per}, as exchanges do; each such kick is recorded in {@link PathState#kicks}.
+     */
+    public void limitRate(String path, int limit, java.time.Duration per) {
+        PathState state = path(path);
+        state.ratePerNanos = per.toNanos();
+        state.rateLimit = limit;
+    }
+
+    /** Records a text frame of one socket at {@code now}: whether it makes more than the path's limit in a window. */
+    private static boolean tooFast(java.util.ArrayDeque<Long> recent, PathState state, long now) {
+        recent.addLast(now);
+        while (now - recent.peekFirst() >= state.ratePerNanos) {
+            recent.removeFirst();
+        }
+        return recent.size() > state.rateLimit;
     }
 
     public void pushText(String path, String text) {
