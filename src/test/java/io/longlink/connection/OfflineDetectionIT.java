@@ -211,6 +211,9 @@ class OfflineDetectionIT {
         properties.put("longlink.connections.net.url", upstream.url("/net"));
         properties.put("longlink.connections.net.heartbeat.interval", "300ms");
         properties.put("longlink.connections.net.heartbeat.timeout", "700ms");
+        // this test is about a gone network, not flapping: its sockets live seconds, which the default
+        // stable-after (30s) would count as short and back off before the attempt that finds the network gone
+        properties.put("longlink.connections.net.reconnect.stable-after", "200ms");
         properties.put("longlink.connections.down.url", stoppable.url("/down"));
         properties.put("longlink.connections.down.reconnect.initial-delay", "200ms");
         properties.put("longlink.connections.down.reconnect.max-delay", "400ms");
