@@ -72,9 +72,6 @@ public final class ManagedConnection
     private final PendingRequests requests;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
-    private volatile String redactedUrl;
-    /** {@code proxy.url} without its credentials, or null. */
-    private volatile String redactedProxy;
     /** What the next session is made of; replaced with the settings. */
     private volatile SessionContext sessions;
 
@@ -86,17 +83,10 @@ public final class ManagedConnection
     private final ReconnectCycle<Session> cycles;
     /** The make-before-break rotation of the open socket. */
     private final Rotation rotation;
-    /** Sockets that reached OPEN so far. */
-    private long generation;
-    /** When the last socket opened. */
-    private Instant connectedAt;
     /** How long the sockets lived (stable or not, flapping) and waits for handshake slots. */
     private final SocketPacing pacing;
-    private String lastError;
-    private Integer lastCloseCode;
-    private String lastCloseReason;
-    /** The webhook's part of {@link #status()}; answers null until a webhook delivery is attached. */
-    private volatile Supplier<WebhookStatus> webhook = () -> null;
+    /** The sockets' generation, last error and close, and the status built from them. */
+    private final SocketHistory history;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, OutboxStore outbox,
             InboundLog inbox, Upstream upstream, TokenEndpoint tokenEndpoint, ConnectionEnvironment env) {
@@ -112,6 +102,7 @@ public final class ManagedConnection
         this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
                 env.observer());
         this.rotation = new Rotation(id, env.timers(), env.random(), this);
+        this.history = new SocketHistory(id, counters, pacing, requests, env.ownership());
         apply(config, plan, upstream, tokenEndpoint);
     }
 
@@ -120,8 +111,7 @@ public final class ManagedConnection
         this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, sendRate,
                 env, requests);
         this.config = config;
-        this.redactedUrl = UrlRedactor.redact(config.url());
-        this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
+        history.apply(config);
         ConnectRates.Gate gate = env.connectRates().gateFor(config.url().getHost());
         cycles.apply(config.reconnect(), sessions.tokens(), gate);
         requests.reconfigure(RequestIds.of(config.requests()));
@@ -307,23 +297,15 @@ public final class ManagedConnection
 
     /** Shows a webhook delivery's status in this connection's status. */
     public void attachWebhook(Supplier<WebhookStatus> status) {
-        this.webhook = status;
+        history.attachWebhook(status);
     }
 
     public ConnectionStatus status() {
-        WebhookStatus webhookStatus = webhook.get();
+        WebhookStatus webhookStatus = history.webhook();
         int queued = queued();
-        ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
-            Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at()
-                    : phase instanceof Phase.Connecting c ? c.slotAt() : null;
-            return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
-                    cycles.attemptLocked(), nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason,
-                    queued, requests.inFlight(), counters.sent.get(), counters.received.get(),
-                    pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    pacing.flapping(phase, config.reconnect().stableAfter()), pacing.lastMillis(), webhookStatus,
-                    env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
-                    counters.duplicatesDropped.get());
+            return history.statusLocked(phase, desired, cycles.attemptLocked(), config.reconnect().stableAfter(),
+                    queued, webhookStatus);
         }
     }
 
@@ -333,7 +315,7 @@ public final class ManagedConnection
 
     /** Sockets that reached OPEN so far. */
     public synchronized long generation() {
-        return generation;
+        return history.generation();
     }
 
     /** Messages waiting in the outbox. */
@@ -372,7 +354,7 @@ public final class ManagedConnection
     }
 
     private Session newSessionLocked() {
-        return new Session(sessions, generation + 1, this);
+        return new Session(sessions, history.generation() + 1, this);
     }
 
     /** Every phase change goes through here: it publishes an event when the state changes. */
@@ -380,7 +362,7 @@ public final class ManagedConnection
         ConnectionState previous = phase.state();
         phase = next;
         if (next.state() != previous) {
-            env.events().append(env.clock().instant(), id, next.state(), previous, generation,
+            env.events().append(env.clock().instant(), id, next.state(), previous, history.generation(),
                     cycles.attemptLocked(), reason);
         }
     }
@@ -415,7 +397,7 @@ public final class ManagedConnection
     public synchronized void backoffStarted(long number, long delayMillis) {
         if (isCurrentLocked(number)) {
             moveLocked(new Phase.Reconnecting(number, env.clock().instant().plusMillis(delayMillis), delayMillis),
-                    "attempt " + cycles.attemptLocked() + " failed (" + lastError + "); next attempt in "
+                    "attempt " + cycles.attemptLocked() + " failed (" + history.lastError() + "); next attempt in "
                             + delayMillis + " ms");
         }
     }
@@ -444,7 +426,8 @@ public final class ManagedConnection
     @Override
     public synchronized void slotAwaited(long number, long waitMillis, ConnectRates.Gate gate) {
         Phase waiting = !isCurrentLocked(number) ? null
-                : SocketPacing.awaitingSlot(phase, number, env.clock().instant().plusMillis(waitMillis), generation > 0);
+                : SocketPacing.awaitingSlot(phase, number, env.clock().instant().plusMillis(waitMillis),
+                        history.generation() > 0);
         if (waiting != null) {
             moveLocked(waiting, "waiting for a handshake slot (" + gate + ")");
         }
@@ -458,11 +441,9 @@ public final class ManagedConnection
             if (!isAttemptLocked(number, session)) {
                 return false;
             }
-            generation++;
             cycles.openedLocked();
-            connectedAt = env.clock().instant();
-            moveLocked(new Phase.Open(session, env.timers().nanoTime()), "open (generation " + generation + ")");
-            gen = generation;
+            gen = history.opened(env.clock().instant());
+            moveLocked(new Phase.Open(session, env.timers().nanoTime()), "open (generation " + gen + ")");
         }
         Log.infof("[%s] open (generation %d)", id, gen);
         return true;
@@ -486,12 +467,8 @@ public final class ManagedConnection
                 return null;
             }
             decision = cycles.failedLocked(failure);
-            lastError = decision.error() != null ? decision.error() : failure.description();
-            Session.Ending ending = failure.ending();
-            if (ending != null && ending.closeCode() != null) {
-                lastCloseCode = ending.closeCode();
-                lastCloseReason = ending.closeReason();
-            }
+            history.failed(decision.error() != null ? decision.error() : failure.description());
+            history.ended(failure.ending());
             failedAttempts = cycles.attemptLocked();
         }
         if (failure.offline()) {
@@ -513,6 +490,7 @@ public final class ManagedConnection
             if (!isCurrentLocked(number)) {
                 return;
             }
+            String lastError = history.lastError();
             failedAttempts = cycles.attemptLocked();
             if (offline) {
                 probe = new ReachabilityProbe(env.timers(), config.offline().probeInterval(),
@@ -554,7 +532,7 @@ public final class ManagedConnection
     public void stillUnreachable(ReachabilityProbe probe, Throwable failure) {
         synchronized (this) {
             if (phase instanceof Phase.Offline o && o.probe() == probe) {
-                lastError = "offline: " + FailureClassifier.describe(failure);
+                history.failed("offline: " + FailureClassifier.describe(failure));
             }
         }
     }
@@ -586,9 +564,10 @@ public final class ManagedConnection
             loss = pacing.lost(o, stableAfter, ending.replaced());
             boolean stable = loss.stable();
             decision = cycles.lostLocked(ending.closeCode(), now, stable);
-            lastError = decision.error() != null ? decision.error() : pacing.lastError(ending.reason(), stableAfter);
-            lastCloseCode = ending.closeCode();
-            lastCloseReason = ending.closeReason();
+            String lastError = decision.error() != null ? decision.error()
+                    : pacing.lastError(ending.reason(), stableAfter);
+            history.failed(lastError);
+            history.closed(ending.closeCode(), ending.closeReason());
             if (!mayRunLocked()) {
                 cycles.resetLocked();
                 moveLocked(new Phase.Closed(), because + "; not reconnecting: "
@@ -641,7 +620,7 @@ public final class ManagedConnection
     public synchronized Session incomingFor(Session open) {
         boolean rotatable = phase instanceof Phase.Open o && o.session() == open && desired == DesiredState.OPEN
                 && mayRunLocked();
-        return rotatable ? new Session(sessions, generation + 1, this, true) : null;
+        return rotatable ? new Session(sessions, history.generation() + 1, this, true) : null;
     }
 
     /** OPEN → OPEN: the rotation's incoming session is the open one now; the old socket was closed on request. */
@@ -654,10 +633,8 @@ public final class ManagedConnection
                 return -1;
             }
             livedNanos = pacing.closed(o);
-            generation++;
-            connectedAt = env.clock().instant();
-            moveLocked(new Phase.Open(incoming, env.timers().nanoTime()), "rotated (generation " + generation + ")");
-            gen = generation;
+            gen = history.opened(env.clock().instant());
+            moveLocked(new Phase.Open(incoming, env.timers().nanoTime()), "rotated (generation " + gen + ")");
         }
         env.observer().socketEnded(id, livedNanos);
         return gen;
@@ -666,7 +643,7 @@ public final class ManagedConnection
     @Override
     public synchronized void rotationFailed(Session open, String error) {
         if (phase instanceof Phase.Open o && o.session() == open) {
-            lastError = error;
+            history.failed(error);
         }
     }
 
@@ -727,8 +704,7 @@ public final class ManagedConnection
             if (!(phase instanceof Phase.Closing c && c.done() == done)) {
                 return;
             }
-            lastCloseCode = code;
-            lastCloseReason = reason;
+            history.closed(code, reason);
             moveLocked(new Phase.Closed(), reason);
             if (desired == DesiredState.OPEN && mayRunLocked()) {
                 newCycle = beginCycleLocked("open requested while closing");
