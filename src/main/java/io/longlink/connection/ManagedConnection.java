@@ -35,11 +35,11 @@ import io.quarkus.logging.Log;
  * <li>The {@link ReconnectCycle} runs CONNECTING and RECONNECTING: each attempt is a new {@link Session}; a failed
  * one is classified and counted there, and the {@link RejectionPolicy} decides there what the upstream's answer
  * means (refresh the credentials and retry at once, fail at once, or back off no earlier than it asked), for a
- * failed attempt and a lost socket alike. The cycle asks this class for every phase change
- * ({@link ReconnectCycle.Supervisor}).</li>
+ * failed attempt and a lost socket alike. The cycle asks the connection's {@link CycleTransitions} for every phase
+ * change ({@link ReconnectCycle.Supervisor}).</li>
  * <li>A network that is gone ends the cycle uncounted and the connection goes {@code OFFLINE}, where only a
- * {@link ReachabilityProbe} runs; when it answers, a fresh cycle starts with the attempts reset. Being offline
- * therefore never leads to {@code FAILED}.</li>
+ * {@link ReachabilityProbe} runs; when it answers ({@link CycleTransitions} again), a fresh cycle starts with the
+ * attempts reset. Being offline therefore never leads to {@code FAILED}.</li>
  * <li>Make-before-break ({@code rotate-after}, {@code rotate-on}): the {@link Rotation} runs it while OPEN and asks
  * this class for the hand-over ({@link Rotation.Supervisor}: generation + 1, still OPEN, no event). A lost open
  * socket, a replacement, a close or new settings abort it.</li>
@@ -49,12 +49,11 @@ import io.quarkus.logging.Log;
  * belongs to), so a late callback of an older socket, cycle or probe changes nothing.</li>
  * </ul>
  *
- * <p>All mutable state is guarded by {@code this}. Decisions are taken under the lock; sessions are started and
- * closed, and cycles run, outside it.
+ * <p>All mutable state is guarded by {@code this}, which {@link CycleTransitions} takes too: the fields and the
+ * {@code ...Locked} methods it shares are package-private. Decisions are taken under the lock; sessions are started
+ * and closed, and cycles run, outside it.
  */
-public final class ManagedConnection
-        implements Session.Listener, ReachabilityProbe.Listener, ReconnectCycle.Supervisor<Session>,
-        Rotation.Supervisor {
+public final class ManagedConnection implements Session.Listener, Rotation.Supervisor {
 
     private static final int NORMAL_CLOSURE = 1000;
     private static final int GOING_AWAY = 1001;
@@ -62,8 +61,8 @@ public final class ManagedConnection
     private final String id;
     private final OutboxStore outbox;
     private final InboundLog inbox;
-    private final ConnectionEnvironment env;
-    private final ConnectionCounters counters = new ConnectionCounters();
+    final ConnectionEnvironment env;
+    final ConnectionCounters counters = new ConnectionCounters();
     /** Holds enqueue answers while the open socket is behind ({@code outbox.pace-above}). */
     private final Pacer pacer;
     /** {@code send-rate.*}: the connection's frames per window, across its sockets. */
@@ -72,31 +71,23 @@ public final class ManagedConnection
     private final PendingRequests requests;
     /** The settings; replaced as a whole by {@link #reconfigure}, with everything made from them below. */
     private volatile LonglinkConfig.ConnectionConfig config;
-    private volatile String redactedUrl;
-    /** {@code proxy.url} without its credentials, or null. */
-    private volatile String redactedProxy;
     /** What the next session is made of; replaced with the settings. */
-    private volatile SessionContext sessions;
+    volatile SessionContext sessions;
 
-    private Phase phase = new Phase.Closed();
-    private DesiredState desired = DesiredState.CLOSED;
+    /** Where the connection is, with what only that phase has; moved by {@link #moveLocked}. */
+    Phase phase = new Phase.Closed();
+    /** What the operator asked for last. */
+    DesiredState desired = DesiredState.CLOSED;
     /** The process is stopping: no cycle starts any more, whatever {@code desired} says. */
-    private boolean stopped;
+    boolean stopped;
     /** The reconnect cycles: their number, failed attempts and rejection streak (guarded by {@code this} too). */
-    private final ReconnectCycle<Session> cycles;
+    final ReconnectCycle<Session> cycles;
     /** The make-before-break rotation of the open socket. */
     private final Rotation rotation;
-    /** Sockets that reached OPEN so far. */
-    private long generation;
-    /** When the last socket opened. */
-    private Instant connectedAt;
     /** How long the sockets lived (stable or not, flapping) and waits for handshake slots. */
     private final SocketPacing pacing;
-    private String lastError;
-    private Integer lastCloseCode;
-    private String lastCloseReason;
-    /** The webhook's part of {@link #status()}; answers null until a webhook delivery is attached. */
-    private volatile Supplier<WebhookStatus> webhook = () -> null;
+    /** The sockets' generation, last error and close, and the status built from them. */
+    final SocketHistory history;
 
     ManagedConnection(String id, LonglinkConfig.ConnectionConfig config, SessionPlan plan, OutboxStore outbox,
             InboundLog inbox, Upstream upstream, TokenEndpoint tokenEndpoint, ConnectionEnvironment env) {
@@ -108,10 +99,11 @@ public final class ManagedConnection
         this.pacing = new SocketPacing(env.timers());
         this.sendRate = new SendRate(env.timers());
         this.cycles = new ReconnectCycle<>(id, env.metricsPerConnection() ? "reconnect " + id : "reconnect",
-                env.timers(), env.clock(), env.random(), this);
+                env.timers(), env.clock(), env.random(), new CycleTransitions(this));
         this.requests = new PendingRequests(id, RequestIds.of(config.requests()), env.timers(), env.clock(),
                 env.observer());
         this.rotation = new Rotation(id, env.timers(), env.random(), this);
+        this.history = new SocketHistory(id, counters, pacing, requests, env.ownership());
         apply(config, plan, upstream, tokenEndpoint);
     }
 
@@ -120,8 +112,7 @@ public final class ManagedConnection
         this.sessions = SessionContext.of(id, config, plan, upstream, tokenEndpoint, outbox, inbox, counters, sendRate,
                 env, requests);
         this.config = config;
-        this.redactedUrl = UrlRedactor.redact(config.url());
-        this.redactedProxy = config.proxy().url().map(UrlRedactor::redact).orElse(null);
+        history.apply(config);
         ConnectRates.Gate gate = env.connectRates().gateFor(config.url().getHost());
         cycles.apply(config.reconnect(), sessions.tokens(), gate);
         requests.reconfigure(RequestIds.of(config.requests()));
@@ -307,23 +298,15 @@ public final class ManagedConnection
 
     /** Shows a webhook delivery's status in this connection's status. */
     public void attachWebhook(Supplier<WebhookStatus> status) {
-        this.webhook = status;
+        history.attachWebhook(status);
     }
 
     public ConnectionStatus status() {
-        WebhookStatus webhookStatus = webhook.get();
+        WebhookStatus webhookStatus = history.webhook();
         int queued = queued();
-        ConnectionCounters.Pong pong = counters.lastPong();
         synchronized (this) {
-            Instant nextAttemptAt = phase instanceof Phase.Reconnecting r ? r.at()
-                    : phase instanceof Phase.Connecting c ? c.slotAt() : null;
-            return new ConnectionStatus(id, redactedUrl, redactedProxy, phase.state(), desired, generation,
-                    cycles.attemptLocked(), nextAttemptAt, connectedAt, lastError, lastCloseCode, lastCloseReason,
-                    queued, requests.inFlight(), counters.sent.get(), counters.received.get(),
-                    pong == null ? null : pong.at(), pong == null ? null : pong.rttMillis(),
-                    pacing.flapping(phase, config.reconnect().stableAfter()), pacing.lastMillis(), webhookStatus,
-                    env.ownership().owner(id), env.ownership().epoch(id), counters.gaps.get(),
-                    counters.duplicatesDropped.get());
+            return history.statusLocked(phase, desired, cycles.attemptLocked(), config.reconnect().stableAfter(),
+                    queued, webhookStatus);
         }
     }
 
@@ -333,7 +316,7 @@ public final class ManagedConnection
 
     /** Sockets that reached OPEN so far. */
     public synchronized long generation() {
-        return generation;
+        return history.generation();
     }
 
     /** Messages waiting in the outbox. */
@@ -362,201 +345,32 @@ public final class ManagedConnection
         return sendRate.waits();
     }
 
-    // --- the reconnect cycle's phase changes (ReconnectCycle.Supervisor) ---
+    // --- moving the phase (here, and for the reconnect cycle and the probe in CycleTransitions) ---
 
     /** Enters CONNECTING with a fresh cycle and its first session (not started yet); returns the cycle. */
-    private long beginCycleLocked(String reason) {
+    long beginCycleLocked(String reason) {
         long number = cycles.beginLocked();
         moveLocked(new Phase.Connecting(number, newSessionLocked()), reason);
         return number;
     }
 
-    private Session newSessionLocked() {
-        return new Session(sessions, generation + 1, this);
+    Session newSessionLocked() {
+        return new Session(sessions, history.generation() + 1, this);
     }
 
     /** Every phase change goes through here: it publishes an event when the state changes. */
-    private void moveLocked(Phase next, String reason) {
+    void moveLocked(Phase next, String reason) {
         ConnectionState previous = phase.state();
         phase = next;
         if (next.state() != previous) {
-            env.events().append(env.clock().instant(), id, next.state(), previous, generation,
+            env.events().append(env.clock().instant(), id, next.state(), previous, history.generation(),
                     cycles.attemptLocked(), reason);
         }
     }
 
-    /** Whether {@code number} is the cycle the phase belongs to, and reconnecting is still wanted. */
-    private boolean isCurrentLocked(long number) {
-        boolean ours = phase instanceof Phase.Connecting c && c.cycle() == number
-                || phase instanceof Phase.Reconnecting r && r.cycle() == number;
-        return ours && desired == DesiredState.OPEN && mayRunLocked();
-    }
-
-    /** Whether {@code attempt} is the session of the CONNECTING phase of cycle {@code number}. */
-    private boolean isAttemptLocked(long number, Session attempt) {
-        return phase instanceof Phase.Connecting c && c.session() == attempt && isCurrentLocked(number);
-    }
-
     /** Nothing stops new cycles: the process is not stopping and this instance owns the connection. */
-    private boolean mayRunLocked() {
+    boolean mayRunLocked() {
         return !stopped && env.ownership().mayAct(id);
-    }
-
-    @Override
-    public synchronized long delayBefore(long number) {
-        if (!isCurrentLocked(number)) {
-            return -1;
-        }
-        return phase instanceof Phase.Reconnecting r ? r.delayMillis() : 0;
-    }
-
-    /** CONNECTING → RECONNECTING: the delay before the next attempt, as the cycle chose it. */
-    @Override
-    public synchronized void backoffStarted(long number, long delayMillis) {
-        if (isCurrentLocked(number)) {
-            moveLocked(new Phase.Reconnecting(number, env.clock().instant().plusMillis(delayMillis), delayMillis),
-                    "attempt " + cycles.attemptLocked() + " failed (" + lastError + "); next attempt in "
-                            + delayMillis + " ms");
-        }
-    }
-
-    /** RECONNECTING → CONNECTING (or the first attempt, already CONNECTING): the attempt's session. */
-    @Override
-    public synchronized Session attemptStarting(long number) {
-        if (!isCurrentLocked(number)) {
-            return null;
-        }
-        if (phase instanceof Phase.Connecting c && !c.session().started()) {
-            if (c.slotAt() != null) {
-                phase = new Phase.Connecting(number, c.session()); // its slot came: no longer waiting
-            }
-            return c.session();
-        }
-        Session session = newSessionLocked();
-        moveLocked(new Phase.Connecting(number, session), "attempt " + (cycles.attemptLocked() + 1));
-        return session;
-    }
-
-    /**
-     * The next attempt waits for a handshake slot ({@code connect-rates}): RECONNECTING with {@code nextAttemptAt}
-     * the slot's expected time, or CONNECTING with it when the connection never had a socket yet (its first open).
-     */
-    @Override
-    public synchronized void slotAwaited(long number, long waitMillis, ConnectRates.Gate gate) {
-        Phase waiting = !isCurrentLocked(number) ? null
-                : SocketPacing.awaitingSlot(phase, number, env.clock().instant().plusMillis(waitMillis), generation > 0);
-        if (waiting != null) {
-            moveLocked(waiting, "waiting for a handshake slot (" + gate + ")");
-        }
-    }
-
-    /** CONNECTING → OPEN: the session is ready. */
-    @Override
-    public boolean attemptSucceeded(long number, Session session) {
-        long gen;
-        synchronized (this) {
-            if (!isAttemptLocked(number, session)) {
-                return false;
-            }
-            generation++;
-            cycles.openedLocked();
-            connectedAt = env.clock().instant();
-            moveLocked(new Phase.Open(session, env.timers().nanoTime()), "open (generation " + generation + ")");
-            gen = generation;
-        }
-        Log.infof("[%s] open (generation %d)", id, gen);
-        return true;
-    }
-
-    /** OPEN: the session's heartbeat and flush loop start. */
-    @Override
-    public void attemptActive(Session session) {
-        if (!session.activate()) {
-            sessionLost(session, session.ending());
-        }
-    }
-
-    /** CONNECTING: the attempt failed; the cycle counted it (unless the network is gone) and decided. */
-    @Override
-    public RejectionPolicy.Decision attemptFailed(long number, Session session, ReconnectCycle.Failure failure) {
-        RejectionPolicy.Decision decision;
-        int failedAttempts;
-        synchronized (this) {
-            if (!isAttemptLocked(number, session)) {
-                return null;
-            }
-            decision = cycles.failedLocked(failure);
-            lastError = decision.error() != null ? decision.error() : failure.description();
-            Session.Ending ending = failure.ending();
-            if (ending != null && ending.closeCode() != null) {
-                lastCloseCode = ending.closeCode();
-                lastCloseReason = ending.closeReason();
-            }
-            failedAttempts = cycles.attemptLocked();
-        }
-        if (failure.offline()) {
-            Log.debugf("[%s] attempt found the network gone: %s", id, failure.description());
-        } else {
-            Log.debugf("[%s] attempt %d failed: %s", id, failedAttempts, failure.description());
-            counters.failedAttempts.incrementAndGet();
-        }
-        return decision;
-    }
-
-    /** CONNECTING → FAILED (attempts exhausted, a fatal rejection) or OFFLINE (network gone). */
-    @Override
-    public void cycleEnded(long number, Throwable failure) {
-        boolean offline = failure instanceof NetworkUnreachableException;
-        ReachabilityProbe probe = null;
-        int failedAttempts;
-        synchronized (this) {
-            if (!isCurrentLocked(number)) {
-                return;
-            }
-            failedAttempts = cycles.attemptLocked();
-            if (offline) {
-                probe = new ReachabilityProbe(env.timers(), config.offline().probeInterval(),
-                        sessions.upstream()::probe, this);
-                moveLocked(new Phase.Offline(probe), "network unreachable (" + lastError + ")");
-            } else if (failure instanceof FatalRejectionException) {
-                moveLocked(new Phase.Failed(), "rejected by the upstream: " + lastError);
-            } else {
-                moveLocked(new Phase.Failed(), failedAttempts + " attempts failed (" + lastError + ")");
-            }
-        }
-        if (offline) {
-            Log.warnf("[%s] offline: %s; probing every %d ms", id, failure.getMessage(),
-                    config.offline().probeInterval().toMillis());
-            counters.offlinePeriods.incrementAndGet();
-            probe.start();
-        } else if (failure instanceof FatalRejectionException) {
-            Log.warnf("[%s] failed: %s; no further attempt until opened again", id, failure.getMessage());
-        } else {
-            Log.warnf("[%s] failed after %d attempts: %s", id, failedAttempts, FailureClassifier.describe(failure));
-        }
-    }
-
-    /** OFFLINE → CONNECTING: this probe got an answer; a fresh cycle starts with attempts reset. */
-    @Override
-    public void networkReturned(ReachabilityProbe probe) {
-        long newCycle;
-        synchronized (this) {
-            if (!(phase instanceof Phase.Offline o && o.probe() == probe) || desired != DesiredState.OPEN || stopped) {
-                return;
-            }
-            newCycle = beginCycleLocked("network is back");
-        }
-        Log.infof("[%s] network is back: reconnecting", id);
-        cycles.run(newCycle);
-    }
-
-    @Override
-    public void stillUnreachable(ReachabilityProbe probe, Throwable failure) {
-        synchronized (this) {
-            if (phase instanceof Phase.Offline o && o.probe() == probe) {
-                lastError = "offline: " + FailureClassifier.describe(failure);
-            }
-        }
     }
 
     /**
@@ -586,9 +400,10 @@ public final class ManagedConnection
             loss = pacing.lost(o, stableAfter, ending.replaced());
             boolean stable = loss.stable();
             decision = cycles.lostLocked(ending.closeCode(), now, stable);
-            lastError = decision.error() != null ? decision.error() : pacing.lastError(ending.reason(), stableAfter);
-            lastCloseCode = ending.closeCode();
-            lastCloseReason = ending.closeReason();
+            String lastError = decision.error() != null ? decision.error()
+                    : pacing.lastError(ending.reason(), stableAfter);
+            history.failed(lastError);
+            history.closed(ending.closeCode(), ending.closeReason());
             if (!mayRunLocked()) {
                 cycles.resetLocked();
                 moveLocked(new Phase.Closed(), because + "; not reconnecting: "
@@ -641,7 +456,7 @@ public final class ManagedConnection
     public synchronized Session incomingFor(Session open) {
         boolean rotatable = phase instanceof Phase.Open o && o.session() == open && desired == DesiredState.OPEN
                 && mayRunLocked();
-        return rotatable ? new Session(sessions, generation + 1, this, true) : null;
+        return rotatable ? new Session(sessions, history.generation() + 1, this, true) : null;
     }
 
     /** OPEN → OPEN: the rotation's incoming session is the open one now; the old socket was closed on request. */
@@ -654,10 +469,8 @@ public final class ManagedConnection
                 return -1;
             }
             livedNanos = pacing.closed(o);
-            generation++;
-            connectedAt = env.clock().instant();
-            moveLocked(new Phase.Open(incoming, env.timers().nanoTime()), "rotated (generation " + generation + ")");
-            gen = generation;
+            gen = history.opened(env.clock().instant());
+            moveLocked(new Phase.Open(incoming, env.timers().nanoTime()), "rotated (generation " + gen + ")");
         }
         env.observer().socketEnded(id, livedNanos);
         return gen;
@@ -666,7 +479,7 @@ public final class ManagedConnection
     @Override
     public synchronized void rotationFailed(Session open, String error) {
         if (phase instanceof Phase.Open o && o.session() == open) {
-            lastError = error;
+            history.failed(error);
         }
     }
 
@@ -727,8 +540,7 @@ public final class ManagedConnection
             if (!(phase instanceof Phase.Closing c && c.done() == done)) {
                 return;
             }
-            lastCloseCode = code;
-            lastCloseReason = reason;
+            history.closed(code, reason);
             moveLocked(new Phase.Closed(), reason);
             if (desired == DesiredState.OPEN && mayRunLocked()) {
                 newCycle = beginCycleLocked("open requested while closing");

@@ -134,10 +134,11 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
             started = true;
         }
         Map<String, String> headers = new LinkedHashMap<>();
+        Template.Values values = ctx.templateValues(generation);
         try {
-            ctx.plan().headers().forEach((name, template) -> headers.put(name, template.expand(values())));
+            ctx.plan().headers().forEach((name, template) -> headers.put(name, template.expand(values)));
             SessionPlan.TextHeartbeat hb = ctx.plan().textHeartbeat();
-            textPing = hb == null ? null : hb.text().expand(values());
+            textPing = hb == null ? null : hb.text().expand(values);
         } catch (Template.ExpansionException e) {
             failBeforeReady(e);
             return ready;
@@ -147,7 +148,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
                     () -> failBeforeReady(new TimeoutException("no handshake within " + deadline + " ms")));
         }
         CompletionStage<String> token = ctx.tokens() == null ? CompletableFuture.completedFuture(null)
-                : ctx.tokens().current(values());
+                : ctx.tokens().current(values);
         token.whenComplete((bearer, failure) -> {
             if (failure != null) {
                 failBeforeReady(failure);
@@ -399,25 +400,6 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         return sent;
     }
 
-    private Template.Values values() {
-        return new Template.Values() {
-            @Override
-            public long generation() {
-                return generation;
-            }
-
-            @Override
-            public String env(String name) {
-                return ctx.env().variables().apply(name);
-            }
-
-            @Override
-            public String inbound(String pointer) {
-                return ctx.newest().get(pointer);
-            }
-        };
-    }
-
     // --- the on-open steps ---
 
     /** Runs on-open step {@code index}, or becomes READY after the last one. */
@@ -430,7 +412,7 @@ final class Session implements SocketEvents, HeartbeatMonitor.Listener, Reconnec
         SessionPlan.Step plan = steps.get(index);
         String text;
         try {
-            text = plan.text() == null ? null : plan.text().expand(values());
+            text = plan.text() == null ? null : plan.text().expand(ctx.templateValues(generation));
         } catch (Template.ExpansionException e) {
             failSteps(plan.key() + ": " + e.getMessage());
             return;

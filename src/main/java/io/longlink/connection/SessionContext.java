@@ -40,4 +40,24 @@ record SessionContext(String id, LonglinkConfig.ConnectionConfig config, Session
         return new SessionContext(id, config, plan, upstream, tokens, outbox, inbox, newest, counters, sendRate, env,
                 feed, FeedSequence.of(feed.sequence(), feed.scope()), requests);
     }
+
+    /** What the templates of the socket that will have {@code generation} read: the environment, the newest inbound. */
+    Template.Values templateValues(long generation) {
+        return new Template.Values() {
+            @Override
+            public long generation() {
+                return generation;
+            }
+
+            @Override
+            public String env(String name) {
+                return env.variables().apply(name);
+            }
+
+            @Override
+            public String inbound(String pointer) {
+                return newest.get(pointer);
+            }
+        };
+    }
 }
