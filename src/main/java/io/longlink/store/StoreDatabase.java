@@ -119,7 +119,7 @@ public final class StoreDatabase implements AutoCloseable {
             for (StoreTables t : tables) {
                 t.claim(tx, connectionId);
             }
-        }, false);
+        }, false, true);
         submit(job);
         return job.done;
     }
@@ -127,6 +127,11 @@ public final class StoreDatabase implements AutoCloseable {
     /** This instance no longer owns the connection (cluster): every store forgets it, on the writer thread. */
     public void release(String connectionId) {
         submit(new StoreJob.Kept() {
+            @Override
+            public boolean alone() {
+                return true;
+            }
+
             @Override
             public void write(Transaction tx) {
                 for (StoreTables t : tables) {
@@ -139,7 +144,7 @@ public final class StoreDatabase implements AutoCloseable {
     /** Completes once everything submitted before it is committed (or refused); for an orderly hand-over. */
     public CompletionStage<Void> flush() {
         Answered job = new Answered(null, tx -> {
-        }, true);
+        }, true, false);
         submit(job);
         return job.done;
     }
@@ -154,11 +159,18 @@ public final class StoreDatabase implements AutoCloseable {
         private final String connectionId;
         private final Work work;
         private final boolean anyway;
+        private final boolean alone;
 
-        Answered(String connectionId, Work work, boolean anyway) {
+        Answered(String connectionId, Work work, boolean anyway, boolean alone) {
             this.connectionId = connectionId;
             this.work = work;
             this.anyway = anyway;
+            this.alone = alone;
+        }
+
+        @Override
+        public boolean alone() {
+            return alone;
         }
 
         @Override

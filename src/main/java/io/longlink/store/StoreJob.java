@@ -16,6 +16,16 @@ public interface StoreJob {
         return null;
     }
 
+    /**
+     * Whether this job is written in a transaction of its own, after the jobs submitted before it committed (or
+     * were refused): a claim or a release of a connection, which loads or forgets what the store keeps in memory of
+     * it. A claim in the transaction of earlier jobs would load the rows without what those jobs still hold batched
+     * (a sent mark), and their commit would then publish state for the connection after it was loaded or forgotten.
+     */
+    default boolean alone() {
+        return false;
+    }
+
     /** Writes this job inside the open transaction; statements may be batched and flushed by a part. */
     void write(Transaction tx) throws SQLException;
 

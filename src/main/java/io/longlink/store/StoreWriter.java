@@ -99,6 +99,8 @@ final class StoreWriter {
     private Statements statements;
     /** Jobs of failed transactions that asked to be kept, oldest first; written before newer jobs. */
     private final List<StoreJob> unsaved = new ArrayList<>();
+    /** Jobs {@link #joinLate} took from the queue but left for the next transaction (from an alone job on). */
+    private final List<StoreJob> deferred = new ArrayList<>();
     /** Tables whose last tidy step stopped at its bound. */
     private final Set<StoreTables> behind = new HashSet<>();
     /** An attempt to open the file failed (logged once). */
@@ -151,6 +153,9 @@ final class StoreWriter {
         }
         StoreJob job;
         StoreUnavailableException closed = new StoreUnavailableException("the store is shutting down");
+        // the thread ended: what it left deferred is refused with the queue
+        deferred.forEach(j -> j.rolledBack(closed));
+        deferred.clear();
         while ((job = jobs.poll()) != null) {
             job.rolledBack(closed);
         }
@@ -169,14 +174,17 @@ final class StoreWriter {
         while (!stop) {
             try {
                 long wakeUp = Math.min(nextMaintenance, jdbc == null ? Math.min(nextTidy, nextReopen) : nextTidy);
-                StoreJob first = jobs.poll(Math.max(0, wakeUp - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                StoreJob first = !deferred.isEmpty() ? jobs.poll()
+                        : jobs.poll(Math.max(0, wakeUp - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
                 if (jdbc == null && System.currentTimeMillis() >= nextReopen) {
                     // the connection was lost: try again soon, not only at the next maintenance
                     tryOpen();
                     nextReopen = System.currentTimeMillis() + reopenInterval;
                 }
-                if (first != null) {
-                    batch.add(first);
+                if (first != null || !deferred.isEmpty()) {
+                    if (first != null) {
+                        batch.add(first);
+                    }
                     jobs.drainTo(batch, Math.max(0, config.maxBatch() - 1));
                     stop = batch.remove(STOP);
                     apply(batch);
@@ -201,14 +209,50 @@ final class StoreWriter {
         closeFile();
     }
 
-    /** Writes the kept jobs and then {@code batch} in one transaction, then tells each job how it went. */
+    /**
+     * Writes the kept jobs and then {@code batch} in one transaction, then tells each job how it went; a job that
+     * must be {@link StoreJob#alone} gets a transaction of its own, after the ones before it. Once a transaction
+     * failed, the jobs after it are refused with it (the kept ones stay in order for the next attempt).
+     */
     private void apply(List<StoreJob> batch) {
         List<StoreJob> work = new ArrayList<>(unsaved);
+        work.addAll(deferred);
         work.addAll(batch);
         unsaved.clear();
+        deferred.clear();
+        int from = 0;
+        for (int i = 0; i <= work.size(); i++) {
+            boolean alone = i < work.size() && work.get(i).alone();
+            if (i < work.size() && !alone) {
+                continue;
+            }
+            // the jobs before this one, then this one by itself
+            // (only the last group takes the jobs submitted meanwhile: they are newer than every job here)
+            StoreUnavailableException failure = i > from
+                    ? write(new ArrayList<>(work.subList(from, i)), i == work.size()) : null;
+            int unwritten = i;
+            if (failure == null && alone) {
+                failure = write(new ArrayList<>(work.subList(i, i + 1)), false);
+                unwritten = i + 1;
+            }
+            if (failure != null) {
+                refuse(work.subList(unwritten, work.size()), failure);
+                return;
+            }
+            from = i + 1;
+        }
+    }
+
+    /**
+     * Writes {@code work} in one transaction and tells each job how it went; null when it committed. With
+     * {@code last}, jobs submitted meanwhile may join it ({@link #joinLate}).
+     */
+    private StoreUnavailableException write(List<StoreJob> work, boolean last) {
         if (jdbc == null) {
-            refuse(work, new StoreUnavailableException("the message store cannot be opened now; nothing was stored"));
-            return;
+            StoreUnavailableException closed = new StoreUnavailableException(
+                    "the message store cannot be opened now; nothing was stored");
+            refuse(work, closed);
+            return closed;
         }
         Transaction tx;
         try {
@@ -221,7 +265,7 @@ final class StoreWriter {
             for (StoreJob job : work) {
                 job.write(tx);
             }
-            if (fence == null) {
+            if (fence == null && last) {
                 joinLate(work, tx);
             }
             tx.beforeCommit();
@@ -229,12 +273,15 @@ final class StoreWriter {
         } catch (SQLException | RuntimeException e) {
             rollback();
             failed(e);
-            refuse(work, new StoreUnavailableException("the message store cannot be written now; nothing was stored"));
-            return;
+            StoreUnavailableException refused = new StoreUnavailableException(
+                    "the message store cannot be written now; nothing was stored");
+            refuse(work, refused);
+            return refused;
         }
         committed();
         tx.afterCommit();
         work.forEach(StoreJob::committed);
+        return null;
     }
 
     /**
@@ -255,8 +302,15 @@ final class StoreWriter {
             if (work.subList(from, work.size()).remove(STOP)) {
                 stopping = true;
             }
-            for (StoreJob job : work.subList(from, work.size())) {
-                job.write(tx);
+            for (int i = from; i < work.size(); i++) {
+                if (work.get(i).alone()) {
+                    // it and the jobs after it wait for the next transactions, in order
+                    List<StoreJob> later = work.subList(i, work.size());
+                    deferred.addAll(0, later);
+                    later.clear();
+                    return;
+                }
+                work.get(i).write(tx);
             }
         }
     }

@@ -341,6 +341,44 @@ abstract class OutboxStoreSuite {
         assertEquals(MessageState.SENT, again.find(ID, 2).orElseThrow().state());
     }
 
+    /**
+     * A cluster instance that lost a connection while the database was down and won it back: the sent marks it kept,
+     * its release and its new claim reach the writer together. The claim must see the marks (they are written first,
+     * in a transaction of their own): else it loads those messages as waiting, the marks' commit then lets upkeep
+     * clear their payloads, and the head is stuck on a message without one.
+     */
+    @Test
+    void aClaimAfterKeptSentMarksLoadsThemAsSent() throws Exception {
+        SqlOutboxStore store = open(settings());
+        StoreDatabase database = databases.get(store);
+        enqueue(store, "a", null);
+        enqueue(store, "b", null);
+        enqueue(store, "c", null);
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        database.submit(new TestJob(() -> {
+            holding.countDown();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        holding.await();
+        // queued behind the job that holds the writer: the mark, the release and the claim reach it together
+        store.markSent(ID, head(store, 2), clock.instant());
+        database.release(ID);
+        CompletionStage<Void> claimed = database.claim(ID);
+        hold.countDown();
+        join(claimed);
+        // upkeep clears the payloads the marks cover (a, b); the claim must not have loaded them as waiting
+        await().atMost(Duration.ofSeconds(10)).until(() -> sql("SELECT count(*) FROM outbox_message WHERE payload IS NULL") == 2);
+        List<OutboundMessage> head = head(store, 10);
+        assertEquals(List.of("c"), head.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).toList());
+        assertEquals(MessageState.SENT, store.find(ID, 1).orElseThrow().state());
+        assertEquals(1, store.queued(ID));
+    }
+
     /** A job that runs {@code action} as its write and is kept when its transaction fails. */
     private record TestJob(Runnable action) implements io.longlink.store.StoreJob.Kept {
         @Override

@@ -37,6 +37,29 @@ class StoreWriterTest {
         }
     }
 
+    @Test
+    void aClaimOrReleaseIsWrittenAloneAfterTheJobsBeforeItEvenWhenTheyArriveLate() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-stores")), "writer-");
+        TestStoreSettings settings = TestStoreSettings.at(dir.resolve("longlink.db").toString())
+                .withMaintenanceInterval(Duration.ofHours(1));
+        try (StoreDatabase database = new StoreDatabase(settings, Clock.systemUTC())) {
+            database.start();
+            java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            CompletableFuture<Void> first = new CompletableFuture<>();
+            CompletableFuture<Void> after = new CompletableFuture<>();
+            long before = database.commits();
+            // the claim and a job after it arrive while the first job's transaction is written
+            database.submit(job(first, () -> {
+                order.add("first");
+                database.claim("c").thenRun(() -> order.add("claimed"));
+                database.submit(job(after, () -> order.add("after")));
+            }));
+            after.get(10, TimeUnit.SECONDS);
+            assertEquals(java.util.List.of("first", "claimed", "after"), order);
+            assertEquals(before + 3, database.commits(), "the claim in a transaction of its own, between the others");
+        }
+    }
+
     private static StoreJob job(CompletableFuture<Void> done, Runnable whileWritten) {
         return new StoreJob() {
             @Override
