@@ -43,6 +43,7 @@ import io.vertx.core.http.HttpServerOptions;
  * </pre>
  *
  * System properties: {@code bench.connections} (default 10000), {@code bench.idle} (seconds, default 30),
+ * {@code bench.settle} (seconds after all are OPEN before the idle CPU is measured, default 30),
  * {@code bench.variants} ({@code true,false}: the values of {@code longlink.metrics.per-connection} to run),
  * {@code bench.histogram} (default false), {@code bench.jvm} (JVM options for the app, space-separated),
  * {@code bench.app.<key>} (sets {@code <key>} in the app).
@@ -139,6 +140,8 @@ public final class ScaleBenchmark {
             double allOpen = (System.nanoTime() - launched) / 1e9;
             System.out.printf("per-connection=%s: %d OPEN after %.1f s%n", perConnection, connections, allOpen);
 
+            // the work the opening left behind (compilations, the first heartbeats, a GC) settles before idle is measured
+            TimeUnit.SECONDS.sleep(Integer.getInteger("bench.settle", 30));
             long idleFrom = SpeedBenchmark.cpuTicks(app.pid());
             long idleStart = System.nanoTime();
             TimeUnit.SECONDS.sleep(idleSeconds);
