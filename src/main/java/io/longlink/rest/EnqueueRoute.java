@@ -34,13 +34,14 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code POST /connections/{id}/messages} and {@code POST /connections/{id}/messages:batch} served by Vert.x routes
- * (with {@code longlink.http.enqueue-route}, the default): the hottest endpoints, whose per-request work in Quarkus REST (request scope, security interceptor,
+ * {@code POST /connections/{id}/messages}, {@code POST /connections/{id}/messages:batch} and
+ * {@code POST /connections/{id}/requests} served by a Vert.x route (with {@code longlink.http.enqueue-route}, the
+ * default): the hottest endpoints, whose per-request work in Quarkus REST (request scope, security interceptor,
  * dynamic writer lookup) and in the filters every request passes (proactive authentication's Mutiny chain with
  * context propagation, the REST observability filter that builds a path matcher per request, the authorizer) cost
- * more than storing the message. Same contract as {@link MessageResource#enqueue} and
- * {@link MessageResource#enqueueBatch}, which still serve them when the route is off (the OpenAPI document describes
- * them):
+ * more than storing the message (or than a request's round trip on a local socket). Same contract as
+ * {@link MessageResource#enqueue}, {@link MessageResource#enqueueBatch} and {@link RequestResource#request}, which
+ * still serve them when the route is off (the OpenAPI document describes them):
  *
  * <ul>
  * <li>The route runs ahead of Quarkus HTTP security's filters (after CORS, order {@value #ORDER}) and asks the same
@@ -66,6 +67,7 @@ public class EnqueueRoute {
     private static final String MESSAGES = "/messages";
     /** After {@code /messages}: the batch's colon as sent, or percent-encoded (as some clients send it), then this. */
     private static final String BATCH = "batch";
+    private static final String REQUESTS = "/requests";
     /** Quarkus' own default of {@code quarkus.http.limits.max-body-size}. */
     private static final long DEFAULT_MAX_BODY = 10240 * 1024L;
 
@@ -101,25 +103,37 @@ public class EnqueueRoute {
         }
     }
 
-    /** A path this route serves: the connection's id, and whether it names the batch. */
-    record Served(String id, boolean batch) {
+    /** What a path this route serves asks for. */
+    enum Kind {
+        MESSAGE, BATCH, REQUEST
+    }
+
+    /** A path this route serves: the connection's id, and what it asks for. */
+    record Served(String id, Kind kind) {
     }
 
     /**
-     * {@code /connections/{id}/messages} or {@code .../messages:batch} (colon sent or percent-encoded), recognised
-     * by hand: a path pattern, and the parameter map Vert.x Web fills for it, cost more than storing a message. Null
-     * for any other path, and for an id with a percent-escape: ids are {@link ConnectionRegistry#ID}, so it can only
-     * escape a plain character, and the chain's resource decodes it.
+     * {@code /connections/{id}/messages}, {@code .../messages:batch} (colon sent or percent-encoded) or
+     * {@code .../requests}, recognised by hand: a path pattern, and the parameter map Vert.x Web fills for it, cost
+     * more than storing a message. Null for any other path, and for an id with a percent-escape: ids are
+     * {@link ConnectionRegistry#ID}, so it can only escape a plain character, and the chain's resource decodes it.
      */
     static Served served(String path) {
         int slash = path.startsWith(PREFIX) ? path.indexOf('/', PREFIX.length()) : -1;
-        if (slash <= PREFIX.length() || !path.startsWith(MESSAGES, slash) || path.lastIndexOf('%', slash) >= 0) {
+        if (slash <= PREFIX.length() || path.lastIndexOf('%', slash) >= 0) {
+            return null;
+        }
+        String id = path.substring(PREFIX.length(), slash);
+        if (path.startsWith(REQUESTS, slash)) {
+            return path.length() == slash + REQUESTS.length() ? new Served(id, Kind.REQUEST) : null;
+        }
+        if (!path.startsWith(MESSAGES, slash)) {
             return null;
         }
         int end = slash + MESSAGES.length();
         int colonEnd = path.startsWith(":", end) ? end + 1 : path.regionMatches(true, end, "%3A", 0, 3) ? end + 3 : -1;
         boolean batch = colonEnd > 0 && path.length() == colonEnd + BATCH.length() && path.startsWith(BATCH, colonEnd);
-        return path.length() == end || batch ? new Served(path.substring(PREFIX.length(), slash), batch) : null;
+        return path.length() == end || batch ? new Served(id, batch ? Kind.BATCH : Kind.MESSAGE) : null;
     }
 
     private void route(RoutingContext context) {
@@ -127,11 +141,11 @@ public class EnqueueRoute {
         if (served == null) {
             context.next();
         } else {
-            handle(context, served.id(), served.batch());
+            handle(context, served.id(), served.kind());
         }
     }
 
-    private void handle(RoutingContext context, String id, boolean batch) {
+    private void handle(RoutingContext context, String id, Kind kind) {
         long startedNanos = System.nanoTime();
         if (OwnerRouter.servedElsewhere(cluster, registry, id)) {
             // another instance owns it: the rest of the chain authenticates and forwards it
@@ -143,7 +157,7 @@ public class EnqueueRoute {
         }
         SecurityIdentity open = credentials.openCaller();
         if (open != null) {
-            admit(context, id, open, startedNanos, batch);
+            admit(context, id, open, startedNanos, kind);
             return;
         }
         Context loop = Vertx.currentContext();
@@ -162,7 +176,7 @@ public class EnqueueRoute {
 
             @Override
             public void onItem(SecurityIdentity identity) {
-                onLoop(loop, () -> admit(context, id, identity, startedNanos, batch));
+                onLoop(loop, () -> admit(context, id, identity, startedNanos, kind));
             }
 
             @Override
@@ -205,7 +219,7 @@ public class EnqueueRoute {
         });
     }
 
-    private void admit(RoutingContext context, String id, SecurityIdentity caller, long startedNanos, boolean batch) {
+    private void admit(RoutingContext context, String id, SecurityIdentity caller, long startedNanos, Kind kind) {
         String path = context.normalizedPath();
         if (caller == null || caller.isAnonymous()) {
             readThen(context, body -> send(context, problems.unauthorized(path)));
@@ -218,13 +232,18 @@ public class EnqueueRoute {
         readThen(context, body -> {
             try {
                 ConnectionAccess.check(caller, id);
-                if (batch) {
-                    storeBatch(context, id, body, startedNanos);
-                } else {
-                    store(context, id, body, startedNanos);
+                switch (kind) {
+                    case BATCH -> storeBatch(context, id, body, startedNanos);
+                    case REQUEST -> request(context, id, body);
+                    default -> store(context, id, body, startedNanos);
                 }
             } catch (RuntimeException e) {
-                refuse(context, id, problems.toResponse(e, path));
+                if (kind == Kind.REQUEST) {
+                    // a request is not an enqueue: its outcomes are counted by the request metrics
+                    send(context, problems.toResponse(e, path));
+                } else {
+                    refuse(context, id, problems.toResponse(e, path));
+                }
             }
         });
     }
@@ -265,6 +284,26 @@ public class EnqueueRoute {
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .end(EnqueueIntake.batchAccepted(stored));
         });
+    }
+
+    /** As {@link RequestResource#request}: a JSON body (415 for another media type), answered with its reply. */
+    private void request(RoutingContext context, String id, byte[] body) {
+        HttpServerRequest request = context.request();
+        if (!isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
+            throw new jakarta.ws.rs.NotSupportedException();
+        }
+        RequestResource.reply(intake, id, request.getParam("timeout"), request.getHeader(HttpHeaders.CONTENT_TYPE),
+                body).whenComplete((reply, failure) -> {
+                    if (failure != null) {
+                        send(context, problems.toResponse(ProblemMapper.unwrapped(failure), context.normalizedPath()));
+                        return;
+                    }
+                    context.response().setStatusCode(200)
+                            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                            .putHeader(RequestResource.REQUEST_ID, reply.requestId())
+                            .putHeader(RequestResource.ROUND_TRIP, Long.toString(reply.roundTripNanos() / 1_000_000))
+                            .end(reply.body());
+                });
     }
 
     /** {@code application/json}, with or without parameters, as {@code @Consumes} matches it. */

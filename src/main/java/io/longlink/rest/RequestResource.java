@@ -77,19 +77,9 @@ public class RequestResource {
             @Parameter(description = "How long to wait for the write and the reply together, e.g. `500ms`, `30s` "
                     + "(default `requests.timeout`, at most `requests.max-timeout`)") @RestQuery String timeout,
             @RestHeader("Content-Type") String contentType, byte[] body) {
-        CompletionStage<Reply> reply;
-        try {
-            access.check(id);
-            intake.requireAccepting();
-            ManagedConnection connection = intake.connection(id);
-            LonglinkConfig.ConnectionConfig config = connection.config();
-            MessageBody message = MessageBody.of(contentType, body, config.outbox().maxMessageSize().asLongValue());
-            reply = connection.request(message.payload(), timeout(timeout, config.requests()));
-        } catch (RuntimeException e) {
-            reply = CompletableFuture.failedFuture(e);
-        }
+        access.check(id);
         CompletableFuture<Response> answer = new CompletableFuture<>();
-        reply.whenComplete((r, failure) -> {
+        reply(intake, id, timeout, contentType, body).whenComplete((r, failure) -> {
             if (failure != null) {
                 answer.completeExceptionally(ProblemMapper.unwrapped(failure));
             } else {
@@ -98,6 +88,24 @@ public class RequestResource {
             }
         });
         return answer;
+    }
+
+    /**
+     * The request of a caller allowed to make it, on this instance: its reply, or a failure for the problem mapper
+     * (bad input, an unknown connection, a closed intake, and each outcome of {@link ManagedConnection#request}).
+     * The REST resource and {@link EnqueueRoute} both answer through it.
+     */
+    static CompletionStage<Reply> reply(EnqueueIntake intake, String id, String timeout, String contentType,
+            byte[] body) {
+        try {
+            intake.requireAccepting();
+            ManagedConnection connection = intake.connection(id);
+            LonglinkConfig.ConnectionConfig config = connection.config();
+            MessageBody message = MessageBody.of(contentType, body, config.outbox().maxMessageSize().asLongValue());
+            return connection.request(message.payload(), timeout(timeout, config.requests()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** {@code ?timeout=}: a positive duration up to {@code requests.max-timeout}; the default without it. */

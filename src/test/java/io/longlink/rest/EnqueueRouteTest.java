@@ -10,10 +10,10 @@ class EnqueueRouteTest {
 
     @Test
     void servesTheMessagesAndBatchPathsOfAnId() {
-        assertEquals(new EnqueueRoute.Served("bench", false), EnqueueRoute.served("/connections/bench/messages"));
-        assertEquals(new EnqueueRoute.Served("a-1", true), EnqueueRoute.served("/connections/a-1/messages:batch"));
-        assertEquals(new EnqueueRoute.Served("a", true), EnqueueRoute.served("/connections/a/messages%3Abatch"));
-        assertEquals(new EnqueueRoute.Served("a", true), EnqueueRoute.served("/connections/a/messages%3abatch"));
+        assertEquals(new EnqueueRoute.Served("bench", EnqueueRoute.Kind.MESSAGE), EnqueueRoute.served("/connections/bench/messages"));
+        assertEquals(new EnqueueRoute.Served("a-1", EnqueueRoute.Kind.BATCH), EnqueueRoute.served("/connections/a-1/messages:batch"));
+        assertEquals(new EnqueueRoute.Served("a", EnqueueRoute.Kind.BATCH), EnqueueRoute.served("/connections/a/messages%3Abatch"));
+        assertEquals(new EnqueueRoute.Served("a", EnqueueRoute.Kind.BATCH), EnqueueRoute.served("/connections/a/messages%3abatch"));
     }
 
     @Test
@@ -22,7 +22,8 @@ class EnqueueRouteTest {
                 "/connections/messages", "/connections/a/b/messages", "/connections/a/messagesx",
                 "/connections/a/messages:batchx", "/connections/a/messages:Batch", "/connections/a/messages%3Bbatch",
                 "/connections/a/messages%3A", "/connections/%61/messages", "/connections/a", "/other/a/messages",
-                "/connections/a/messages/batch" }) {
+                "/connections/a/messages/batch", "/connections/a/requests/", "/connections/a/requestsx",
+                "/connections/a/requests/1", "/connections//requests", "/connections/%61/requests" }) {
             assertNull(EnqueueRoute.served(path), path);
         }
     }

@@ -23,9 +23,10 @@ import io.restassured.specification.RequestSpecification;
 import io.vertx.core.Vertx;
 
 /**
- * With {@code longlink.http.enqueue-route=false} the REST resource serves both enqueue operations, on the packaged
- * app: the same answers (401 before anything, 202 with {@code Location}, batches, problems), delivery in order, and
- * refusals counted in {@code longlink_enqueue_refused_total} as the route counts them.
+ * With {@code longlink.http.enqueue-route=false} the REST resources serve both enqueue operations and requests, on
+ * the packaged app: the same answers (401 before anything, 202 with {@code Location}, batches, a request's reply,
+ * problems), delivery in order, and refusals counted in {@code longlink_enqueue_refused_total} as the route counts
+ * them.
  */
 class EnqueueWithoutRouteIT {
 
@@ -41,6 +42,8 @@ class EnqueueWithoutRouteIT {
             config.put("longlink.auth.api-keys.producer.roles", "producer");
             config.put("longlink.store.path", UpstreamResource.freshStore().toString());
             config.put("longlink.connections.feed.url", upstream.url("/feed"));
+            upstream.speakJsonRpc("/rpc");
+            config.put("longlink.connections.rpc.url", upstream.url("/rpc"));
             config.put("longlink.connections.tiny.url", "ws://127.0.0.1:9/tiny");
             config.put("longlink.connections.tiny.auto-open", "false");
             config.put("longlink.connections.tiny.outbox.capacity", "1");
@@ -56,6 +59,16 @@ class EnqueueWithoutRouteIT {
                         .then().statusCode(202).body("count", equalTo(2));
                 await().atMost(Duration.ofSeconds(30)).until(() -> upstream.path("/feed").texts().size() >= 3);
                 assertEquals(List.of("one", "two", "three"), upstream.path("/feed").texts());
+
+                // the request endpoint, served by the resource too: a reply, a 415, a 401
+                await().atMost(Duration.ofSeconds(30)).until(() -> upstream.path("/rpc").openSockets() == 1);
+                producer(app, key).contentType("application/json").body("{\"jsonrpc\":\"2.0\",\"method\":\"echo\"}")
+                        .post("/connections/rpc/requests").then().statusCode(200).header("Longlink-Request-Id",
+                                org.hamcrest.Matchers.notNullValue()).body("jsonrpc", equalTo("2.0"));
+                producer(app, key).contentType("text/plain").body("{}").post("/connections/rpc/requests").then()
+                        .statusCode(415).contentType(startsWith("application/problem+json"));
+                anonymous(app).contentType("application/json").body("{}").post("/connections/rpc/requests").then()
+                        .statusCode(401).contentType(startsWith("application/problem+json"));
 
                 producer(app, key).contentType("image/png").body(new byte[] { 1 }).post("/connections/feed/messages")
                         .then().statusCode(415).body("type", equalTo("https://longlink.dev/problems/unsupported-media-type"));
