@@ -262,7 +262,7 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
                 insert.setLong(3, m.receivedAt().toEpochMilli());
                 insert.setInt(4, InboundMessage.BINARY.equals(m.type()) ? 1 : 0);
                 insert.setString(5, m.data());
-                insert.addBatch();
+                tx.addBatch(insert);
             }
             long last = frames.get(frames.size() - 1).seq();
             newest.put(log, last);

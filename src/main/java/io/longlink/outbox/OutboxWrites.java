@@ -329,7 +329,7 @@ final class OutboxWrites {
                 insert.setLong(6, expiresAt.toEpochMilli());
             }
             insert.setBytes(7, r.payload());
-            insert.addBatch();
+            tx.addBatch(insert);
             batchedInserts = true;
             if (r.idempotencyKey() != null) {
                 PreparedStatement key = tx.statement(INSERT_KEY);
@@ -337,7 +337,7 @@ final class OutboxWrites {
                 key.setString(2, r.idempotencyKey());
                 key.setLong(3, id);
                 key.setLong(4, job.at.toEpochMilli());
-                key.addBatch();
+                tx.addBatch(key);
                 batchedKeys = true;
                 keys.computeIfAbsent(connectionId, c -> new HashMap<>()).put(r.idempotencyKey(), id);
             }
@@ -352,7 +352,7 @@ final class OutboxWrites {
             mark.setLong(1, job.at.toEpochMilli());
             mark.setString(2, job.connectionId);
             mark.setLong(3, job.upTo);
-            mark.addBatch();
+            tx.addBatch(mark);
             batchedMarks = true;
             sentUpTo.merge(job.connectionId, job.upTo, Math::max);
             forgetUpTo.merge(job.connectionId, job.forgetUpTo, Math::max);
