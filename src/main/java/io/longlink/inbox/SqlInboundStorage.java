@@ -48,11 +48,17 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
     private static final String NEWEST = """
             SELECT seq, received_at, is_binary, data FROM inbound_message
             WHERE connection = ? ORDER BY seq DESC LIMIT ?""";
-    /** Deletes the oldest rows past retention (count or age) and not held, at most {@link #PRUNE_ROWS} of them. */
+    /**
+     * Deletes the oldest rows past retention (count or age) and not held, at most {@link #PRUNE_ROWS} of them: of the
+     * {@link #PRUNE_ROWS} oldest rows not held, those past retention. Rows past retention are a prefix in seq order
+     * (seqs and receipt times grow together, as the in-memory window assumes too), so looking at the oldest rows
+     * finds them all, in O(step). Filtering before the limit instead scanned every retained row of the connection
+     * when none was past retention: at every maintenance, 400 ms of the writer with a million rows retained.
+     */
     private static final String PRUNE = """
             DELETE FROM inbound_message WHERE connection = ? AND seq IN (
-                SELECT seq FROM inbound_message WHERE connection = ? AND (seq <= ? OR received_at < ?) AND seq <= ?
-                ORDER BY seq LIMIT ?)""";
+                SELECT seq FROM inbound_message WHERE connection = ? AND seq <= ? ORDER BY seq LIMIT ?)
+            AND (seq <= ? OR received_at < ?)""";
     /** Most rows one upkeep step deletes per connection (a few milliseconds of the writer). */
     static final int PRUNE_ROWS = 2048;
 
@@ -188,10 +194,10 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
             InboundSettings s = settings.apply(last.getKey());
             prune.setString(1, last.getKey());
             prune.setString(2, last.getKey());
-            prune.setLong(3, last.getValue() - s.retain());
-            prune.setLong(4, clock.instant().minus(s.retainFor()).toEpochMilli());
-            prune.setLong(5, hold.keepAfter(last.getKey()));
-            prune.setInt(6, PRUNE_ROWS);
+            prune.setLong(3, hold.keepAfter(last.getKey()));
+            prune.setInt(4, PRUNE_ROWS);
+            prune.setLong(5, last.getValue() - s.retain());
+            prune.setLong(6, clock.instant().minus(s.retainFor()).toEpochMilli());
             more |= prune.executeUpdate() >= PRUNE_ROWS;
         }
         return more;

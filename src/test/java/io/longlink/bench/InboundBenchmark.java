@@ -288,6 +288,8 @@ public final class InboundBenchmark {
                     app.residentBytes() / (1024.0 * 1024.0));
             double[] sse = percentiles(sseLatencies);
             double[] hooks = percentiles(hookLatencies);
+            System.out.printf("%s latency, worst per second (ms): SSE %s; webhook %s%n", store,
+                    worstPerSecond(sseLatencies), worstPerSecond(hookLatencies));
             System.out.printf("%s latency at %d frames/s for %d s: SSE p50 %.2f p99 %.2f max %.2f ms; webhook p50 %.2f"
                     + " p99 %.2f max %.2f ms; CPU %.1f us/frame%n", store, RATE, LATENCY_SECONDS, sse[0], sse[1],
                     sse[2], hooks[0], hooks[1], hooks[2], last.cpuMicros());
@@ -402,6 +404,19 @@ public final class InboundBenchmark {
         return http.request(HttpMethod.GET, port, "127.0.0.1", path)
                 .compose(r -> r.send().compose(response -> response.body()))
                 .map(Buffer::toString).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    /** The largest latency of each second's frames, in milliseconds (frames arrive in order, {@code RATE} a second). */
+    private static String worstPerSecond(List<Long> nanos) {
+        StringBuilder worst = new StringBuilder();
+        for (int from = 0; from < nanos.size(); from += RATE) {
+            long max = 0;
+            for (int i = from; i < Math.min(nanos.size(), from + RATE); i++) {
+                max = Math.max(max, nanos.get(i));
+            }
+            worst.append(worst.length() == 0 ? "" : " ").append(Math.round(max / 1e6));
+        }
+        return worst.toString();
     }
 
     private static double[] percentiles(List<Long> nanos) {
