@@ -289,11 +289,12 @@ public class EnqueueRoute {
     /** As {@link RequestResource#request}: a JSON body (415 for another media type), answered with its reply. */
     private void request(RoutingContext context, String id, byte[] body) {
         HttpServerRequest request = context.request();
-        if (!isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
+        String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (!isJson(contentType)) {
             throw new jakarta.ws.rs.NotSupportedException();
         }
-        RequestResource.reply(intake, id, request.getParam("timeout"), request.getHeader(HttpHeaders.CONTENT_TYPE),
-                body).whenComplete((reply, failure) -> {
+        RequestResource.reply(intake, id, request.getParam("timeout"), contentType, body)
+                .whenComplete((reply, failure) -> {
                     if (failure != null) {
                         send(context, problems.toResponse(ProblemMapper.unwrapped(failure), context.normalizedPath()));
                         return;

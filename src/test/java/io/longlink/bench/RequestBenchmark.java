@@ -31,8 +31,9 @@ import io.vertx.core.http.HttpServer;
  * System properties: {@code bench.seconds} (per run, default 10), {@code bench.reps} (default 3),
  * {@code bench.warmup} (seconds per target before the first rep, default 20), {@code bench.stores} (default
  * {@code memory,normal}; an entry {@code <store>:<key>=<value>;...} runs a variant with those settings, e.g.
- * {@code normal:longlink.connections.bench.requests.log-replies=false}), {@code bench.jvm} (JVM options for longlink,
- * space-separated; {@code {label}} is replaced by the store's label, e.g. a JFR file name per store).
+ * {@code normal:longlink.connections.bench.requests.log-replies=false}), and as in {@link SpeedBenchmark}:
+ * {@code bench.jvm} (JVM options for each longlink, {@code {mode}} replaced by the store's label) and
+ * {@code bench.jfr} (a directory: a JFR profile per store).
  */
 public final class RequestBenchmark {
 
@@ -77,13 +78,7 @@ public final class RequestBenchmark {
                     config.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
                 }
                 String label = spec.replaceAll("[^A-Za-z0-9.=-]+", "_");
-                List<String> jvm = new ArrayList<>();
-                for (String option : System.getProperty("bench.jvm", "").trim().split("\\s+")) {
-                    if (!option.isEmpty()) {
-                        jvm.add(option.replace("{label}", label));
-                    }
-                }
-                PackagedApp app = PackagedApp.start("request-" + label, config, jvm);
+                PackagedApp app = PackagedApp.start("request-" + label, config, SpeedBenchmark.jvmOptions(label));
                 running.add(app);
                 urls.put("longlink request, " + (mode.equals("memory") ? "memory store" : "SQLite sync=" + mode)
                         + (variant.isEmpty() ? "" : " " + variant),

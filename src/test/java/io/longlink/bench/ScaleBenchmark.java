@@ -45,7 +45,7 @@ import io.vertx.core.http.HttpServerOptions;
  * System properties: {@code bench.connections} (default 10000), {@code bench.idle} (seconds, default 30),
  * {@code bench.settle} (seconds after all are OPEN before the idle CPU is measured, default 30),
  * {@code bench.variants} ({@code true,false}: the values of {@code longlink.metrics.per-connection} to run),
- * {@code bench.histogram} (default false), {@code bench.jvm} (JVM options for the app, space-separated),
+ * {@code bench.histogram} (default false), {@code bench.jvm} and {@code bench.jfr} (as in {@link SpeedBenchmark}),
  * {@code bench.app.<key>} (sets {@code <key>} in the app).
  */
 public final class ScaleBenchmark {
@@ -119,12 +119,7 @@ public final class ScaleBenchmark {
         settings.put("quarkus.log.console.level", "WARN");
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.app."))
                 .forEach(k -> settings.put(k.substring("bench.app.".length()), System.getProperty(k)));
-        List<String> jvm = new ArrayList<>();
-        for (String option : System.getProperty("bench.jvm", "").trim().split("\\s+")) {
-            if (!option.isEmpty()) {
-                jvm.add(option);
-            }
-        }
+        List<String> jvm = SpeedBenchmark.jvmOptions("scale-" + perConnection);
         long launched = System.nanoTime();
         try (PackagedApp app = PackagedApp.start("scale-" + perConnection, settings, jvm, Map.of(), ALL_OPEN_PATIENCE)) {
             String base = "http://127.0.0.1:" + app.port();

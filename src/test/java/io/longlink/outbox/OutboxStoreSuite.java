@@ -312,17 +312,7 @@ abstract class OutboxStoreSuite {
         StoreDatabase database = databases.get(store);
         enqueue(store, "a", null);
         enqueue(store, "b", null);
-        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
-        database.submit(new TestJob(() -> {
-            holding.countDown();
-            try {
-                hold.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        holding.await();
+        java.util.concurrent.CountDownLatch hold = holdWriter(database);
         // queued behind the job that holds the writer, so these three share the next transaction
         java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
         database.submit(new TestJob(() -> {
@@ -354,17 +344,7 @@ abstract class OutboxStoreSuite {
         enqueue(store, "a", null);
         enqueue(store, "b", null);
         enqueue(store, "c", null);
-        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
-        database.submit(new TestJob(() -> {
-            holding.countDown();
-            try {
-                hold.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        holding.await();
+        java.util.concurrent.CountDownLatch hold = holdWriter(database);
         // queued behind the job that holds the writer: the mark, the release and the claim reach it together
         store.markSent(ID, head(store, 2), clock.instant());
         database.release(ID);
@@ -377,6 +357,25 @@ abstract class OutboxStoreSuite {
         assertEquals(List.of("c"), head.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).toList());
         assertEquals(MessageState.SENT, store.find(ID, 1).orElseThrow().state());
         assertEquals(1, store.queued(ID));
+    }
+
+    /**
+     * Holds {@code database}'s writer inside a transaction until the returned latch is counted down, so that the jobs
+     * submitted meanwhile reach it together.
+     */
+    private static java.util.concurrent.CountDownLatch holdWriter(StoreDatabase database) throws InterruptedException {
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        database.submit(new TestJob(() -> {
+            holding.countDown();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        holding.await();
+        return hold;
     }
 
     /** A job that runs {@code action} as its write and is kept when its transaction fails. */
