@@ -23,9 +23,9 @@ import java.util.function.Predicate;
  * webhook, cursor reads) read pages on their own threads, so no consumer work ever runs inside an append.
  *
  * <p>Retention: the newest {@code inbound.retain} messages no older than {@code inbound.retain-for}. The window
- * holds the newest {@link InboundStorage#cacheSize} stored messages (and, with a durable store, those handed to the
- * writer and not committed yet); a page there costs O(page); an older page is read from the store, off the event
- * loop. A {@link RetentionHold} (the webhook's delivered cursor) keeps every message above it readable whatever the
+ * holds the newest {@link InboundStorage#cacheSize} stored messages (and, with a durable store, those of the last
+ * commit and those not committed yet); a page there costs O(page); an older page is read from the store, off the
+ * event loop. A {@link RetentionHold} (the webhook's delivered cursor) keeps every message above it readable whatever the
  * retention says: on disk for a durable store, in the window for the memory store (its only copy).
  *
  * <p>All mutable state is guarded by {@code this}; listeners are called outside it.
@@ -118,11 +118,11 @@ public final class InboundLog {
         boolean published = storage.memoryOnly();
         boolean flush = false;
         synchronized (this) {
-            window.add(new InboundMessage(++assignedSeq, clock.instant(), type, data));
+            window.add(new InboundMessage(++assignedSeq, Instant.ofEpochMilli(clock.millis()), type, data));
             if (published) {
                 storedSeq = assignedSeq;
                 writtenSeq = assignedSeq;
-                trim();
+                trim(storedSeq);
             } else if (!flushQueued) {
                 flushQueued = true;
                 flush = true;
@@ -156,8 +156,9 @@ public final class InboundLog {
             if (seq <= storedSeq) {
                 return;
             }
+            long before = storedSeq;
             storedSeq = seq;
-            trim();
+            trim(before);
         }
         notifyListeners();
     }
@@ -167,16 +168,21 @@ public final class InboundLog {
         writtenSeq = storedSeq;
     }
 
-    /** Drops the oldest stored messages beyond the cache (the memory store: unless the hold keeps them). */
-    private void trim() {
-        int stored = (int) (storedSeq - window.firstSeq() + 1);
-        if (stored <= cacheSize) {
+    /**
+     * Drops the oldest messages, keeping the {@code cacheSize} newest up to {@code newest} and all after it (the
+     * memory store: also what the hold keeps). A durable store passes the seq stored before the commit that just
+     * landed, so the frames of that commit stay in memory until the next one, however many they are: they were
+     * already held while the commit ran, and a reader that follows the feed reads them from here, not from disk
+     * (a group commit is often larger than the cache).
+     */
+    private void trim(long newest) {
+        long keepFrom = newest - cacheSize + 1;
+        if (window.firstSeq() >= keepFrom) {
             return;
         }
         long held = storage.memoryOnly() ? hold.getAsLong() : Long.MAX_VALUE;
-        while (stored > cacheSize && window.firstSeq() <= held) {
+        while (window.firstSeq() < keepFrom && window.firstSeq() <= held && !window.isEmpty()) {
             window.dropOldest();
-            stored--;
         }
     }
 

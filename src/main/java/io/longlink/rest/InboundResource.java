@@ -19,8 +19,6 @@ import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
@@ -44,13 +42,11 @@ public class InboundResource {
     static final int MAX_LIMIT = 1000;
 
     private final ConnectionRegistry registry;
-    private final ObjectMapper json;
     @Inject
     ConnectionAccess access;
 
-    public InboundResource(ConnectionRegistry registry, ObjectMapper json) {
+    public InboundResource(ConnectionRegistry registry) {
         this.registry = registry;
-        this.json = json;
     }
 
     /** A page of inbound messages; pass {@code next} as {@code after} to read on. */
@@ -88,6 +84,6 @@ public class InboundResource {
         access.check(id);
         InboundLog log = registry.get(id).inbox();
         long from = Cursors.parse("Last-Event-ID", lastEventId);
-        SseFeed.inbound(log, sink, response, json, from).start();
+        SseFeed.inbound(log, sink, response, from).start();
     }
 }

@@ -1,10 +1,12 @@
 package io.longlink.rest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -15,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.StreamedEvent;
 import io.longlink.connection.EventLog;
+import io.longlink.inbox.InboundJson;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
 import io.quarkus.logging.Log;
@@ -43,6 +46,9 @@ final class SseFeed<T> implements Runnable {
 
     /** Items read from the log per step of a drain (and written in one chunk). */
     private static final int PAGE = 256;
+    private static final byte[] ID = "id:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "\ndata:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     /** A log as the feed reads it. */
     interface Source<T> {
@@ -60,10 +66,11 @@ final class SseFeed<T> implements Runnable {
     private final Source<T> source;
     /** The SSE {@code event:} name of an item, or null for unnamed events. */
     private final Function<T, String> name;
+    /** Appends an item's JSON (the event's data) to a page. */
+    private final BiConsumer<Buffer, T> data;
     private final SseEventSink sink;
     /** The sink's response, written to directly: a page per chunk. */
     private final HttpServerResponse response;
-    private final ObjectMapper json;
     /** Where drains run (the application's worker pool): never the publishing thread. */
     private final Executor executor;
     private final AtomicInteger wip = new AtomicInteger();
@@ -72,7 +79,7 @@ final class SseFeed<T> implements Runnable {
 
     /** The inbound messages of one connection, one unnamed event each. */
     static SseFeed<InboundMessage> inbound(InboundLog log, SseEventSink sink, HttpServerResponse response,
-            ObjectMapper json, long after) {
+            long after) {
         return new SseFeed<>(new Source<>() {
             public CompletionStage<List<InboundMessage>> read(long from, int limit) {
                 return log.read(from, limit);
@@ -89,7 +96,7 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, item -> null, sink, response, json, after);
+        }, item -> null, InboundJson::append, sink, response, after);
     }
 
     /** The events of the connections {@code shown} accepts: {@code event: state} or {@code event: gap} each. */
@@ -111,16 +118,22 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, StreamedEvent::eventName, sink, response, json, after);
+        }, StreamedEvent::eventName, (events, item) -> {
+            try {
+                events.appendBytes(json.writeValueAsBytes(item));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }, sink, response, after);
     }
 
-    private SseFeed(Source<T> source, Function<T, String> name, SseEventSink sink, HttpServerResponse response,
-            ObjectMapper json, long after) {
+    private SseFeed(Source<T> source, Function<T, String> name, BiConsumer<Buffer, T> data, SseEventSink sink,
+            HttpServerResponse response, long after) {
         this.source = source;
         this.name = name;
+        this.data = data;
         this.sink = sink;
         this.response = response;
-        this.json = json;
         this.executor = Infrastructure.getDefaultWorkerPool();
         this.cursor = after;
     }
@@ -180,12 +193,12 @@ final class SseFeed<T> implements Runnable {
             }
             return;
         }
-        StringBuilder events = new StringBuilder(page.size() * 256);
+        Buffer events = Buffer.buffer(page.size() * 256);
         for (T item : page) {
             append(events, item);
         }
         cursor = source.seq(page.get(page.size() - 1));
-        response.write(Buffer.buffer(events.toString())).onComplete(written -> {
+        response.write(events).onComplete(written -> {
             if (written.failed()) {
                 stop();
             } else {
@@ -195,18 +208,17 @@ final class SseFeed<T> implements Runnable {
     }
 
     /** One event as Quarkus REST writes it ({@code field:value} lines, a blank line after). */
-    private void append(StringBuilder events, T item) {
-        try {
-            events.append("id:").append(source.seq(item)).append('\n');
-            String eventName = name.apply(item);
-            if (eventName != null) {
-                events.append("event:").append(eventName).append('\n');
-            }
-            // compact JSON has no line breaks, so one data line holds it
-            events.append("data:").append(json.writeValueAsString(item)).append("\n\n");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+    private void append(Buffer events, T item) {
+        events.appendBytes(ID);
+        InboundJson.appendLong(events, source.seq(item));
+        String eventName = name.apply(item);
+        if (eventName != null) {
+            events.appendString("\nevent:").appendString(eventName);
         }
+        // compact JSON has no line breaks, so one data line holds it
+        events.appendBytes(DATA);
+        data.accept(events, item);
+        events.appendBytes(END);
     }
 
     private void stop() {

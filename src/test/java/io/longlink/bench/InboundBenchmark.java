@@ -3,8 +3,10 @@ package io.longlink.bench;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,8 @@ import io.vertx.core.parsetools.RecordParser;
  * in this same JVM that only counts frames. Then the packaged longlink, once per store (memory, SQLite
  * {@code sync=normal}, {@code sync=full}), each with two connections to this upstream: {@code bench} and
  * {@code hooked} (with an {@code inbound.webhook.url} to a receiver in this JVM that answers 204 at once). Per store,
- * each phase pushes {@code bench.frames} frames in one burst:
+ * the throughput phases (1-5) run twice, a warm-up round then the measured one (a 2-core machine gives a phase's
+ * first run to the JIT compiling its path), and each phase pushes {@code bench.frames} frames in one burst:
  * <ol>
  * <li>stored: no consumer; the time until the last frame is readable by cursor (and {@code received} counts it);</li>
  * <li>SSE: one reader that follows from the burst's start ({@code Last-Event-ID} = the seq before it, which on a
@@ -50,7 +53,8 @@ import io.vertx.core.parsetools.RecordParser;
  * and the webhook on it: upstream write to SSE event, and to the webhook POST, p50/p99/max (same clock: this
  * JVM's {@code nanoTime}).</li>
  * </ol>
- * Every phase prints the longlink process's CPU per frame and its RSS after the phase; rates are divided by the
+ * Every phase prints the longlink process's CPU per frame, its busiest threads and its RSS after the phase; rates
+ * are divided by the
  * reference measured just before that store's phases. Every reader checks that seqs come gapless.
  *
  * <pre>
@@ -147,8 +151,10 @@ public final class InboundBenchmark {
         config.put("longlink.store.path", UpstreamResource.freshStore().toString());
         for (String id : List.of("bench", "hooked")) {
             config.put("longlink.connections." + id + ".url", upstream.url("/" + id));
-            // keep every frame of the run readable: a reader that falls behind must not be skipped forward
-            config.put("longlink.connections." + id + ".inbound.retain", "100000000");
+            // keep every frame of a phase readable (a reader that falls behind must not be skipped forward), but not
+            // the whole run: the memory store would hold millions of frames on its heap, and its latency phase would
+            // time the young collections that copy them (60-160 ms pauses with 1.2 million frames held)
+            config.put("longlink.connections." + id + ".inbound.retain", Integer.toString(FRAMES));
             config.put("longlink.connections." + id + ".heartbeat.interval", "60s");
         }
         config.put("longlink.connections.hooked.inbound.webhook.url", webhook.url());
@@ -161,38 +167,44 @@ public final class InboundBenchmark {
             Longlink ll = new Longlink(store, app);
             upstream.awaitSockets("/bench", 1);
             upstream.awaitSockets("/hooked", 1);
-            // warm-up: the JIT of longlink and of this JVM's readers
-            ll.burst("warm-up", null, () -> List.of(sse(ll.port(), "bench", ll.stored("bench"))));
-            double stored = ll.burst("stored", null, List::of).stored();
-            row(store + ": stored", stored, reference, Double.NaN, Double.NaN, ll.last);
-
-            Phase sse = ll.burst("sse", null, () -> List.of(sse(ll.port(), "bench", ll.stored("bench"))));
-            row(store + ": stored beside 1 SSE reader", sse.stored(), reference, stored, Double.NaN, ll.last);
-            row(store + ": 1 SSE reader from the start", sse.slowest(), reference, sse.stored(), Double.NaN, ll.last);
-
-            Phase cursor = ll.burst("cursor", null, () -> List.of(cursor(ll.port(), ll.stored("bench"))));
-            row(store + ": cursor reader, limit=1000", cursor.slowest(), reference, cursor.stored(), Double.NaN,
-                    ll.last);
-
-            Phase hook = ll.burst("webhook", "hooked", () -> List.of(webhook.until(ll.stored("hooked") + FRAMES)));
-            row(store + ": webhook, max-batch " + MAX_BATCH, hook.slowest(), reference, hook.stored(), Double.NaN,
-                    ll.last);
-
-            Phase many = ll.burst("sse-" + READERS, null, () -> {
-                List<CompletableFuture<Long>> readers = new ArrayList<>();
-                long from = ll.stored("bench");
-                for (int i = 0; i < READERS; i++) {
-                    readers.add(sse(ll.port(), "bench", from));
-                }
-                return readers;
-            });
-            row(store + ": stored beside " + READERS + " SSE readers", many.stored(), reference, stored, Double.NaN,
-                    ll.last);
-            row(store + ": slowest of " + READERS + " SSE readers", many.slowest(), reference, many.stored(),
-                    Double.NaN, ll.last);
-
+            // warm-up: every phase once, unrecorded, so that the JIT of longlink (and of this JVM's readers) has
+            // compiled every path before the measured round; else a phase pays for compiling its own path
+            phases(ll, reference, false);
+            phases(ll, reference, true);
             ll.latency();
         }
+    }
+
+    /** One round of the throughput phases; {@code record}: their rows go into the table. */
+    private void phases(Longlink ll, double reference, boolean record) throws Exception {
+        String store = ll.store;
+        String round = record ? "" : "warm-up ";
+        List<String> rows = record ? table : new ArrayList<>();
+        double stored = ll.burst(round + "stored", null, List::of).stored();
+        row(rows, store + ": stored", stored, reference, Double.NaN, ll.last);
+
+        Phase sse = ll.burst(round + "sse", null, () -> List.of(sse(ll.port(), "bench", ll.stored("bench"))));
+        row(rows, store + ": stored beside 1 SSE reader", sse.stored(), reference, stored, ll.last);
+        row(rows, store + ": 1 SSE reader from the start", sse.slowest(), reference, sse.stored(), ll.last);
+
+        Phase cursor = ll.burst(round + "cursor", null, () -> List.of(cursor(ll.port(), ll.stored("bench"))));
+        row(rows, store + ": cursor reader, limit=1000", cursor.slowest(), reference, cursor.stored(), ll.last);
+
+        Phase hook = ll.burst(round + "webhook", "hooked",
+                () -> List.of(webhook.until(ll.stored("hooked") + FRAMES)));
+        row(rows, store + ": webhook, max-batch " + MAX_BATCH, hook.slowest(), reference, hook.stored(), ll.last);
+
+        Phase many = ll.burst(round + "sse-" + READERS, null, () -> {
+            List<CompletableFuture<Long>> readers = new ArrayList<>();
+            long from = ll.stored("bench");
+            for (int i = 0; i < READERS; i++) {
+                readers.add(sse(ll.port(), "bench", from));
+            }
+            return readers;
+        });
+        row(rows, store + ": stored beside " + READERS + " SSE readers", many.stored(), reference, stored, ll.last);
+        row(rows, store + ": slowest of " + READERS + " SSE readers", many.slowest(), reference, many.stored(),
+                ll.last);
     }
 
     /** A longlink under test, and what its last phase cost. */
@@ -201,8 +213,10 @@ public final class InboundBenchmark {
         final PackagedApp app;
         /** CPU per frame and RSS of the last phase. */
         Cost last;
-        final List<Long> sseLatencies = new CopyOnWriteArrayList<>();
-        final List<Long> hookLatencies = new CopyOnWriteArrayList<>();
+        // not copy-on-write lists: each add copied all before it, 5 GB of copying in this JVM over the phase, and its
+        // GC pauses showed up as latency
+        final List<Long> sseLatencies = Collections.synchronizedList(new ArrayList<>(RATE * LATENCY_SECONDS));
+        final List<Long> hookLatencies = Collections.synchronizedList(new ArrayList<>(RATE * LATENCY_SECONDS));
 
         Longlink(String store, PackagedApp app) {
             this.store = store;
@@ -238,7 +252,9 @@ public final class InboundBenchmark {
             long receivedBefore = received(connection);
             List<CompletableFuture<Long>> readers = start.start();
             long cpu = SpeedBenchmark.cpuTicks(app.pid());
+            Map<String, Long> threads = SpeedBenchmark.threadTicks(app.pid());
             SpeedBenchmark.profiler(app.pid(), "start -e cpu -i 1000000 --threads");
+            LocalTime wallStart = LocalTime.now();
             long started = System.nanoTime();
             upstream.push("/" + connection, FRAMES);
             long target = before + FRAMES;
@@ -267,10 +283,12 @@ public final class InboundBenchmark {
                         + (storedAt == 0 ? "the last not stored" : "the last stored") + "; expected " + FRAMES);
             }
             double stored = FRAMES / ((storedAt - started) / 1e9);
-            System.out.printf("%s %s: stored %,.0f frames/s, readers %s frames/s, %.1f s in all, CPU %.1f us/frame,"
-                    + " RSS %.0f MiB%s%n", store, name, stored, Arrays.toString(Arrays.stream(rates)
-                            .mapToLong(Math::round).toArray()), (ended - started) / 1e9, last.cpuMicros(),
-                    last.rssMib(), profile == null ? "" : ", profiled");
+            System.out.printf("%s %s: stored %,.0f frames/s, readers %s frames/s, %.1f s in all (%s to %s), CPU %.1f"
+                    + " us/frame, RSS %.0f MiB%s%n", store, name, stored, Arrays.toString(Arrays.stream(rates)
+                            .mapToLong(Math::round).toArray()), (ended - started) / 1e9, wallStart,
+                    LocalTime.now(), last.cpuMicros(), last.rssMib(), profile == null ? "" : ", profiled");
+            System.out.printf("  busiest threads: %s%n", SpeedBenchmark.busiest(threads,
+                    SpeedBenchmark.threadTicks(app.pid()), 6));
             return new Phase(stored, rates);
         }
 
@@ -281,6 +299,7 @@ public final class InboundBenchmark {
             CompletableFuture<Long> reader = sse(app.port(), "hooked", from, sseLatencies);
             CompletableFuture<Long> hook = webhook.until(from + count, hookLatencies);
             long cpu = SpeedBenchmark.cpuTicks(app.pid());
+            System.out.printf("%s latency phase from %s%n", store, LocalTime.now());
             upstream.paced("/hooked", count, RATE);
             reader.get(120, TimeUnit.SECONDS);
             hook.get(120, TimeUnit.SECONDS);
@@ -319,10 +338,10 @@ public final class InboundBenchmark {
     private record Cost(double cpuMicros, double rssMib) {
     }
 
-    private void row(String name, double rate, double reference, double stored, double p99, Cost cost) {
-        table.add(String.format("| %s | %,.0f | %.2f | %s | %s | %.1f | %.0f |", name, rate, rate / reference,
-                Double.isNaN(stored) ? "" : String.format("%.2f", rate / stored),
-                Double.isNaN(p99) ? "" : String.format("%.2f", p99), cost.cpuMicros(), cost.rssMib()));
+    private static void row(List<String> rows, String name, double rate, double reference, double stored,
+            Cost cost) {
+        rows.add(String.format("| %s | %,.0f | %.2f | %s | | %.1f | %.0f |", name, rate, rate / reference,
+                Double.isNaN(stored) ? "" : String.format("%.2f", rate / stored), cost.cpuMicros(), cost.rssMib()));
     }
 
     private CompletableFuture<Long> sse(int port, String id, long after) {

@@ -271,6 +271,32 @@ public final class SpeedBenchmark {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
+    /** CPU ticks per thread name of a process (digits dropped, so a pool's threads add up). */
+    static Map<String, Long> threadTicks(long pid) throws IOException {
+        Map<String, Long> ticks = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "N");
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /** The busiest threads between two {@link #threadTicks} readings, as "name 1.23 s" items. */
+    static String busiest(Map<String, Long> before, Map<String, Long> after, int count) {
+        return after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(count)
+                .map(e -> String.format("%s %.2f s", e.getKey(), e.getValue() / 100.0))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     static long queued(String statusUrl) throws Exception {
         var client = java.net.http.HttpClient.newHttpClient();
         String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(statusUrl)).build(),

@@ -3,8 +3,11 @@ package io.longlink.inbox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -14,7 +17,7 @@ import io.longlink.testing.MovableClock;
 /**
  * The log in memory: pages come from its ring window by seq, across the ring's growth and wrap-around; the age
  * cut-off skips every expired message (not only a page of them); listeners are only told, never read inside the
- * append.
+ * append; a durable store's last commit stays in memory until the next one, however large.
  */
 class InboundLogTest {
 
@@ -67,6 +70,66 @@ class InboundLogTest {
         log.appendBinary(new byte[] { 1 });
         assertEquals(2, told.get());
         assertEquals(List.of("a", "AQ=="), read(log, 0, 10).stream().map(InboundMessage::data).toList());
+    }
+
+    @Test
+    void aCommitLargerThanTheCacheIsReadFromMemoryUntilTheNextCommit() {
+        DiskStorage disk = new DiskStorage();
+        InboundLog log = new InboundLog("feed", new InboundSettings(1000, Duration.ofDays(1), 10), disk, clock,
+                () -> Long.MAX_VALUE);
+        for (int i = 1; i <= 50; i++) {
+            log.appendText("m" + i);
+        }
+        assertEquals(50, log.unwritten().size());
+        log.committed(50);
+        assertEquals(seqs(1, 50), read(log, 0, 100).stream().map(InboundMessage::seq).toList(),
+                "the whole commit, though five times the cache");
+        assertEquals(0, disk.reads.get());
+
+        for (int i = 51; i <= 60; i++) {
+            log.appendText("m" + i);
+        }
+        log.unwritten();
+        log.committed(60);
+        assertEquals(seqs(41, 60), read(log, 40, 100).stream().map(InboundMessage::seq).toList(),
+                "the cache before the last commit, and the last commit");
+        assertEquals(0, disk.reads.get());
+        read(log, 39, 100);
+        assertEquals(1, disk.reads.get(), "older than that: from the store");
+    }
+
+    private static List<Long> seqs(long from, long to) {
+        List<Long> seqs = new ArrayList<>();
+        for (long seq = from; seq <= to; seq++) {
+            seqs.add(seq);
+        }
+        return seqs;
+    }
+
+    /** A durable store that writes nothing and counts the reads that reach it. */
+    private static final class DiskStorage implements InboundStorage {
+        final AtomicInteger reads = new AtomicInteger();
+
+        @Override
+        public int cacheSize(InboundSettings settings) {
+            return settings.cache();
+        }
+
+        @Override
+        public Tail tail(String connectionId) {
+            return Tail.EMPTY;
+        }
+
+        @Override
+        public void flush(InboundLog log) {
+        }
+
+        @Override
+        public CompletionStage<List<InboundMessage>> read(String connectionId, long after, long upTo, int limit,
+                Instant cutoff, long held) {
+            reads.incrementAndGet();
+            return CompletableFuture.completedFuture(List.of());
+        }
     }
 
     private static List<InboundMessage> read(InboundLog log, long after, int limit) {
