@@ -9,7 +9,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.longlink.connection.ConnectionRegistry;
 import io.longlink.connection.ManagedConnection;
@@ -28,7 +27,6 @@ public class WebhookDeliveries {
 
     private final ConnectionRegistry registry;
     private final WebhookCursors cursors;
-    private final ObjectMapper json;
     private final Vertx vertx;
     private final Clock clock;
     private final WebhookMetrics metrics;
@@ -36,12 +34,11 @@ public class WebhookDeliveries {
     /** By connection id: filled at start-up, changed when a runtime connection is created, replaced or removed. */
     private final Map<String, WebhookDelivery> deliveries = new java.util.concurrent.ConcurrentSkipListMap<>();
 
-    public WebhookDeliveries(ConnectionRegistry registry, WebhookCursors cursors, ObjectMapper json, Vertx vertx,
-            Clock clock, WebhookMetrics metrics, io.longlink.cluster.ClusterMode mode) {
+    public WebhookDeliveries(ConnectionRegistry registry, WebhookCursors cursors, Vertx vertx, Clock clock,
+            WebhookMetrics metrics, io.longlink.cluster.ClusterMode mode) {
         this.clustered = mode.cluster() != null;
         this.registry = registry;
         this.cursors = cursors;
-        this.json = json;
         this.vertx = vertx;
         this.clock = clock;
         this.metrics = metrics;
@@ -70,7 +67,7 @@ public class WebhookDeliveries {
     private void attach(ManagedConnection c) {
         c.config().inbound().webhook().url().ifPresent(url -> {
             WebhookDelivery delivery = new WebhookDelivery(c.id(), url, c.config().inbound().webhook(),
-                    c.plan().webhookSecret(), c.inbox(), cursors, json, vertx, clock);
+                    c.plan().webhookSecret(), c.inbox(), cursors, vertx, clock);
             deliveries.put(c.id(), delivery);
             c.attachWebhook(delivery::status);
             metrics.register(delivery);

@@ -51,7 +51,7 @@ import io.vertx.core.parsetools.RecordParser;
  * <li>10 SSE readers together: the slowest one's rate, and the stored rate beside them;</li>
  * <li>latency: {@code bench.rate} frames/s for {@code bench.latency-seconds} s on {@code hooked}, one SSE reader
  * and the webhook on it: upstream write to SSE event, and to the webhook POST, p50/p99/max (same clock: this
- * JVM's {@code nanoTime}).</li>
+ * JVM's {@code nanoTime}); run twice too, as the JIT compiled the paced path's code for most of the first run.</li>
  * </ol>
  * Every phase prints the longlink process's CPU per frame, its busiest threads and its RSS after the phase; rates
  * are divided by the
@@ -151,10 +151,12 @@ public final class InboundBenchmark {
         config.put("longlink.store.path", UpstreamResource.freshStore().toString());
         for (String id : List.of("bench", "hooked")) {
             config.put("longlink.connections." + id + ".url", upstream.url("/" + id));
-            // keep every frame of a phase readable (a reader that falls behind must not be skipped forward), but not
-            // the whole run: the memory store would hold millions of frames on its heap, and its latency phase would
-            // time the young collections that copy them (60-160 ms pauses with 1.2 million frames held)
-            config.put("longlink.connections." + id + ".inbound.retain", Integer.toString(FRAMES));
+            // keep every frame of a phase readable: a reader that falls behind must not be skipped forward. The
+            // memory store keeps one burst (it holds them on its heap: with the whole run, its latency phase timed
+            // young collections copying a million frames); the file keeps the run (with one burst, upkeep would
+            // prune a backlog of millions of rows in the latency phase, which a steady feed never has)
+            config.put("longlink.connections." + id + ".inbound.retain",
+                    store.equals("memory") ? Integer.toString(FRAMES) : "100000000");
             config.put("longlink.connections." + id + ".heartbeat.interval", "60s");
         }
         config.put("longlink.connections.hooked.inbound.webhook.url", webhook.url());
@@ -171,7 +173,8 @@ public final class InboundBenchmark {
             // compiled every path before the measured round; else a phase pays for compiling its own path
             phases(ll, reference, false);
             phases(ll, reference, true);
-            ll.latency();
+            ll.latency(false);
+            ll.latency(true);
         }
     }
 
@@ -293,25 +296,34 @@ public final class InboundBenchmark {
         }
 
         /** Frames at a steady rate on {@code hooked}, one SSE reader and the webhook on it: latencies. */
-        void latency() throws Exception {
+        void latency(boolean record) throws Exception {
+            sseLatencies.clear();
+            hookLatencies.clear();
             long from = stored("hooked");
             int count = RATE * LATENCY_SECONDS;
             CompletableFuture<Long> reader = sse(app.port(), "hooked", from, sseLatencies);
             CompletableFuture<Long> hook = webhook.until(from + count, hookLatencies);
             long cpu = SpeedBenchmark.cpuTicks(app.pid());
-            System.out.printf("%s latency phase from %s%n", store, LocalTime.now());
+            Map<String, Long> threads = SpeedBenchmark.threadTicks(app.pid());
+            String round = record ? "" : " (warm-up)";
+            System.out.printf("%s latency phase%s from %s%n", store, round, LocalTime.now());
             upstream.paced("/hooked", count, RATE);
             reader.get(120, TimeUnit.SECONDS);
             hook.get(120, TimeUnit.SECONDS);
+            System.out.printf("  busiest threads: %s%n", SpeedBenchmark.busiest(threads,
+                    SpeedBenchmark.threadTicks(app.pid()), 6));
             last = new Cost((SpeedBenchmark.cpuTicks(app.pid()) - cpu) * 10_000.0 / count,
                     app.residentBytes() / (1024.0 * 1024.0));
             double[] sse = percentiles(sseLatencies);
             double[] hooks = percentiles(hookLatencies);
-            System.out.printf("%s latency, worst per second (ms): SSE %s; webhook %s%n", store,
+            System.out.printf("%s latency%s, worst per second (ms): SSE %s; webhook %s%n", store, round,
                     worstPerSecond(sseLatencies), worstPerSecond(hookLatencies));
-            System.out.printf("%s latency at %d frames/s for %d s: SSE p50 %.2f p99 %.2f max %.2f ms; webhook p50 %.2f"
-                    + " p99 %.2f max %.2f ms; CPU %.1f us/frame%n", store, RATE, LATENCY_SECONDS, sse[0], sse[1],
-                    sse[2], hooks[0], hooks[1], hooks[2], last.cpuMicros());
+            System.out.printf("%s latency%s at %d frames/s for %d s: SSE p50 %.2f p99 %.2f max %.2f ms; webhook p50"
+                    + " %.2f p99 %.2f max %.2f ms; CPU %.1f us/frame%n", store, round, RATE, LATENCY_SECONDS, sse[0],
+                    sse[1], sse[2], hooks[0], hooks[1], hooks[2], last.cpuMicros());
+            if (!record) {
+                return;
+            }
             table.add(String.format("| %s: %d frames/s, upstream to SSE event | | | | %.2f (p50 %.2f, max %.2f) | %.1f | %.0f |",
                     store, RATE, sse[1], sse[0], sse[2], last.cpuMicros(), last.rssMib()));
             table.add(String.format("| %s: %d frames/s, upstream to webhook POST | | | | %.2f (p50 %.2f, max %.2f) | | |",

@@ -167,9 +167,13 @@ class WebhookIT {
             System.out.printf("webhook SIGKILL mid-flow: %d acknowledged before the kill (last batch %s), resumed at"
                     + " seq %d, %d duplicates, %d messages acknowledged in all%n", maxBefore, last.webhookId(),
                     resumed.first(), duplicates, seqs.size());
-            assertTrue(resumed.first() == maxBefore + 1 || resumed.first() == last.first(),
-                    "resumes after the last acknowledged batch, or with the batch in flight: " + resumed.webhookId());
-            assertTrue(duplicates <= batch, "duplicates only from the batch in flight: " + duplicates);
+            // the batch before the last may be sent again too: its cursor's commit is not waited for
+            long secondLast = beforeKill.size() > 1 ? beforeKill.get(beforeKill.size() - 2).first() : last.first();
+            assertTrue(resumed.first() == maxBefore + 1 || resumed.first() == last.first()
+                    || resumed.first() == secondLast, "resumes after the last acknowledged batch, with the batch in"
+                            + " flight or with the one before it: " + resumed.webhookId());
+            assertTrue(duplicates <= 2 * batch, "duplicates only from the batch in flight and the one before: "
+                    + duplicates);
             assertInOrderWithoutGap(all, total);
         }
     }
