@@ -26,6 +26,7 @@ import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.NonBlocking;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -52,6 +53,7 @@ public class InboundResource {
     }
 
     @GET
+    @Blocking // the page is built on a worker thread: an event loop may also carry an upstream socket
     @RolesAllowed(Roles.CONSUMER)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Read inbound messages by cursor")

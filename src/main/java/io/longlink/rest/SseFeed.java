@@ -44,8 +44,8 @@ import io.vertx.core.http.HttpServerResponse;
  */
 final class SseFeed<T> implements Runnable {
 
-    /** Items read from the log per step of a drain (and written in one chunk). */
-    private static final int PAGE = 256;
+    /** Items read from the log per step of a drain (and written in one chunk): 256 cost a third more CPU per event. */
+    private static final int PAGE = 1000;
     private static final byte[] ID = "id:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "\ndata:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
