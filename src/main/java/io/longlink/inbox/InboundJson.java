@@ -125,35 +125,61 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
 
     /**
      * A JSON string as Jackson writes it by default: only {@code "}, {@code \} and control characters escaped. Works on
-     * the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80.
+     * the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80, and appends them in one copy (a call
+     * to the buffer per escape and run cost a fifth of a reader's CPU on JSON frames, which are full of quotes).
      */
     public static void appendString(Buffer out, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        out.appendByte((byte) '"');
-        int start = 0;
-        for (int i = 0; i < utf8.length; i++) {
-            byte b = utf8[i];
-            if ((b >= 0 && b < 0x20) || b == '"' || b == '\\') {
-                out.appendBytes(utf8, start, i - start);
-                appendEscape(out, b);
-                start = i + 1;
+        int extra = 0;
+        for (byte b : utf8) {
+            if (b >= 0 && b < 0x20) {
+                extra += shortEscape(b) != 0 ? 1 : 5;
+            } else if (b == '"' || b == '\\') {
+                extra++;
             }
         }
-        out.appendBytes(utf8, start, utf8.length - start);
-        out.appendByte((byte) '"');
+        byte[] json = new byte[utf8.length + extra + 2];
+        json[0] = '"';
+        int at = 1;
+        if (extra == 0) {
+            System.arraycopy(utf8, 0, json, 1, utf8.length);
+            at += utf8.length;
+        } else {
+            for (byte b : utf8) {
+                if (b >= 0 && b < 0x20) {
+                    json[at++] = '\\';
+                    byte escape = shortEscape(b);
+                    if (escape != 0) {
+                        json[at++] = escape;
+                    } else {
+                        json[at++] = 'u';
+                        json[at++] = '0';
+                        json[at++] = '0';
+                        json[at++] = HEX[b >> 4];
+                        json[at++] = HEX[b & 0xF];
+                    }
+                } else if (b == '"' || b == '\\') {
+                    json[at++] = '\\';
+                    json[at++] = b;
+                } else {
+                    json[at++] = b;
+                }
+            }
+        }
+        json[at] = '"';
+        out.appendBytes(json);
     }
 
-    private static void appendEscape(Buffer out, byte b) {
-        switch (b) {
-            case '"' -> out.appendByte((byte) '\\').appendByte((byte) '"');
-            case '\\' -> out.appendByte((byte) '\\').appendByte((byte) '\\');
-            case '\b' -> out.appendByte((byte) '\\').appendByte((byte) 'b');
-            case '\t' -> out.appendByte((byte) '\\').appendByte((byte) 't');
-            case '\n' -> out.appendByte((byte) '\\').appendByte((byte) 'n');
-            case '\f' -> out.appendByte((byte) '\\').appendByte((byte) 'f');
-            case '\r' -> out.appendByte((byte) '\\').appendByte((byte) 'r');
-            default -> out.appendBytes(new byte[] { '\\', 'u', '0', '0', HEX[b >> 4], HEX[b & 0xF] });
-        }
+    /** The letter of a control character's two-character escape; 0 for those written as a six-character one. */
+    private static byte shortEscape(byte b) {
+        return switch (b) {
+            case '\b' -> 'b';
+            case '\t' -> 't';
+            case '\n' -> 'n';
+            case '\f' -> 'f';
+            case '\r' -> 'r';
+            default -> 0;
+        };
     }
 
     private static byte[] ascii(String text) {

@@ -291,9 +291,10 @@ public final class SpeedBenchmark {
 
     /** The busiest threads between two {@link #threadTicks} readings, as "name 1.23 s" items. */
     static String busiest(Map<String, Long> before, Map<String, Long> after, int count) {
-        return after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
-                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(count)
-                .map(e -> String.format("%s %.2f s", e.getKey(), e.getValue() / 100.0))
+        return after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(count).map(e -> String.format("%s %.2f s", e.getKey(), e.getValue() / 100.0))
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 
