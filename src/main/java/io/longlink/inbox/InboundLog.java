@@ -25,8 +25,8 @@ import java.util.function.Predicate;
  * <p>Retention: the newest {@code inbound.retain} messages no older than {@code inbound.retain-for}. The window
  * holds the newest {@link InboundStorage#cacheSize} stored messages (and, with a durable store, those of the last
  * commit and those not committed yet); a page there costs O(page); an older page is read from the store, off the
- * event loop. A {@link RetentionHold} (the webhook's delivered cursor) keeps every message above it readable whatever the
- * retention says: on disk for a durable store, in the window for the memory store (its only copy).
+ * event loop. A {@link RetentionHold} (the webhook's delivered cursor) keeps every message above it readable
+ * whatever the retention says: on disk for a durable store, in the window for the memory store (its only copy).
  *
  * <p>All mutable state is guarded by {@code this}; listeners are called outside it.
  */

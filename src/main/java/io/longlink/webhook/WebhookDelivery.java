@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.util.TypeLiteral;
 
-
 import io.longlink.config.LonglinkConfig;
 import io.longlink.connection.WebhookStatus;
 import io.longlink.inbox.InboundLog;
