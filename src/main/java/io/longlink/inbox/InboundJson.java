@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -15,11 +16,12 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * Inbound messages as JSON, {@code {"seq":..,"receivedAt":"..","type":"..","data":".."}}, written by hand as UTF-8
- * bytes: every reader encodes each message it sends (an SSE event, a cursor page, a webhook body), and Jackson's
- * generic path with its ISO date formatter was about 40 % of the CPU of a longlink whose SSE reader followed a fast
- * feed. The text is the one Jackson writes for the record by default ({@code InboundJsonTest} compares them):
- * {@code receivedAt} as {@link Instant#toString()}, and strings escaped as Jackson escapes them ({@code "}, {@code \}
- * and control characters only). Also the record's Jackson serializer, for anything else that writes one.
+ * bytes, once per message (the message keeps them): every reader sends each message it reads (an SSE event, a cursor
+ * page, a webhook body), and Jackson's generic path with its ISO date formatter was about 40 % of the CPU of a
+ * longlink whose SSE reader followed a fast feed. The text is the one Jackson writes by default for a record of the
+ * four fields ({@code InboundJsonTest} compares them): {@code receivedAt} as {@link Instant#toString()}, and strings
+ * escaped as Jackson escapes them ({@code "}, {@code \} and control characters only). Also the message's Jackson
+ * serializer, for anything else that writes one.
  */
 public final class InboundJson extends StdSerializer<InboundMessage> {
 
@@ -28,6 +30,10 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     private static final byte[] RECEIVED_AT = ascii(",\"receivedAt\":\"");
     private static final byte[] TEXT = ascii("\",\"type\":\"text\",\"data\":");
     private static final byte[] BINARY = ascii("\",\"type\":\"binary\",\"data\":");
+    private static final byte[] CLOSE = { '}' };
+    private static final byte[] ID = ascii("id:");
+    private static final byte[] DATA = ascii("\ndata:");
+    private static final byte[] END = ascii("\n\n");
     /** Seconds from the epoch to 10000-01-01T00:00:00Z: later (and negative) instants take Instant's own format. */
     private static final long YEAR_10000 = 253_402_300_800L;
 
@@ -44,7 +50,7 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     @Override
     public void serialize(InboundMessage message, JsonGenerator generator, SerializerProvider provider)
             throws IOException {
-        Buffer json = Buffer.buffer(message.data().length() + 96);
+        Buffer json = Buffer.buffer();
         append(json, message);
         generator.writeRawValue(json.toString(StandardCharsets.UTF_8));
     }
@@ -61,46 +67,88 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
         out.appendByte((byte) ']');
     }
 
-    /** Appends the message's JSON to {@code out}. */
+    /** Appends the message's JSON to {@code out}: the data line of the event the message keeps ({@link #event}). */
     public static void append(Buffer out, InboundMessage message) {
-        out.appendBytes(SEQ);
-        appendLong(out, message.seq());
-        out.appendBytes(RECEIVED_AT);
-        appendInstant(out, message.receivedAt());
-        if (InboundMessage.TEXT.equals(message.type())) {
-            out.appendBytes(TEXT);
-        } else if (InboundMessage.BINARY.equals(message.type())) {
-            out.appendBytes(BINARY);
-        } else {
-            out.appendString("\",\"type\":");
-            appendString(out, message.type());
-            out.appendString(",\"data\":");
+        byte[] event = event(message);
+        int from = ID.length + decimalLength(message.seq()) + DATA.length;
+        out.appendBytes(event, from, event.length - from - END.length);
+    }
+
+    /**
+     * The message as a Server-Sent Event, {@code id:<seq>\ndata:<its JSON>\n\n} in UTF-8 (the format Quarkus REST
+     * writes), written by the first reader and kept by the message: ten SSE streams, a cursor page and a webhook body
+     * copy the same bytes.
+     */
+    public static byte[] event(InboundMessage message) {
+        byte[] event = message.event();
+        if (event == null) {
+            event = write(message);
+            message.event(event);
         }
-        appendString(out, message.data());
-        out.appendByte((byte) '}');
+        return event;
+    }
+
+    private static byte[] write(InboundMessage message) {
+        byte[] seq = digits(message.seq());
+        byte[] receivedAt = instant(message.receivedAt());
+        byte[] type;
+        if (InboundMessage.TEXT.equals(message.type())) {
+            type = TEXT;
+        } else if (InboundMessage.BINARY.equals(message.type())) {
+            type = BINARY;
+        } else {
+            type = concat(ascii("\",\"type\":"), quoted(message.type()), ascii(",\"data\":"));
+        }
+        return concat(ID, seq, DATA, SEQ, seq, RECEIVED_AT, receivedAt, type, quoted(message.data()), CLOSE, END);
+    }
+
+    private static int decimalLength(long value) {
+        if (value < 0) {
+            return Long.toString(value).length();
+        }
+        int length = 1;
+        for (long rest = value / 10; rest != 0; rest /= 10) {
+            length++;
+        }
+        return length;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[length];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
     }
 
     /** A number in decimal. */
     public static void appendLong(Buffer out, long value) {
+        out.appendBytes(digits(value));
+    }
+
+    private static byte[] digits(long value) {
         if (value < 0) {
-            out.appendBytes(ascii(Long.toString(value)));
-            return;
+            return ascii(Long.toString(value));
         }
-        byte[] digits = new byte[19];
-        int start = digits.length;
-        do {
-            digits[--start] = (byte) ('0' + value % 10);
-            value /= 10;
-        } while (value != 0);
-        out.appendBytes(digits, start, digits.length - start);
+        int length = decimalLength(value);
+        byte[] digits = new byte[length];
+        for (int i = length - 1; i >= 0; i--, value /= 10) {
+            digits[i] = (byte) ('0' + value % 10);
+        }
+        return digits;
     }
 
     /** As {@link Instant#toString()}: the fraction in groups of three digits, none when zero. */
-    static void appendInstant(Buffer out, Instant instant) {
+    private static byte[] instant(Instant instant) {
         long seconds = instant.getEpochSecond();
         if (seconds < 0 || seconds >= YEAR_10000) {
-            out.appendBytes(ascii(instant.toString()));
-            return;
+            return ascii(instant.toString());
         }
         Second second = lastSecond;
         if (second.epochSecond() != seconds) {
@@ -108,27 +156,32 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
             second = new Second(seconds, ascii(seconds % 60 == 0 ? text + ":00" : text));
             lastSecond = second;
         }
-        out.appendBytes(second.text());
         int nanos = instant.getNano();
-        if (nanos != 0) {
-            int digits = nanos % 1_000_000 == 0 ? 3 : nanos % 1_000 == 0 ? 6 : 9;
+        int digits = nanos == 0 ? 0 : nanos % 1_000_000 == 0 ? 3 : nanos % 1_000 == 0 ? 6 : 9;
+        byte[] text = Arrays.copyOf(second.text(), second.text().length + (digits == 0 ? 1 : digits + 2));
+        int at = second.text().length;
+        if (digits != 0) {
             int fraction = digits == 3 ? nanos / 1_000_000 : digits == 6 ? nanos / 1_000 : nanos;
-            byte[] text = new byte[digits + 1];
-            text[0] = '.';
-            for (int i = digits; i > 0; i--, fraction /= 10) {
+            text[at] = '.';
+            for (int i = at + digits; i > at; i--, fraction /= 10) {
                 text[i] = (byte) ('0' + fraction % 10);
             }
-            out.appendBytes(text);
+            at += digits + 1;
         }
-        out.appendByte((byte) 'Z');
+        text[at] = 'Z';
+        return text;
+    }
+
+    /** Appends {@code text} as a JSON string (see {@link #quoted}). */
+    public static void appendString(Buffer out, String text) {
+        out.appendBytes(quoted(text));
     }
 
     /**
-     * A JSON string as Jackson writes it by default: only {@code "}, {@code \} and control characters escaped. Works on
-     * the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80, and appends them in one copy (a call
-     * to the buffer per escape and run cost a fifth of a reader's CPU on JSON frames, which are full of quotes).
+     * A JSON string as Jackson writes it by default: only {@code "}, {@code \} and control characters escaped. Works
+     * on the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80, into one array.
      */
-    public static void appendString(Buffer out, String text) {
+    private static byte[] quoted(String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         int extra = 0;
         for (byte b : utf8) {
@@ -167,7 +220,7 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
             }
         }
         json[at] = '"';
-        out.appendBytes(json);
+        return json;
     }
 
     /** The letter of a control character's two-character escape; 0 for those written as a six-character one. */

@@ -2,6 +2,7 @@ package io.longlink.inbox;
 
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Objects;
 
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
@@ -10,14 +11,34 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /**
  * One frame the upstream pushed. {@code type} is {@code text} or {@code binary}; {@code data} is the text
  * itself or the bytes in base64. {@code receivedAt} has millisecond precision, as the durable stores keep it. As JSON
- * it is written by {@link InboundJson}.
+ * it is written by {@link InboundJson}, once: the message keeps it (inside an SSE event), so that every reader of a
+ * feed (ten SSE streams, a cursor, the webhook) copies the same bytes instead of encoding it again (encoding was most
+ * of the CPU of ten SSE readers following a fast feed). Immutable, and equal by its four fields, as a record would be.
  */
 @RegisterForReflection
 @JsonSerialize(using = InboundJson.class)
-public record InboundMessage(long seq, Instant receivedAt, String type, String data) {
+public final class InboundMessage {
 
     public static final String TEXT = "text";
     public static final String BINARY = "binary";
+
+    private final long seq;
+    private final Instant receivedAt;
+    private final String type;
+    private final String data;
+    /**
+     * The message as an SSE event, its JSON the data line, once a reader wrote it ({@link InboundJson#event}); null
+     * before. Two readers that race both write the same bytes; volatile, so that a reader that sees the array sees its
+     * contents.
+     */
+    private volatile byte[] event;
+
+    public InboundMessage(long seq, Instant receivedAt, String type, String data) {
+        this.seq = seq;
+        this.receivedAt = Objects.requireNonNull(receivedAt);
+        this.type = Objects.requireNonNull(type);
+        this.data = Objects.requireNonNull(data);
+    }
 
     public static InboundMessage text(long seq, Instant receivedAt, String text) {
         return new InboundMessage(seq, receivedAt, TEXT, text);
@@ -25,5 +46,45 @@ public record InboundMessage(long seq, Instant receivedAt, String type, String d
 
     public static InboundMessage binary(long seq, Instant receivedAt, byte[] bytes) {
         return new InboundMessage(seq, receivedAt, BINARY, Base64.getEncoder().encodeToString(bytes));
+    }
+
+    public long seq() {
+        return seq;
+    }
+
+    public Instant receivedAt() {
+        return receivedAt;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String data() {
+        return data;
+    }
+
+    byte[] event() {
+        return event;
+    }
+
+    void event(byte[] written) {
+        event = written;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof InboundMessage m && seq == m.seq && receivedAt.equals(m.receivedAt)
+                && type.equals(m.type) && data.equals(m.data);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(seq, receivedAt, type, data);
+    }
+
+    @Override
+    public String toString() {
+        return "InboundMessage[seq=" + seq + ", receivedAt=" + receivedAt + ", type=" + type + ", data=" + data + "]";
     }
 }

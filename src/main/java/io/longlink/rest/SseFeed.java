@@ -6,7 +6,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -64,10 +63,8 @@ final class SseFeed<T> implements Runnable {
     }
 
     private final Source<T> source;
-    /** The SSE {@code event:} name of an item, or null for unnamed events. */
-    private final Function<T, String> name;
-    /** Appends an item's JSON (the event's data) to a page. */
-    private final BiConsumer<Buffer, T> data;
+    /** An item as one SSE event, {@code field:value} lines and a blank line, as Quarkus REST writes them. */
+    private final Function<T, byte[]> event;
     private final SseEventSink sink;
     /** The sink's response, written to directly: a page per chunk. */
     private final HttpServerResponse response;
@@ -96,7 +93,7 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, item -> null, InboundJson::append, sink, response, after);
+        }, InboundJson::event, sink, response, after);
     }
 
     /** The events of the connections {@code shown} accepts: {@code event: state} or {@code event: gap} each. */
@@ -118,20 +115,27 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, StreamedEvent::eventName, (events, item) -> {
+        }, item -> {
+            Buffer event = Buffer.buffer().appendBytes(ID);
+            InboundJson.appendLong(event, item.seq());
+            if (item.eventName() != null) {
+                event.appendString("\nevent:").appendString(item.eventName());
+            }
+            event.appendBytes(DATA);
             try {
-                events.appendBytes(json.writeValueAsBytes(item));
+                // compact JSON has no line breaks, so one data line holds it
+                event.appendBytes(json.writeValueAsBytes(item));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
+            return event.appendBytes(END).getBytes();
         }, sink, response, after);
     }
 
-    private SseFeed(Source<T> source, Function<T, String> name, BiConsumer<Buffer, T> data, SseEventSink sink,
-            HttpServerResponse response, long after) {
+    private SseFeed(Source<T> source, Function<T, byte[]> event, SseEventSink sink, HttpServerResponse response,
+            long after) {
         this.source = source;
-        this.name = name;
-        this.data = data;
+        this.event = event;
         this.sink = sink;
         this.response = response;
         this.executor = Infrastructure.getDefaultWorkerPool();
@@ -193,9 +197,16 @@ final class SseFeed<T> implements Runnable {
             }
             return;
         }
-        Buffer events = Buffer.buffer(page.size() * 256);
-        for (T item : page) {
-            append(events, item);
+        // the events' bytes first, so that the chunk is allocated once at its size (inbound messages keep theirs)
+        byte[][] bytes = new byte[page.size()][];
+        int length = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = event.apply(page.get(i));
+            length += bytes[i].length;
+        }
+        Buffer events = Buffer.buffer(length);
+        for (byte[] one : bytes) {
+            events.appendBytes(one);
         }
         cursor = source.seq(page.get(page.size() - 1));
         response.write(events).onComplete(written -> {
@@ -205,20 +216,6 @@ final class SseFeed<T> implements Runnable {
                 executor.execute(() -> drain(signals));
             }
         });
-    }
-
-    /** One event as Quarkus REST writes it ({@code field:value} lines, a blank line after). */
-    private void append(Buffer events, T item) {
-        events.appendBytes(ID);
-        InboundJson.appendLong(events, source.seq(item));
-        String eventName = name.apply(item);
-        if (eventName != null) {
-            events.appendString("\nevent:").appendString(eventName);
-        }
-        // compact JSON has no line breaks, so one data line holds it
-        events.appendBytes(DATA);
-        data.accept(events, item);
-        events.appendBytes(END);
     }
 
     private void stop() {

@@ -18,9 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import io.longlink.testing.PackagedApp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.longlink.testing.UpstreamResource;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -31,7 +35,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.parsetools.RecordParser;
 
 /**
  * The way in at wire speed, in one run on one machine (not a test). This process is the upstream: it pushes
@@ -208,6 +211,15 @@ public final class InboundBenchmark {
         row(rows, store + ": stored beside " + READERS + " SSE readers", many.stored(), reference, stored, ll.last);
         row(rows, store + ": slowest of " + READERS + " SSE readers", many.slowest(), reference, many.stored(),
                 ll.last);
+        if (!record) {
+            // a burst's 200 pages leave the cursor's request path interpreted or in C1 (a JVM's JIT wants thousands):
+            // a service that is read all day has it compiled, so the warm-up reads the burst again, ten times over
+            long newest = ll.stored("bench");
+            for (int i = 0; i < 10 * FRAMES / 1000; i++) {
+                get(ll.port(), "/connections/bench/inbound?limit=1000&after=" + (newest - FRAMES + i % (FRAMES / 1000)
+                        * 1000L));
+            }
+        }
     }
 
     /** A longlink under test, and what its last phase cost. */
@@ -255,6 +267,7 @@ public final class InboundBenchmark {
             long receivedBefore = received(connection);
             List<CompletableFuture<Long>> readers = start.start();
             long cpu = SpeedBenchmark.cpuTicks(app.pid());
+            long own = SpeedBenchmark.cpuTicks(ProcessHandle.current().pid());
             Map<String, Long> threads = SpeedBenchmark.threadTicks(app.pid());
             SpeedBenchmark.profiler(app.pid(), "start -e cpu -i 1000000 --threads");
             LocalTime wallStart = LocalTime.now();
@@ -277,7 +290,7 @@ public final class InboundBenchmark {
             }
             long ended = System.nanoTime();
             String profile = SpeedBenchmark.profiler(app.pid(), "stop -o collapsed -f "
-                    + System.getProperty("bench.profile", "target") + "/" + store + "-" + name + ".collapsed");
+                    + System.getProperty("bench.profile", "target") + "/" + store + "-" + name.replace(' ', '-') + ".collapsed");
             last = new Cost((SpeedBenchmark.cpuTicks(app.pid()) - cpu) * 10_000.0 / FRAMES,
                     app.residentBytes() / (1024.0 * 1024.0));
             long received = received(connection) - receivedBefore;
@@ -286,10 +299,12 @@ public final class InboundBenchmark {
                         + (storedAt == 0 ? "the last not stored" : "the last stored") + "; expected " + FRAMES);
             }
             double stored = FRAMES / ((storedAt - started) / 1e9);
+            double ownMicros = (SpeedBenchmark.cpuTicks(ProcessHandle.current().pid()) - own) * 10_000.0 / FRAMES;
             System.out.printf("%s %s: stored %,.0f frames/s, readers %s frames/s, %.1f s in all (%s to %s), CPU %.1f"
-                    + " us/frame, RSS %.0f MiB%s%n", store, name, stored, Arrays.toString(Arrays.stream(rates)
-                            .mapToLong(Math::round).toArray()), (ended - started) / 1e9, wallStart,
-                    LocalTime.now(), last.cpuMicros(), last.rssMib(), profile == null ? "" : ", profiled");
+                    + " us/frame (this JVM: upstream, readers %.1f), RSS %.0f MiB%s%n", store, name, stored,
+                    Arrays.toString(Arrays.stream(rates).mapToLong(Math::round).toArray()), (ended - started) / 1e9,
+                    wallStart, LocalTime.now(), last.cpuMicros(), ownMicros, last.rssMib(),
+                    profile == null ? "" : ", profiled");
             System.out.printf("  busiest threads: %s%n", SpeedBenchmark.busiest(threads,
                     SpeedBenchmark.threadTicks(app.pid()), 6));
             return new Phase(stored, rates);
@@ -372,21 +387,41 @@ public final class InboundBenchmark {
                 .setURI("/connections/" + id + "/inbound/stream").putHeader("Accept", "text/event-stream")
                 .putHeader("Last-Event-ID", Long.toString(after)))
                 .compose(r -> r.send())
-                .onSuccess(response -> {
-                    RecordParser lines = RecordParser.newDelimited("\n", line -> {
-                        if (done.isDone()) {
-                            return;
+                .onSuccess(response -> response.handler(new Handler<Buffer>() {
+                    /** The start of a line that the last chunk cut. */
+                    private byte[] carried = new byte[0];
+
+                    // bytes, not a String per line (nor RecordParser's Buffer per line): ten readers that decoded
+                    // every line cost this JVM, on the same two cores as longlink, more than they cost longlink
+                    @Override
+                    public void handle(Buffer chunk) {
+                        ByteBuf bytes = carried.length == 0 ? chunk.getByteBuf()
+                                : Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(carried), chunk.getByteBuf());
+                        int at = bytes.readerIndex();
+                        int end = bytes.writerIndex();
+                        for (int lf = bytes.indexOf(at, end, (byte) '\n'); lf >= 0 && !done.isDone();
+                                lf = bytes.indexOf(at, end, (byte) '\n')) {
+                            line(bytes, at, lf);
+                            at = lf + 1;
                         }
-                        String text = line.toString(StandardCharsets.UTF_8);
-                        if (text.startsWith("id:")) {
-                            long seq = Long.parseLong(text.substring(3).trim());
+                        carried = new byte[end - at];
+                        bytes.getBytes(at, carried);
+                    }
+
+                    private void line(ByteBuf bytes, int from, int to) {
+                        byte first = from == to ? 0 : bytes.getByte(from);
+                        if (first == 'i' && to - from > 3 && bytes.getByte(from + 2) == ':') {
+                            long seq = 0;
+                            for (int i = from + 3; i < to; i++) {
+                                seq = seq * 10 + (bytes.getByte(i) - '0');
+                            }
                             if (seq != expected.getAndIncrement()) {
                                 done.completeExceptionally(new IllegalStateException("SSE gap: " + seq + " after "
                                         + (expected.get() - 2)));
                             }
-                        } else if (text.startsWith("data:")) {
+                        } else if (first == 'd') {
                             if (latencies != null) {
-                                Matcher m = SENT.matcher(text);
+                                Matcher m = SENT.matcher(bytes.toString(from, to - from, StandardCharsets.UTF_8));
                                 if (m.find()) {
                                     latencies.add(System.nanoTime() - Long.parseLong(m.group(1)));
                                 }
@@ -396,32 +431,52 @@ public final class InboundBenchmark {
                                 response.request().connection().close();
                             }
                         }
-                    });
-                    response.handler(lines);
-                })
+                    }
+                }))
                 .onFailure(done::completeExceptionally);
         return done;
     }
 
-    /** A cursor reader from {@code after}, {@code limit=1000} pages back to back, until it read a burst. */
+    /**
+     * A cursor reader from {@code after}, {@code limit=1000} pages back to back, until it read a burst; prints its
+     * round trips. It reads {@code next} from the page's end and the first seq from its start, as a page is written.
+     */
     private CompletableFuture<Long> cursor(int port, long after) {
         CompletableFuture<Long> done = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try {
                 long next = after;
+                int pages = 0;
+                List<Long> trips = new ArrayList<>();
+                long waited = 0;
+                long longest = 0;
                 while (next < after + FRAMES) {
-                    String body = get(port, "/connections/bench/inbound?limit=1000&after=" + next);
-                    Matcher m = NEXT.matcher(body);
+                    long asked = System.nanoTime();
+                    Buffer page = http.request(HttpMethod.GET, port, "127.0.0.1",
+                            "/connections/bench/inbound?limit=1000&after=" + next)
+                            .compose(r -> r.send().compose(response -> response.body()))
+                            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    long took = System.nanoTime() - asked;
+                    trips.add(took);
+                    pages++;
+                    waited += took;
+                    longest = Math.max(longest, took);
+                    String tail = page.getString(Math.max(0, page.length() - 40), page.length());
+                    Matcher m = NEXT.matcher(tail);
                     if (!m.find()) {
-                        throw new IllegalStateException("unexpected page: " + body);
+                        throw new IllegalStateException("unexpected page: " + page);
                     }
                     long read = Long.parseLong(m.group(1));
-                    Matcher first = SEQ.matcher(body);
+                    Matcher first = SEQ.matcher(page.getString(0, Math.min(page.length(), 40)));
                     if (read > next && (!first.find() || Long.parseLong(first.group(1)) != next + 1)) {
                         throw new IllegalStateException("cursor gap after " + next);
                     }
                     next = read;
                 }
+                double[] p = percentiles(trips);
+                System.out.printf("  cursor: %d pages, round trip mean %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms"
+                        + "; in order: %s%n", pages, waited / 1e6 / pages, p[0], p[1], longest / 1e6,
+                        trips.stream().map(t -> Long.toString(t / 1_000_000)).collect(Collectors.joining(" ")));
                 done.complete(System.nanoTime());
             } catch (Exception e) {
                 done.completeExceptionally(e);

@@ -91,6 +91,20 @@ class InboundJsonTest {
                 numbers.toString(StandardCharsets.US_ASCII));
     }
 
+    @Test
+    void aMessageIsWrittenOnceAndKeepsItsJson() {
+        InboundMessage message = InboundMessage.text(3, Instant.parse("2026-12-07T21:30:00.250Z"), "{\"a\":1}");
+        byte[] event = InboundJson.event(message);
+        org.junit.jupiter.api.Assertions.assertSame(event, InboundJson.event(message));
+        Buffer twice = Buffer.buffer();
+        InboundJson.append(twice, message);
+        InboundJson.append(twice, message);
+        String one = "{\"seq\":3,\"receivedAt\":\"2026-12-07T21:30:00.250Z\",\"type\":\"text\",\"data\":\"{\\\"a\\\":1}\"}";
+        assertEquals(one + one, twice.toString(StandardCharsets.UTF_8));
+        assertEquals("id:3\ndata:" + one + "\n\n", new String(event, StandardCharsets.UTF_8));
+        assertEquals(message, InboundMessage.text(3, Instant.parse("2026-12-07T21:30:00.250Z"), "{\"a\":1}"));
+    }
+
     private void assertSame(InboundMessage message) throws Exception {
         String expected = plain(message);
         Buffer json = Buffer.buffer();
