@@ -76,14 +76,14 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
 
     /**
      * The message as a Server-Sent Event, {@code id:<seq>\ndata:<its JSON>\n\n} in UTF-8 (the format Quarkus REST
-     * writes), written by the first reader and kept by the message: ten SSE streams, a cursor page and a webhook body
-     * copy the same bytes.
+     * writes), written by the first reader and kept by the message while it is among the newest of its log (see
+     * {@link InboundMessage#cool}): ten SSE streams, a cursor page and a webhook body copy the same bytes.
      */
     public static byte[] event(InboundMessage message) {
         byte[] event = message.event();
         if (event == null) {
             event = write(message);
-            message.event(event);
+            message.keep(event);
         }
         return event;
     }

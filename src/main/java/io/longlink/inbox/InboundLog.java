@@ -32,9 +32,17 @@ import java.util.function.Predicate;
  */
 public final class InboundLog {
 
+    /** Messages beyond the retention that the memory store drops at once. */
+    private static final int TRIM_STEP = 256;
+
     private final String connectionId;
     private final InboundSettings settings;
     private final int cacheSize;
+    /**
+     * The newest messages that keep their encoded event ({@link InboundJson#event}): {@code inbound.cache}. A durable
+     * store's window holds little more; the memory store's holds everything retained, and cools the older ones.
+     */
+    private final int hot;
     private final InboundStorage storage;
     private final Clock clock;
     /** Messages above this seq are kept and readable beyond the retention (see {@link RetentionHold}). */
@@ -59,6 +67,7 @@ public final class InboundLog {
         this.hold = hold;
         this.settings = settings;
         this.cacheSize = storage.cacheSize(settings);
+        this.hot = Math.min(settings.cache(), settings.retain());
         this.storage = storage;
         this.clock = clock;
         this.window = new InboundWindow(1);
@@ -122,6 +131,10 @@ public final class InboundLog {
             if (published) {
                 storedSeq = assignedSeq;
                 writtenSeq = assignedSeq;
+                long cold = assignedSeq - hot;
+                if (cold >= window.firstSeq()) {
+                    window.get(cold).cool();
+                }
                 trim(storedSeq);
             } else if (!flushQueued) {
                 flushQueued = true;
@@ -177,7 +190,9 @@ public final class InboundLog {
      */
     private void trim(long newest) {
         long keepFrom = newest - cacheSize + 1;
-        if (window.firstSeq() >= keepFrom) {
+        // the memory store trims every TRIM_STEP frames, not after each: the hold is looked up once per step (it was a
+        // tenth of the socket loop's time at 400k frames/s); a read never sees the extra ones, it stops at the retention
+        if (window.firstSeq() + (storage.memoryOnly() ? TRIM_STEP : 1) > keepFrom) {
             return;
         }
         long held = storage.memoryOnly() ? hold.getAsLong() : Long.MAX_VALUE;

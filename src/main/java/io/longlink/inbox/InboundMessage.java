@@ -1,5 +1,7 @@
 package io.longlink.inbox;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Objects;
@@ -26,10 +28,21 @@ public final class InboundMessage {
     private final Instant receivedAt;
     private final String type;
     private final String data;
+    /** {@link #event} of a message that keeps no event (see {@link #cool}). */
+    private static final byte[] COLD = new byte[0];
+    private static final VarHandle EVENT;
+
+    static {
+        try {
+            EVENT = MethodHandles.lookup().findVarHandle(InboundMessage.class, "event", byte[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /**
      * The message as an SSE event, its JSON the data line, once a reader wrote it ({@link InboundJson#event}); null
-     * before. Two readers that race both write the same bytes; volatile, so that a reader that sees the array sees its
-     * contents.
+     * before, {@link #COLD} once it keeps none. Volatile, so that a reader that sees the array sees its contents.
      */
     private volatile byte[] event;
 
@@ -64,12 +77,23 @@ public final class InboundMessage {
         return data;
     }
 
+    /** The event a reader wrote and the message keeps, or null. */
     byte[] event() {
-        return event;
+        byte[] kept = event;
+        return kept == COLD ? null : kept;
     }
 
-    void event(byte[] written) {
-        event = written;
+    /** Keeps the event a reader wrote, unless another reader was first or the message {@link #cool cooled}. */
+    void keep(byte[] written) {
+        EVENT.compareAndSet(this, null, written);
+    }
+
+    /**
+     * The message is no longer among the newest of its log: it drops its event and keeps none from now on (the memory
+     * store holds everything retained, and twice that in its heap lengthened every collection).
+     */
+    void cool() {
+        event = COLD;
     }
 
     @Override

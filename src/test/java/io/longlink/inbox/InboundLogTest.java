@@ -1,6 +1,9 @@
 package io.longlink.inbox;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -58,6 +61,25 @@ class InboundLogTest {
         List<InboundMessage> page = read(log, 0, 10);
         assertEquals(List.of("fresh1", "fresh2"), page.stream().map(InboundMessage::data).toList());
         assertEquals(5001, page.get(0).seq());
+    }
+
+    @Test
+    void onlyTheNewestCacheMessagesOfTheMemoryStoreKeepTheirEncodedEvent() {
+        InboundLog log = InboundStore.inMemory(id -> new InboundSettings(100, Duration.ofDays(1), 10), clock)
+                .log("feed");
+        for (int i = 1; i <= 50; i++) {
+            log.appendText("m" + i);
+        }
+        List<InboundMessage> all = read(log, 0, 100);
+        assertEquals(50, all.size());
+        all.forEach(InboundJson::event);
+        assertNull(all.get(39).event(), "seq 40 cooled when seq 50 arrived: written for each reader, kept by none");
+        assertNotNull(all.get(40).event(), "seq 41 is among the newest 10");
+        byte[] kept = all.get(40).event();
+        log.appendText("m51");
+        assertNull(all.get(40).event(), "seq 41 cooled when seq 51 arrived");
+        assertArrayEquals(kept, InboundJson.event(all.get(40)), "and is written the same");
+        assertNull(all.get(40).event());
     }
 
     @Test
