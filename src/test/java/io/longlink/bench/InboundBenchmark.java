@@ -56,9 +56,11 @@ import io.vertx.core.http.WebSocketClient;
  * and the webhook on it: upstream write to SSE event, and to the webhook POST, p50/p99/max (same clock: this
  * JVM's {@code nanoTime}); run twice too, as the JIT compiled the paced path's code for most of the first run.</li>
  * </ol>
- * Every phase prints the longlink process's CPU per frame, its busiest threads and its RSS after the phase; rates
- * are divided by the
- * reference measured just before that store's phases. Every reader checks that seqs come gapless.
+ * Every phase prints the longlink process's CPU per frame, its busiest threads and its RSS after the phase, and this
+ * JVM's CPU per frame (upstream and readers share the two cores with longlink, so its readers look at bytes, never
+ * a String per line); the cursor reader prints its round trips in order. The warm-up round ends with 2 000 cursor
+ * pages, so that the JIT compiled that request's path. Rates are divided by the reference measured just before that
+ * store's phases. Every reader checks that seqs come gapless.
  *
  * <pre>
  * ./mvnw -o package -DskipTests
