@@ -37,8 +37,14 @@ import io.longlink.store.Transaction;
  */
 final class SqlInboundStorage implements InboundStorage, StoreTables {
 
+    /**
+     * A frame keeps its seq when a transaction is rolled back and is written again in the next. With PostgreSQL a
+     * commit whose answer the connection lost may have stored it all the same: the same seq holds the same frame, so
+     * that row stays (else every later commit failed on the primary key and the writer stayed unwritable).
+     */
     private static final String INSERT = """
-            INSERT INTO inbound_message (connection, seq, received_at, is_binary, data) VALUES (?, ?, ?, ?, ?)""";
+            INSERT INTO inbound_message (connection, seq, received_at, is_binary, data) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (connection, seq) DO NOTHING""";
     private static final String SAVE_SEQUENCE = """
             INSERT INTO inbound_sequence (connection, last_seq) VALUES (?, ?)
             ON CONFLICT (connection) DO UPDATE SET last_seq = excluded.last_seq""";

@@ -9,8 +9,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -18,6 +20,7 @@ import io.longlink.config.LonglinkConfig;
 import io.longlink.store.Dialect;
 import io.longlink.store.StoreTables;
 import io.longlink.store.Transaction;
+import io.quarkus.logging.Log;
 
 /**
  * The outbox's tables in the SQLite file: their schema (and the migration from the first format), the loading
@@ -51,6 +54,10 @@ final class OutboxTables implements StoreTables {
     private static final String SAVE_SEQUENCE = """
             INSERT INTO outbox_sequence (connection, last_id) VALUES (?, ?)
             ON CONFLICT (connection) DO UPDATE SET last_id = excluded.last_id""";
+    /** The highest id a connection's rows or saved sequence hold. */
+    private static final String STORED_ID = """
+            SELECT MAX(id) FROM (SELECT MAX(id) AS id FROM outbox_message WHERE connection = ?
+                                 UNION ALL SELECT MAX(last_id) FROM outbox_sequence WHERE connection = ?) ids""";
     /** Most message rows one upkeep step clears or deletes per connection (a few milliseconds of the writer). */
     static final int TIDY_ROWS = 2048;
 
@@ -77,6 +84,8 @@ final class OutboxTables implements StoreTables {
     private final Map<String, Long> forgetUpTo = new HashMap<>();
     /** Highest id whose row is deleted, per connection (after a start: below the oldest row kept). */
     private final Map<String, Long> forgotten = new HashMap<>();
+    /** Cluster mode: the connections this instance claimed. */
+    private final Set<String> claimed = new HashSet<>();
     /** Sent marks were committed since the last tidy step: payloads to clear, maybe rows to delete. */
     private boolean untidy;
 
@@ -117,6 +126,7 @@ final class OutboxTables implements StoreTables {
     public void open(Connection jdbc, boolean loadAll) throws SQLException {
         createSchema(jdbc);
         if (!loadAll) {
+            followStoredIds(jdbc);
             return;
         }
         migrateFirstFormat(jdbc);
@@ -128,11 +138,34 @@ final class OutboxTables implements StoreTables {
         loaded.accept(load(jdbc, null), true);
     }
 
+    /**
+     * Cluster mode, the database reopened after its connection was lost: a commit whose answer the connection lost
+     * may have stored its rows all the same (its enqueues were answered 503). Ids allocated go on after what the
+     * database holds for every claimed connection; else each later commit reused one of those ids and failed on the
+     * primary key, and the writer stayed unwritable until a restart. Those rows are delivered after the next claim.
+     */
+    private void followStoredIds(Connection jdbc) throws SQLException {
+        for (String connectionId : claimed) {
+            try (PreparedStatement stored = jdbc.prepareStatement(STORED_ID)) {
+                stored.setString(1, connectionId);
+                stored.setString(2, connectionId);
+                try (ResultSet row = stored.executeQuery()) {
+                    if (row.next() && row.getLong(1) > lastId(connectionId)) {
+                        Log.infof("[%s] the database holds outbox ids up to %d from a commit whose answer was lost",
+                                connectionId, row.getLong(1));
+                        lastIds.put(connectionId, row.getLong(1));
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     public void claim(Transaction tx, String connectionId) throws SQLException {
         for (Map<String, Long> byConnection : List.of(lastIds, sentUpTo, clearedUpTo, forgetUpTo, forgotten)) {
             byConnection.remove(connectionId);
         }
+        claimed.add(connectionId);
         loaded.accept(load(tx.jdbc(), connectionId), false);
     }
 
@@ -141,6 +174,7 @@ final class OutboxTables implements StoreTables {
         for (Map<String, Long> byConnection : List.of(lastIds, sentUpTo, clearedUpTo, forgetUpTo, forgotten)) {
             byConnection.remove(connectionId);
         }
+        claimed.remove(connectionId);
         loaded.released(connectionId);
     }
 
