@@ -325,8 +325,8 @@ public final class InboundBenchmark {
             String round = record ? "" : " (warm-up)";
             System.out.printf("%s latency phase%s from %s%n", store, round, LocalTime.now());
             upstream.paced("/hooked", count, RATE);
-            reader.get(120, TimeUnit.SECONDS);
-            hook.get(120, TimeUnit.SECONDS);
+            awaitAll("the SSE reader", reader, from + count);
+            awaitAll("the webhook receiver", hook, from + count);
             System.out.printf("  busiest threads: %s%n", SpeedBenchmark.busiest(threads,
                     SpeedBenchmark.threadTicks(app.pid()), 6));
             last = new Cost((SpeedBenchmark.cpuTicks(app.pid()) - cpu) * 10_000.0 / count,
@@ -349,6 +349,17 @@ public final class InboundBenchmark {
 
         private String get(String path) throws Exception {
             return InboundBenchmark.this.get(app.port(), path);
+        }
+
+        /** Waits for a reader of the latency phase; if it never gets everything, says what longlink holds. */
+        private void awaitAll(String reader, CompletableFuture<Long> done, long last) throws Exception {
+            try {
+                done.get(120, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException(reader + " did not get every frame up to seq " + last + " in 120 s;"
+                        + " hooked: " + get("/connections/hooked") + "; newest stored: "
+                        + get("/connections/hooked/inbound?limit=1&after=" + (last - 1)), e);
+            }
         }
     }
 
