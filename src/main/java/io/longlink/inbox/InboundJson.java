@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -34,6 +33,18 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     private static final byte[] ID = ascii("id:");
     private static final byte[] DATA = ascii("\ndata:");
     private static final byte[] END = ascii("\n\n");
+    private static final byte[] TYPE = ascii("\",\"type\":");
+    private static final byte[] DATA_FIELD = ascii(",\"data\":");
+    /** Per UTF-8 byte, what escaping it adds to its length: a lookup, not branches, in the loop every string takes. */
+    private static final byte[] ESCAPED = new byte[256];
+
+    static {
+        for (int b = 0; b < 0x20; b++) {
+            ESCAPED[b] = (byte) (shortEscape((byte) b) != 0 ? 1 : 5);
+        }
+        ESCAPED['"'] = 1;
+        ESCAPED['\\'] = 1;
+    }
     /** Seconds from the epoch to 10000-01-01T00:00:00Z: later (and negative) instants take Instant's own format. */
     private static final long YEAR_10000 = 253_402_300_800L;
 
@@ -55,6 +66,19 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
         generator.writeRawValue(json.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A little more than the bytes {@link #appendArray} writes for {@code messages} (nearly exact for those keeping
+     * their event): a page's buffer allocated at this size is never grown and copied.
+     */
+    public static int arrayLength(List<InboundMessage> messages) {
+        int length = 2;
+        for (InboundMessage message : messages) {
+            byte[] event = message.event();
+            length += event != null ? event.length - 8 : 80 + message.data().length() * 3 / 2;
+        }
+        return length;
+    }
+
     /** The messages as a JSON array. */
     public static void appendArray(Buffer out, List<InboundMessage> messages) {
         out.appendByte((byte) '[');
@@ -67,11 +91,28 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
         out.appendByte((byte) ']');
     }
 
-    /** Appends the message's JSON to {@code out}: the data line of the event the message keeps ({@link #event}). */
+    /**
+     * Appends the message's JSON to {@code out}: the data line of the event the message keeps ({@link #event}), or,
+     * when it keeps none (it {@link InboundMessage#cool cooled}), the JSON written straight into {@code out}.
+     */
     public static void append(Buffer out, InboundMessage message) {
-        byte[] event = event(message);
-        int from = ID.length + decimalLength(message.seq()) + DATA.length;
-        out.appendBytes(event, from, event.length - from - END.length);
+        byte[] event = kept(message);
+        if (event == null) {
+            appendJson(out, message);
+        } else {
+            int from = ID.length + decimalLength(message.seq()) + DATA.length;
+            out.appendBytes(event, from, event.length - from - END.length);
+        }
+    }
+
+    /** Appends the message as a Server-Sent Event ({@link #event}), written straight into {@code out} when cooled. */
+    public static void appendEvent(Buffer out, InboundMessage message) {
+        byte[] event = kept(message);
+        if (event == null) {
+            appendEventOf(out, message);
+        } else {
+            out.appendBytes(event);
+        }
     }
 
     /**
@@ -80,8 +121,14 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
      * {@link InboundMessage#cool}): ten SSE streams, a cursor page and a webhook body copy the same bytes.
      */
     public static byte[] event(InboundMessage message) {
+        byte[] event = kept(message);
+        return event != null ? event : write(message);
+    }
+
+    /** The event the message keeps, written now when it may keep one; null once it cooled (it keeps none). */
+    private static byte[] kept(InboundMessage message) {
         byte[] event = message.event();
-        if (event == null) {
+        if (event == null && !message.cold()) {
             event = write(message);
             message.keep(event);
         }
@@ -89,17 +136,36 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     }
 
     private static byte[] write(InboundMessage message) {
-        byte[] seq = digits(message.seq());
-        byte[] receivedAt = instant(message.receivedAt());
-        byte[] type;
+        Buffer event = Buffer.buffer(96 + message.data().length() * 3 / 2);
+        appendEventOf(event, message);
+        return event.getBytes();
+    }
+
+    private static void appendEventOf(Buffer out, InboundMessage message) {
+        out.appendBytes(ID);
+        appendLong(out, message.seq());
+        out.appendBytes(DATA);
+        appendJson(out, message);
+        out.appendBytes(END);
+    }
+
+    /** The JSON, field by field, straight into {@code out}: no array of its own (a cooled message is written per read). */
+    private static void appendJson(Buffer out, InboundMessage message) {
+        out.appendBytes(SEQ);
+        appendLong(out, message.seq());
+        out.appendBytes(RECEIVED_AT);
+        appendInstant(out, message.receivedAt());
         if (InboundMessage.TEXT.equals(message.type())) {
-            type = TEXT;
+            out.appendBytes(TEXT);
         } else if (InboundMessage.BINARY.equals(message.type())) {
-            type = BINARY;
+            out.appendBytes(BINARY);
         } else {
-            type = concat(ascii("\",\"type\":"), quoted(message.type()), ascii(",\"data\":"));
+            out.appendBytes(TYPE);
+            appendString(out, message.type());
+            out.appendBytes(DATA_FIELD);
         }
-        return concat(ID, seq, DATA, SEQ, seq, RECEIVED_AT, receivedAt, type, quoted(message.data()), CLOSE, END);
+        appendString(out, message.data());
+        out.appendBytes(CLOSE);
     }
 
     private static int decimalLength(long value) {
@@ -111,20 +177,6 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
             length++;
         }
         return length;
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int length = 0;
-        for (byte[] part : parts) {
-            length += part.length;
-        }
-        byte[] all = new byte[length];
-        int at = 0;
-        for (byte[] part : parts) {
-            System.arraycopy(part, 0, all, at, part.length);
-            at += part.length;
-        }
-        return all;
     }
 
     /** A number in decimal. */
@@ -145,10 +197,11 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     }
 
     /** As {@link Instant#toString()}: the fraction in groups of three digits, none when zero. */
-    private static byte[] instant(Instant instant) {
+    private static void appendInstant(Buffer out, Instant instant) {
         long seconds = instant.getEpochSecond();
         if (seconds < 0 || seconds >= YEAR_10000) {
-            return ascii(instant.toString());
+            out.appendBytes(ascii(instant.toString()));
+            return;
         }
         Second second = lastSecond;
         if (second.epochSecond() != seconds) {
@@ -156,70 +209,67 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
             second = new Second(seconds, ascii(seconds % 60 == 0 ? text + ":00" : text));
             lastSecond = second;
         }
+        out.appendBytes(second.text());
         int nanos = instant.getNano();
         int digits = nanos == 0 ? 0 : nanos % 1_000_000 == 0 ? 3 : nanos % 1_000 == 0 ? 6 : 9;
-        byte[] text = Arrays.copyOf(second.text(), second.text().length + (digits == 0 ? 1 : digits + 2));
-        int at = second.text().length;
+        byte[] tail = new byte[digits == 0 ? 1 : digits + 2];
         if (digits != 0) {
             int fraction = digits == 3 ? nanos / 1_000_000 : digits == 6 ? nanos / 1_000 : nanos;
-            text[at] = '.';
-            for (int i = at + digits; i > at; i--, fraction /= 10) {
-                text[i] = (byte) ('0' + fraction % 10);
+            tail[0] = '.';
+            for (int i = digits; i > 0; i--, fraction /= 10) {
+                tail[i] = (byte) ('0' + fraction % 10);
             }
-            at += digits + 1;
         }
-        text[at] = 'Z';
-        return text;
-    }
-
-    /** Appends {@code text} as a JSON string (see {@link #quoted}). */
-    public static void appendString(Buffer out, String text) {
-        out.appendBytes(quoted(text));
+        tail[tail.length - 1] = 'Z';
+        out.appendBytes(tail);
     }
 
     /**
-     * A JSON string as Jackson writes it by default: only {@code "}, {@code \} and control characters escaped. Works
-     * on the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80, into one array.
+     * Appends {@code text} as a JSON string as Jackson writes it by default: only {@code "}, {@code \} and control
+     * characters escaped. Works on the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80; a text
+     * with nothing to escape (a feed's usual JSON has only its quotes) is copied as it is.
      */
-    private static byte[] quoted(String text) {
+    public static void appendString(Buffer out, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         int extra = 0;
         for (byte b : utf8) {
-            if (b >= 0 && b < 0x20) {
-                extra += shortEscape(b) != 0 ? 1 : 5;
-            } else if (b == '"' || b == '\\') {
-                extra++;
-            }
+            extra += ESCAPED[b & 0xFF];
         }
-        byte[] json = new byte[utf8.length + extra + 2];
-        json[0] = '"';
-        int at = 1;
+        out.appendByte((byte) '"');
         if (extra == 0) {
-            System.arraycopy(utf8, 0, json, 1, utf8.length);
-            at += utf8.length;
+            out.appendBytes(utf8);
         } else {
-            for (byte b : utf8) {
-                if (b >= 0 && b < 0x20) {
-                    json[at++] = '\\';
-                    byte escape = shortEscape(b);
-                    if (escape != 0) {
-                        json[at++] = escape;
-                    } else {
-                        json[at++] = 'u';
-                        json[at++] = '0';
-                        json[at++] = '0';
-                        json[at++] = HEX[b >> 4];
-                        json[at++] = HEX[b & 0xF];
-                    }
-                } else if (b == '"' || b == '\\') {
-                    json[at++] = '\\';
-                    json[at++] = b;
-                } else {
-                    json[at++] = b;
-                }
+            out.appendBytes(escaped(utf8, extra));
+        }
+        out.appendByte((byte) '"');
+    }
+
+    /** The text's bytes with its escapes: the runs between them copied whole (a feed's JSON has a quote every few bytes). */
+    private static byte[] escaped(byte[] utf8, int extra) {
+        byte[] json = new byte[utf8.length + extra];
+        int at = 0;
+        int run = 0;
+        for (int i = 0; i < utf8.length; i++) {
+            byte b = utf8[i];
+            int added = ESCAPED[b & 0xFF];
+            if (added == 0) {
+                continue;
+            }
+            System.arraycopy(utf8, run, json, at, i - run);
+            at += i - run;
+            run = i + 1;
+            json[at++] = '\\';
+            if (added == 1) {
+                json[at++] = b < 0x20 ? shortEscape(b) : b;
+            } else {
+                json[at++] = 'u';
+                json[at++] = '0';
+                json[at++] = '0';
+                json[at++] = HEX[b >> 4];
+                json[at++] = HEX[b & 0xF];
             }
         }
-        json[at] = '"';
+        System.arraycopy(utf8, run, json, at, utf8.length - run);
         return json;
     }
 

@@ -83,6 +83,11 @@ public final class InboundMessage {
         return kept == COLD ? null : kept;
     }
 
+    /** The message {@link #cool cooled}: it keeps no event. */
+    boolean cold() {
+        return event == COLD;
+    }
+
     /** Keeps the event a reader wrote, unless another reader was first or the message {@link #cool cooled}. */
     void keep(byte[] written) {
         EVENT.compareAndSet(this, null, written);

@@ -75,7 +75,7 @@ public class InboundResource {
      * {@code after} to read on. Written by hand, as Jackson's generic path cost more than the read itself.
      */
     static Buffer page(List<InboundMessage> messages, long next) {
-        Buffer json = Buffer.buffer(32 + messages.size() * 160).appendString("{\"messages\":");
+        Buffer json = Buffer.buffer(32 + InboundJson.arrayLength(messages)).appendString("{\"messages\":");
         InboundJson.appendArray(json, messages);
         json.appendString(",\"next\":");
         InboundJson.appendLong(json, next);

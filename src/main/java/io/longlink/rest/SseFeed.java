@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 import jakarta.ws.rs.sse.SseEventSink;
@@ -63,8 +63,8 @@ final class SseFeed<T> implements Runnable {
     }
 
     private final Source<T> source;
-    /** An item as one SSE event, {@code field:value} lines and a blank line, as Quarkus REST writes them. */
-    private final Function<T, byte[]> event;
+    /** Appends an item as one SSE event, {@code field:value} lines and a blank line, as Quarkus REST writes them. */
+    private final BiConsumer<Buffer, T> event;
     private final SseEventSink sink;
     /** The sink's response, written to directly: a page per chunk. */
     private final HttpServerResponse response;
@@ -73,6 +73,8 @@ final class SseFeed<T> implements Runnable {
     private final AtomicInteger wip = new AtomicInteger();
     /** Seq of the last item sent; touched only inside a drain. */
     private long cursor;
+    /** Bytes per event of the last page: the next page's buffer is allocated at about its size. */
+    private int eventBytes = 256;
 
     /** The inbound messages of one connection, one unnamed event each. */
     static SseFeed<InboundMessage> inbound(InboundLog log, SseEventSink sink, HttpServerResponse response,
@@ -93,7 +95,7 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, InboundJson::event, sink, response, after);
+        }, InboundJson::appendEvent, sink, response, after);
     }
 
     /** The events of the connections {@code shown} accepts: {@code event: state} or {@code event: gap} each. */
@@ -115,8 +117,8 @@ final class SseFeed<T> implements Runnable {
             public void removeListener(Runnable listener) {
                 log.removeListener(listener);
             }
-        }, item -> {
-            Buffer event = Buffer.buffer().appendBytes(ID);
+        }, (event, item) -> {
+            event.appendBytes(ID);
             InboundJson.appendLong(event, item.seq());
             if (item.eventName() != null) {
                 event.appendString("\nevent:").appendString(item.eventName());
@@ -128,11 +130,11 @@ final class SseFeed<T> implements Runnable {
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
-            return event.appendBytes(END).getBytes();
+            event.appendBytes(END);
         }, sink, response, after);
     }
 
-    private SseFeed(Source<T> source, Function<T, byte[]> event, SseEventSink sink, HttpServerResponse response,
+    private SseFeed(Source<T> source, BiConsumer<Buffer, T> event, SseEventSink sink, HttpServerResponse response,
             long after) {
         this.source = source;
         this.event = event;
@@ -197,17 +199,12 @@ final class SseFeed<T> implements Runnable {
             }
             return;
         }
-        // the events' bytes first, so that the chunk is allocated once at its size (inbound messages keep theirs)
-        byte[][] bytes = new byte[page.size()][];
-        int length = 0;
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = event.apply(page.get(i));
-            length += bytes[i].length;
+        // one chunk, allocated at about its size (the last page's bytes per event): rarely grown, never copied again
+        Buffer events = Buffer.buffer(page.size() * eventBytes + 64);
+        for (T item : page) {
+            event.accept(events, item);
         }
-        Buffer events = Buffer.buffer(length);
-        for (byte[] one : bytes) {
-            events.appendBytes(one);
-        }
+        eventBytes = Math.max(16, events.length() / page.size() + 1);
         cursor = source.seq(page.get(page.size() - 1));
         response.write(events).onComplete(written -> {
             if (written.failed()) {

@@ -16,7 +16,8 @@ final class WebhookBody {
     }
 
     static Buffer of(String connection, List<InboundMessage> messages) {
-        Buffer body = Buffer.buffer(64 + messages.size() * 160).appendString("{\"connection\":");
+        Buffer body = Buffer.buffer(64 + connection.length() * 2 + InboundJson.arrayLength(messages))
+                .appendString("{\"connection\":");
         InboundJson.appendString(body, connection);
         body.appendString(",\"messages\":");
         InboundJson.appendArray(body, messages);

@@ -1,6 +1,7 @@
 package io.longlink.inbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -105,11 +106,20 @@ class InboundJsonTest {
         assertEquals(message, InboundMessage.text(3, Instant.parse("2026-12-07T21:30:00.250Z"), "{\"a\":1}"));
     }
 
+    /** Written as Jackson writes it: kept in its event by a new message, and straight into the page by a cooled one. */
     private void assertSame(InboundMessage message) throws Exception {
         String expected = plain(message);
-        Buffer json = Buffer.buffer();
-        InboundJson.append(json, message);
-        assertEquals(expected, json.toString(StandardCharsets.UTF_8));
+        InboundMessage cooled = new InboundMessage(message.seq(), message.receivedAt(), message.type(), message.data());
+        cooled.cool();
+        for (InboundMessage m : List.of(message, cooled)) {
+            Buffer json = Buffer.buffer();
+            InboundJson.append(json, m);
+            assertEquals(expected, json.toString(StandardCharsets.UTF_8));
+            Buffer event = Buffer.buffer();
+            InboundJson.appendEvent(event, m);
+            assertEquals("id:" + m.seq() + "\ndata:" + expected + "\n\n", event.toString(StandardCharsets.UTF_8));
+        }
+        assertNull(cooled.event(), "a cooled message keeps nothing");
         assertEquals(expected, jackson.writeValueAsString(message));
     }
 
