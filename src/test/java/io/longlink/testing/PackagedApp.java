@@ -21,14 +21,15 @@ import java.util.stream.Stream;
 
 /**
  * The packaged application run as a child process, the way a container runs it: the prod profile, configuration as
- * system properties, output captured to a file under {@code target/it-logs}. Which artifact runs is what the last
- * build produced, as {@code target/quarkus-artifact.properties} records it (the file {@code @QuarkusIntegrationTest}
- * reads, so both kinds of {@code *IT} test the same artifact): after {@code -Dnative} the native executable
- * ({@code target/*-runner}), otherwise {@code target/quarkus-app/quarkus-run.jar} in a JVM of its own.
- * {@link #terminate()} sends SIGTERM, as Kubernetes does; {@link #kill()} sends SIGKILL,
- * as a crash or the OOM killer would; {@link #pause()} and {@link #resume()} send SIGSTOP and SIGCONT, as a frozen
- * process that comes back (a long GC pause, a stalled VM) would be. Authentication ({@code longlink.auth.enabled}) is off unless {@code config}
- * sets it: these runs are about delivery and lifecycle; {@code AuthIT} is about authentication.
+ * system properties, output captured to {@code target/it-logs/<name>.log} (an earlier one of that name is kept as
+ * {@code <name>.<n>.log}). Which artifact runs is what the last build produced, as {@code
+ * target/quarkus-artifact.properties} records it (the file {@code @QuarkusIntegrationTest} reads, so both kinds of
+ * {@code *IT} test the same artifact): after {@code -Dnative} the native executable ({@code target/*-runner}),
+ * otherwise {@code target/quarkus-app/quarkus-run.jar} in a JVM of its own. {@link #terminate()} sends SIGTERM, as
+ * Kubernetes does; {@link #kill()} sends SIGKILL, as a crash or the OOM killer would; {@link #pause()} and {@link
+ * #resume()} send SIGSTOP and SIGCONT, as a frozen process that comes back (a long GC pause, a stalled VM) would be.
+ * Authentication ({@code longlink.auth.enabled}) is off unless {@code config} sets it: these runs are about delivery
+ * and lifecycle; {@code AuthIT} is about authentication.
  */
 public final class PackagedApp implements AutoCloseable {
 
@@ -131,6 +132,18 @@ public final class PackagedApp implements AutoCloseable {
         properties.putAll(config);
         Path logs = Files.createDirectories(TARGET.resolve("it-logs"));
         Path log = logs.resolve(name + ".log");
+        if (Files.exists(log)) {
+            // an earlier process of this name (a restart in the test, or the failed attempt that failsafe reruns): its
+            // log is kept as <name>.<n>.log, the new one takes the name
+            Path kept;
+            for (int n = 1;; n++) {
+                kept = logs.resolve(name + "." + n + ".log");
+                if (!Files.exists(kept)) {
+                    break;
+                }
+            }
+            Files.move(log, kept);
+        }
         ProcessBuilder builder = new ProcessBuilder(command(kind, properties, jvmOptions)).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().putAll(environment);
