@@ -11,7 +11,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 
-import io.vertx.core.buffer.Buffer;
 
 /**
  * Inbound messages as JSON, {@code {"seq":..,"receivedAt":"..","type":"..","data":".."}}, written by hand as UTF-8
@@ -35,6 +34,8 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     private static final byte[] END = ascii("\n\n");
     private static final byte[] TYPE = ascii("\",\"type\":");
     private static final byte[] DATA_FIELD = ascii(",\"data\":");
+    /** Seconds from the epoch to 10000-01-01T00:00:00Z: later (and negative) instants take Instant's own format. */
+    private static final long YEAR_10000 = 253_402_300_800L;
     /** Per UTF-8 byte, what escaping it adds to its length: a lookup, not branches, in the loop every string takes. */
     private static final byte[] ESCAPED = new byte[256];
 
@@ -45,8 +46,6 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
         ESCAPED['"'] = 1;
         ESCAPED['\\'] = 1;
     }
-    /** Seconds from the epoch to 10000-01-01T00:00:00Z: later (and negative) instants take Instant's own format. */
-    private static final long YEAR_10000 = 253_402_300_800L;
 
     /** The text of the last second written ({@code 2026-12-07T18:03:00}): a feed's messages share their second. */
     private record Second(long epochSecond, byte[] text) {
@@ -61,14 +60,14 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     @Override
     public void serialize(InboundMessage message, JsonGenerator generator, SerializerProvider provider)
             throws IOException {
-        Buffer json = Buffer.buffer();
+        JsonBytes json = new JsonBytes(256);
         append(json, message);
-        generator.writeRawValue(json.toString(StandardCharsets.UTF_8));
+        generator.writeRawValue(new String(json.bytes, 0, json.length, StandardCharsets.UTF_8));
     }
 
     /**
-     * A little more than the bytes {@link #appendArray} writes for {@code messages} (nearly exact for those keeping
-     * their event): a page's buffer allocated at this size is never grown and copied.
+     * About the bytes {@link #appendArray} writes for {@code messages} (a few more for those keeping their event, an
+     * estimate for others): a page allocated at this size is seldom grown and copied.
      */
     public static int arrayLength(List<InboundMessage> messages) {
         int length = 2;
@@ -80,38 +79,38 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     }
 
     /** The messages as a JSON array. */
-    public static void appendArray(Buffer out, List<InboundMessage> messages) {
-        out.appendByte((byte) '[');
+    public static void appendArray(JsonBytes out, List<InboundMessage> messages) {
+        out.append((byte) '[');
         for (int i = 0; i < messages.size(); i++) {
             if (i > 0) {
-                out.appendByte((byte) ',');
+                out.append((byte) ',');
             }
             append(out, messages.get(i));
         }
-        out.appendByte((byte) ']');
+        out.append((byte) ']');
     }
 
     /**
      * Appends the message's JSON to {@code out}: the data line of the event the message keeps ({@link #event}), or,
      * when it keeps none (it {@link InboundMessage#cool cooled}), the JSON written straight into {@code out}.
      */
-    public static void append(Buffer out, InboundMessage message) {
+    public static void append(JsonBytes out, InboundMessage message) {
         byte[] event = kept(message);
         if (event == null) {
             appendJson(out, message);
         } else {
             int from = ID.length + decimalLength(message.seq()) + DATA.length;
-            out.appendBytes(event, from, event.length - from - END.length);
+            out.append(event, from, event.length - from - END.length);
         }
     }
 
     /** Appends the message as a Server-Sent Event ({@link #event}), written straight into {@code out} when cooled. */
-    public static void appendEvent(Buffer out, InboundMessage message) {
+    public static void appendEvent(JsonBytes out, InboundMessage message) {
         byte[] event = kept(message);
         if (event == null) {
             appendEventOf(out, message);
         } else {
-            out.appendBytes(event);
+            out.append(event);
         }
     }
 
@@ -136,36 +135,32 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     }
 
     private static byte[] write(InboundMessage message) {
-        Buffer event = Buffer.buffer(96 + message.data().length() * 3 / 2);
+        JsonBytes event = new JsonBytes(96 + message.data().length() * 3 / 2);
         appendEventOf(event, message);
-        return event.getBytes();
+        return event.toArray();
     }
 
-    private static void appendEventOf(Buffer out, InboundMessage message) {
-        out.appendBytes(ID);
-        appendLong(out, message.seq());
-        out.appendBytes(DATA);
+    private static void appendEventOf(JsonBytes out, InboundMessage message) {
+        out.append(ID).append(message.seq()).append(DATA);
         appendJson(out, message);
-        out.appendBytes(END);
+        out.append(END);
     }
 
     /** The JSON, field by field, straight into {@code out}: no array of its own (a cooled message is written per read). */
-    private static void appendJson(Buffer out, InboundMessage message) {
-        out.appendBytes(SEQ);
-        appendLong(out, message.seq());
-        out.appendBytes(RECEIVED_AT);
+    private static void appendJson(JsonBytes out, InboundMessage message) {
+        out.append(SEQ).append(message.seq()).append(RECEIVED_AT);
         appendInstant(out, message.receivedAt());
         if (InboundMessage.TEXT.equals(message.type())) {
-            out.appendBytes(TEXT);
+            out.append(TEXT);
         } else if (InboundMessage.BINARY.equals(message.type())) {
-            out.appendBytes(BINARY);
+            out.append(BINARY);
         } else {
-            out.appendBytes(TYPE);
+            out.append(TYPE);
             appendString(out, message.type());
-            out.appendBytes(DATA_FIELD);
+            out.append(DATA_FIELD);
         }
         appendString(out, message.data());
-        out.appendBytes(CLOSE);
+        out.append(CLOSE);
     }
 
     private static int decimalLength(long value) {
@@ -179,28 +174,11 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
         return length;
     }
 
-    /** A number in decimal. */
-    public static void appendLong(Buffer out, long value) {
-        out.appendBytes(digits(value));
-    }
-
-    private static byte[] digits(long value) {
-        if (value < 0) {
-            return ascii(Long.toString(value));
-        }
-        int length = decimalLength(value);
-        byte[] digits = new byte[length];
-        for (int i = length - 1; i >= 0; i--, value /= 10) {
-            digits[i] = (byte) ('0' + value % 10);
-        }
-        return digits;
-    }
-
     /** As {@link Instant#toString()}: the fraction in groups of three digits, none when zero. */
-    private static void appendInstant(Buffer out, Instant instant) {
+    private static void appendInstant(JsonBytes out, Instant instant) {
         long seconds = instant.getEpochSecond();
         if (seconds < 0 || seconds >= YEAR_10000) {
-            out.appendBytes(ascii(instant.toString()));
+            out.append(instant.toString());
             return;
         }
         Second second = lastSecond;
@@ -209,68 +187,58 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
             second = new Second(seconds, ascii(seconds % 60 == 0 ? text + ":00" : text));
             lastSecond = second;
         }
-        out.appendBytes(second.text());
+        out.append(second.text());
         int nanos = instant.getNano();
         int digits = nanos == 0 ? 0 : nanos % 1_000_000 == 0 ? 3 : nanos % 1_000 == 0 ? 6 : 9;
-        byte[] tail = new byte[digits == 0 ? 1 : digits + 2];
+        out.ensure(digits + 2);
+        byte[] bytes = out.bytes;
+        int at = out.length;
         if (digits != 0) {
             int fraction = digits == 3 ? nanos / 1_000_000 : digits == 6 ? nanos / 1_000 : nanos;
-            tail[0] = '.';
-            for (int i = digits; i > 0; i--, fraction /= 10) {
-                tail[i] = (byte) ('0' + fraction % 10);
+            bytes[at] = '.';
+            for (int i = at + digits; i > at; i--, fraction /= 10) {
+                bytes[i] = (byte) ('0' + fraction % 10);
             }
+            at += digits + 1;
         }
-        tail[tail.length - 1] = 'Z';
-        out.appendBytes(tail);
+        bytes[at] = 'Z';
+        out.length = at + 1;
     }
 
     /**
      * Appends {@code text} as a JSON string as Jackson writes it by default: only {@code "}, {@code \} and control
-     * characters escaped. Works on the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80; a text
-     * with nothing to escape (a feed's usual JSON has only its quotes) is copied as it is.
+     * characters escaped. Works on the UTF-8 bytes, whose multi-byte sequences never hold a byte below 0x80: counts the
+     * escapes, then writes straight into {@code out} (a feed's JSON has a quote to escape every few bytes).
      */
-    public static void appendString(Buffer out, String text) {
+    public static void appendString(JsonBytes out, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         int extra = 0;
         for (byte b : utf8) {
             extra += ESCAPED[b & 0xFF];
         }
-        out.appendByte((byte) '"');
-        if (extra == 0) {
-            out.appendBytes(utf8);
-        } else {
-            out.appendBytes(escaped(utf8, extra));
-        }
-        out.appendByte((byte) '"');
-    }
-
-    /** The text's bytes with its escapes: the runs between them copied whole (a feed's JSON has a quote every few bytes). */
-    private static byte[] escaped(byte[] utf8, int extra) {
-        byte[] json = new byte[utf8.length + extra];
-        int at = 0;
-        int run = 0;
-        for (int i = 0; i < utf8.length; i++) {
-            byte b = utf8[i];
+        out.ensure(utf8.length + extra + 2);
+        byte[] json = out.bytes;
+        int at = out.length;
+        json[at++] = '"';
+        for (byte b : utf8) {
             int added = ESCAPED[b & 0xFF];
             if (added == 0) {
-                continue;
-            }
-            System.arraycopy(utf8, run, json, at, i - run);
-            at += i - run;
-            run = i + 1;
-            json[at++] = '\\';
-            if (added == 1) {
-                json[at++] = b < 0x20 ? shortEscape(b) : b;
+                json[at++] = b;
             } else {
-                json[at++] = 'u';
-                json[at++] = '0';
-                json[at++] = '0';
-                json[at++] = HEX[b >> 4];
-                json[at++] = HEX[b & 0xF];
+                json[at++] = '\\';
+                if (added == 1) {
+                    json[at++] = b < 0x20 ? shortEscape(b) : b;
+                } else {
+                    json[at++] = 'u';
+                    json[at++] = '0';
+                    json[at++] = '0';
+                    json[at++] = HEX[b >> 4];
+                    json[at++] = HEX[b & 0xF];
+                }
             }
         }
-        System.arraycopy(utf8, run, json, at, utf8.length - run);
-        return json;
+        json[at++] = '"';
+        out.length = at;
     }
 
     /** The letter of a control character's two-character escape; 0 for those written as a six-character one. */

@@ -272,6 +272,9 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
         private final Transaction tx;
         private final Map<InboundLog, Long> newest = new LinkedHashMap<>();
         private final Map<String, Long> newLastSeqs = new HashMap<>();
+        /** Rows were batched on {@link #INSERT_ROWS}, on {@link #INSERT}: only those statements run at the commit. */
+        private boolean manyRows;
+        private boolean oneRow;
 
         Batch(Transaction tx) {
             this.tx = tx;
@@ -280,6 +283,7 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
         void add(InboundLog log, List<InboundMessage> frames) throws SQLException {
             int whole = frames.size() - frames.size() % ROWS;
             if (whole > 0) {
+                manyRows = true;
                 PreparedStatement rows = tx.statement(INSERT_ROWS);
                 for (int i = 0; i < whole; i++) {
                     bind(rows, i % ROWS * 5, log.connectionId(), frames.get(i));
@@ -288,7 +292,8 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
                     }
                 }
             }
-            PreparedStatement row = tx.statement(INSERT);
+            PreparedStatement row = whole < frames.size() ? tx.statement(INSERT) : null;
+            oneRow |= row != null;
             for (int i = whole; i < frames.size(); i++) {
                 bind(row, 0, log.connectionId(), frames.get(i));
                 tx.addBatch(row);
@@ -310,8 +315,12 @@ final class SqlInboundStorage implements InboundStorage, StoreTables {
 
         @Override
         public void beforeCommit() throws SQLException {
-            tx.statement(INSERT_ROWS).executeBatch();
-            tx.statement(INSERT).executeBatch();
+            if (manyRows) {
+                tx.statement(INSERT_ROWS).executeBatch();
+            }
+            if (oneRow) {
+                tx.statement(INSERT).executeBatch();
+            }
             tx.executeBatch(SAVE_SEQUENCE, newLastSeqs);
         }
 

@@ -1,5 +1,6 @@
 package io.longlink.rest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -24,6 +25,7 @@ import io.longlink.connection.ConnectionRegistry;
 import io.longlink.inbox.InboundJson;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
+import io.longlink.inbox.JsonBytes;
 import io.longlink.security.ConnectionAccess;
 import io.longlink.security.Roles;
 import io.smallrye.common.annotation.Blocking;
@@ -43,6 +45,8 @@ public class InboundResource {
     static final int DEFAULT_LIMIT = 100;
     /** Largest page a caller may ask for. */
     static final int MAX_LIMIT = 1000;
+    private static final byte[] MESSAGES = "{\"messages\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEXT = ",\"next\":".getBytes(StandardCharsets.US_ASCII);
 
     private final ConnectionRegistry registry;
     @Inject
@@ -75,11 +79,9 @@ public class InboundResource {
      * {@code after} to read on. Written by hand, as Jackson's generic path cost more than the read itself.
      */
     static Buffer page(List<InboundMessage> messages, long next) {
-        Buffer json = Buffer.buffer(32 + InboundJson.arrayLength(messages)).appendString("{\"messages\":");
+        JsonBytes json = new JsonBytes(32 + InboundJson.arrayLength(messages)).append(MESSAGES);
         InboundJson.appendArray(json, messages);
-        json.appendString(",\"next\":");
-        InboundJson.appendLong(json, next);
-        return json.appendByte((byte) '}');
+        return json.append(NEXT).append(next).append((byte) '}').toBuffer();
     }
 
     /** One event per inbound message, {@code id:} its seq; resumes after {@code Last-Event-ID}. */

@@ -19,11 +19,11 @@ import io.longlink.connection.EventLog;
 import io.longlink.inbox.InboundJson;
 import io.longlink.inbox.InboundLog;
 import io.longlink.inbox.InboundMessage;
+import io.longlink.inbox.JsonBytes;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -64,7 +64,7 @@ final class SseFeed<T> implements Runnable {
 
     private final Source<T> source;
     /** Appends an item as one SSE event, {@code field:value} lines and a blank line, as Quarkus REST writes them. */
-    private final BiConsumer<Buffer, T> event;
+    private final BiConsumer<JsonBytes, T> event;
     private final SseEventSink sink;
     /** The sink's response, written to directly: a page per chunk. */
     private final HttpServerResponse response;
@@ -118,23 +118,22 @@ final class SseFeed<T> implements Runnable {
                 log.removeListener(listener);
             }
         }, (event, item) -> {
-            event.appendBytes(ID);
-            InboundJson.appendLong(event, item.seq());
+            event.append(ID).append(item.seq());
             if (item.eventName() != null) {
-                event.appendString("\nevent:").appendString(item.eventName());
+                event.append("\nevent:").append(item.eventName());
             }
-            event.appendBytes(DATA);
+            event.append(DATA);
             try {
                 // compact JSON has no line breaks, so one data line holds it
-                event.appendBytes(json.writeValueAsBytes(item));
+                event.append(json.writeValueAsBytes(item));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
-            event.appendBytes(END);
+            event.append(END);
         }, sink, response, after);
     }
 
-    private SseFeed(Source<T> source, BiConsumer<Buffer, T> event, SseEventSink sink, HttpServerResponse response,
+    private SseFeed(Source<T> source, BiConsumer<JsonBytes, T> event, SseEventSink sink, HttpServerResponse response,
             long after) {
         this.source = source;
         this.event = event;
@@ -200,13 +199,13 @@ final class SseFeed<T> implements Runnable {
             return;
         }
         // one chunk, allocated at about its size (the last page's bytes per event): rarely grown, never copied again
-        Buffer events = Buffer.buffer(page.size() * eventBytes + 64);
+        JsonBytes events = new JsonBytes(page.size() * eventBytes + 64);
         for (T item : page) {
             event.accept(events, item);
         }
         eventBytes = Math.max(16, events.length() / page.size() + 1);
         cursor = source.seq(page.get(page.size() - 1));
-        response.write(events).onComplete(written -> {
+        response.write(events.toBuffer()).onComplete(written -> {
             if (written.failed()) {
                 stop();
             } else {

@@ -1,9 +1,11 @@
 package io.longlink.webhook;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import io.longlink.inbox.InboundJson;
 import io.longlink.inbox.InboundMessage;
+import io.longlink.inbox.JsonBytes;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -12,15 +14,18 @@ import io.vertx.core.buffer.Buffer;
  */
 final class WebhookBody {
 
+    private static final byte[] CONNECTION = "{\"connection\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGES = ",\"messages\":".getBytes(StandardCharsets.US_ASCII);
+
     private WebhookBody() {
     }
 
     static Buffer of(String connection, List<InboundMessage> messages) {
-        Buffer body = Buffer.buffer(64 + connection.length() * 2 + InboundJson.arrayLength(messages))
-                .appendString("{\"connection\":");
+        JsonBytes body = new JsonBytes(64 + connection.length() * 2 + InboundJson.arrayLength(messages))
+                .append(CONNECTION);
         InboundJson.appendString(body, connection);
-        body.appendString(",\"messages\":");
+        body.append(MESSAGES);
         InboundJson.appendArray(body, messages);
-        return body.appendByte((byte) '}');
+        return body.append((byte) '}').toBuffer();
     }
 }

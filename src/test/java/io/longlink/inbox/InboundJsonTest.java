@@ -17,7 +17,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
-import io.vertx.core.buffer.Buffer;
 
 /** {@link InboundJson} writes what Jackson writes for the message's fields (as Quarkus configures it). */
 class InboundJsonTest {
@@ -80,16 +79,16 @@ class InboundJsonTest {
         InboundMessage second = InboundMessage.binary(2, Instant.parse("2026-01-05T10:02:58Z"), new byte[] { 7 });
         assertEquals("{\"messages\":[" + plain(first) + "," + plain(second) + "],\"next\":2}",
                 jackson.writeValueAsString(new Page(List.of(first, second), 2)));
-        Buffer array = Buffer.buffer();
+        // a page smaller than it grows to: every append makes room for itself
+        JsonBytes array = new JsonBytes(1);
         InboundJson.appendArray(array, List.of(first, second));
-        assertEquals("[" + plain(first) + "," + plain(second) + "]", array.toString(StandardCharsets.UTF_8));
-        Buffer numbers = Buffer.buffer();
+        assertEquals("[" + plain(first) + "," + plain(second) + "]", array.toBuffer().toString(StandardCharsets.UTF_8));
+        JsonBytes numbers = new JsonBytes(1);
         for (long n : new long[] { 0, 9, 10, 1234567890123456789L, Long.MAX_VALUE, -1, Long.MIN_VALUE }) {
-            InboundJson.appendLong(numbers, n);
-            numbers.appendString(" ");
+            numbers.append(n).append(" ");
         }
         assertEquals("0 9 10 1234567890123456789 " + Long.MAX_VALUE + " -1 " + Long.MIN_VALUE + " ",
-                numbers.toString(StandardCharsets.US_ASCII));
+                numbers.toBuffer().toString(StandardCharsets.US_ASCII));
     }
 
     @Test
@@ -97,11 +96,11 @@ class InboundJsonTest {
         InboundMessage message = InboundMessage.text(3, Instant.parse("2026-12-07T21:30:00.250Z"), "{\"a\":1}");
         byte[] event = InboundJson.event(message);
         org.junit.jupiter.api.Assertions.assertSame(event, InboundJson.event(message));
-        Buffer twice = Buffer.buffer();
+        JsonBytes twice = new JsonBytes(16);
         InboundJson.append(twice, message);
         InboundJson.append(twice, message);
         String one = "{\"seq\":3,\"receivedAt\":\"2026-12-07T21:30:00.250Z\",\"type\":\"text\",\"data\":\"{\\\"a\\\":1}\"}";
-        assertEquals(one + one, twice.toString(StandardCharsets.UTF_8));
+        assertEquals(one + one, twice.toBuffer().toString(StandardCharsets.UTF_8));
         assertEquals("id:3\ndata:" + one + "\n\n", new String(event, StandardCharsets.UTF_8));
         assertEquals(message, InboundMessage.text(3, Instant.parse("2026-12-07T21:30:00.250Z"), "{\"a\":1}"));
     }
@@ -112,12 +111,13 @@ class InboundJsonTest {
         InboundMessage cooled = new InboundMessage(message.seq(), message.receivedAt(), message.type(), message.data());
         cooled.cool();
         for (InboundMessage m : List.of(message, cooled)) {
-            Buffer json = Buffer.buffer();
+            JsonBytes json = new JsonBytes(1);
             InboundJson.append(json, m);
-            assertEquals(expected, json.toString(StandardCharsets.UTF_8));
-            Buffer event = Buffer.buffer();
+            assertEquals(expected, json.toBuffer().toString(StandardCharsets.UTF_8));
+            JsonBytes event = new JsonBytes(1);
             InboundJson.appendEvent(event, m);
-            assertEquals("id:" + m.seq() + "\ndata:" + expected + "\n\n", event.toString(StandardCharsets.UTF_8));
+            assertEquals("id:" + m.seq() + "\ndata:" + expected + "\n\n",
+                    event.toBuffer().toString(StandardCharsets.UTF_8));
         }
         assertNull(cooled.event(), "a cooled message keeps nothing");
         assertEquals(expected, jackson.writeValueAsString(message));

@@ -1,0 +1,84 @@
+package io.longlink.inbox;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * A page of JSON or SSE events as it is written: a byte array that grows, then handed to Vert.x without a copy
+ * ({@link #toBuffer}). A page of a thousand inbound messages is a few thousand appends; Vert.x' {@link Buffer} checked
+ * its bounds and reference count on each (a fifth of a cursor page's CPU in the native image), and the escaping of a
+ * message's text writes straight into the array. Not thread-safe: one page, one writer.
+ */
+public final class JsonBytes {
+
+    byte[] bytes;
+    int length;
+
+    /** An empty page with room for {@code capacity} bytes before it grows. */
+    public JsonBytes(int capacity) {
+        this.bytes = new byte[Math.max(16, capacity)];
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public JsonBytes append(byte b) {
+        ensure(1);
+        bytes[length++] = b;
+        return this;
+    }
+
+    public JsonBytes append(byte[] b) {
+        return append(b, 0, b.length);
+    }
+
+    public JsonBytes append(byte[] b, int from, int count) {
+        ensure(count);
+        System.arraycopy(b, from, bytes, length, count);
+        length += count;
+        return this;
+    }
+
+    /** Appends {@code text} in UTF-8, as it is (not as a JSON string: see {@link InboundJson#appendString}). */
+    public JsonBytes append(String text) {
+        return append(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Appends a number in decimal. */
+    public JsonBytes append(long value) {
+        if (value < 0) {
+            return append(Long.toString(value));
+        }
+        int digits = 1;
+        for (long rest = value / 10; rest != 0; rest /= 10) {
+            digits++;
+        }
+        ensure(digits);
+        for (int i = length + digits - 1; i >= length; i--, value /= 10) {
+            bytes[i] = (byte) ('0' + value % 10);
+        }
+        length += digits;
+        return this;
+    }
+
+    /** Makes room for {@code more} bytes after {@link #length}. */
+    void ensure(int more) {
+        if (bytes.length - length < more) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+        }
+    }
+
+    /** The bytes written, copied. */
+    public byte[] toArray() {
+        return Arrays.copyOf(bytes, length);
+    }
+
+    /** The bytes written, as a Vert.x buffer over this page's array (not a copy: write no more to it). */
+    public Buffer toBuffer() {
+        return Buffer.buffer(Unpooled.wrappedBuffer(bytes, 0, length));
+    }
+}
