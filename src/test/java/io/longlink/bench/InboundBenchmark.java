@@ -72,7 +72,9 @@ import io.vertx.core.http.WebSocketClient;
  * {@code memory,normal,full}), {@code bench.max-batch} (the webhook's, default 1000), {@code bench.rate} and
  * {@code bench.latency-seconds} (default 5000 and 10), {@code bench.readers} (default 10), and as in
  * {@link SpeedBenchmark}: {@code bench.jvm}, {@code bench.jfr}, {@code bench.asprof} with {@code bench.profile}
- * (each phase of each store profiled into {@code <dir>/<store>-<phase>.collapsed}), {@code bench.app.<key>}.
+ * (each phase of each store profiled into {@code <dir>/<store>-<phase>.collapsed}), {@code bench.perf} (a directory:
+ * {@code perf record} of each phase instead, {@code <dir>/<store>-<phase>.perf.data}, for the native executable),
+ * {@code bench.app.<key>}.
  */
 public final class InboundBenchmark {
 

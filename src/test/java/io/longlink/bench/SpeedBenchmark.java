@@ -3,11 +3,13 @@ package io.longlink.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -45,7 +47,8 @@ import io.vertx.core.http.HttpServer;
  * agent such as async-profiler's {@code -agentpath:<lib>=start,event=itimer,file=<dir>/{mode}.collapsed}),
  * {@code bench.asprof} and {@code bench.profile} (async-profiler's {@code asprof} binary and a directory: each
  * measured longlink run is profiled, CPU per thread, into {@code <dir>/<store>-<single|batch>.collapsed}; load the
- * agent with {@code bench.jvm=-agentpath:<lib>} so that the profile starts warm),
+ * agent with {@code bench.jvm=-agentpath:<lib>} so that the profile starts warm), or {@code bench.perf} (a directory:
+ * Linux {@code perf record} of each measured run instead, for a native executable; see {@link #profiler(long, String)}),
  * {@code bench.app.<key>} (sets {@code <key>} in every longlink under test).
  */
 public final class SpeedBenchmark {
@@ -54,6 +57,8 @@ public final class SpeedBenchmark {
     static final String BODY = "x".repeat(100);
     private static final int BATCH = 100;
     static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    /** The {@code perf record} running per process that {@code bench.perf} profiles. */
+    private static final Map<Long, Process> PERF = new ConcurrentHashMap<>();
     static final Pattern P99 = Pattern.compile("\\n\\s+99%\\s+([0-9.]+)(us|ms|s)");
     static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
     static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
@@ -223,8 +228,18 @@ public final class SpeedBenchmark {
         return t.statusUrl() == null ? null : profiler(t.pid(), command);
     }
 
-    /** As {@link #profiler(Target, String)}, for the process {@code pid}. */
+    /**
+     * As {@link #profiler(Target, String)}, for the process {@code pid}. With {@code bench.perf} (a directory) set
+     * instead, Linux {@code perf record} samples the process (a native executable, where no Java agent loads) from
+     * {@code start} to {@code stop}, into {@code <dir>/<store>-<phase>.perf.data}: build the executable with
+     * {@code -Dquarkus.native.debug.enabled=true -Dquarkus.native.additional-build-args=-H:-DeleteLocalSymbols} so
+     * that {@code perf report --sort comm,sym} names its methods.
+     */
     static String profiler(long pid, String command) throws Exception {
+        String perf = System.getProperty("bench.perf");
+        if (perf != null && !perf.isBlank()) {
+            return perf(pid, command, Files.createDirectories(Path.of(perf)));
+        }
         String asprof = System.getProperty("bench.asprof");
         String dir = System.getProperty("bench.profile");
         if (asprof == null || dir == null) {
@@ -238,6 +253,28 @@ public final class SpeedBenchmark {
                 .start();
         p.waitFor(30, TimeUnit.SECONDS);
         return dir;
+    }
+
+    /** {@code start ...}: starts {@code perf record}; {@code stop ... -f <path>.collapsed}: ends it (SIGINT). */
+    private static String perf(long pid, String command, Path dir) throws Exception {
+        Path recording = dir.resolve(pid + ".perf.data");
+        if (command.startsWith("start")) {
+            // cpu-clock: a virtual machine's kernel often has no hardware cycle counter
+            PERF.put(pid, new ProcessBuilder("perf", "record", "-e", "cpu-clock", "-F", "1999", "-p",
+                    Long.toString(pid), "-o", recording.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            return dir.toString();
+        }
+        Process record = PERF.remove(pid);
+        if (record == null) {
+            return null;
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(record.pid())).start().waitFor();
+        record.waitFor(60, TimeUnit.SECONDS);
+        String named = Path.of(command.substring(command.indexOf("-f ") + 3).trim()).getFileName().toString();
+        Files.move(recording, dir.resolve(named.replace(".collapsed", ".perf.data")),
+                StandardCopyOption.REPLACE_EXISTING);
+        return dir.toString();
     }
 
     static long socketErrors(String out) {
