@@ -70,12 +70,13 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
      * estimate for others): a page allocated at this size is seldom grown and copied.
      */
     public static int arrayLength(List<InboundMessage> messages) {
-        int length = 2;
+        long length = 2;
         for (InboundMessage message : messages) {
             byte[] event = message.event();
-            length += event != null ? event.length - 8 : 80 + message.data().length() * 3 / 2;
+            length += event != null ? event.length - 8 : 80 + message.data().length() * 3L / 2;
         }
-        return length;
+        // a page of huge messages grows as it is written instead
+        return (int) Math.min(length, 1 << 26);
     }
 
     /** The messages as a JSON array. */

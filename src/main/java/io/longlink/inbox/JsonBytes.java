@@ -14,6 +14,9 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class JsonBytes {
 
+    /** The largest byte array a JVM allocates. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     byte[] bytes;
     int length;
 
@@ -65,10 +68,14 @@ public final class JsonBytes {
         return this;
     }
 
-    /** Makes room for {@code more} bytes after {@link #length}. */
+    /** Makes room for {@code more} bytes after {@link #length}: doubles, up to the largest array a JVM makes. */
     void ensure(int more) {
         if (bytes.length - length < more) {
-            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+            long needed = (long) length + more;
+            if (needed > MAX_ARRAY) {
+                throw new IllegalStateException("a page of more than " + MAX_ARRAY + " bytes");
+            }
+            bytes = Arrays.copyOf(bytes, (int) Math.min(MAX_ARRAY, Math.max(2L * bytes.length, needed)));
         }
     }
 

@@ -48,6 +48,8 @@ final class SseFeed<T> implements Runnable {
     private static final byte[] ID = "id:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "\ndata:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** Most bytes a page's chunk is allocated with before its events are written (it grows as they need). */
+    private static final int MAX_ROOM = 1 << 20;
 
     /** A log as the feed reads it. */
     interface Source<T> {
@@ -198,8 +200,9 @@ final class SseFeed<T> implements Runnable {
             }
             return;
         }
-        // one chunk, allocated at about its size (the last page's bytes per event): rarely grown, never copied again
-        JsonBytes events = new JsonBytes(page.size() * eventBytes + 64);
+        // one chunk, allocated at about its size (the last page's bytes per event, at most 1 MiB up front: a page of
+        // small events after a large one must not take the large one's room a thousand times): rarely grown
+        JsonBytes events = new JsonBytes((int) Math.min(MAX_ROOM, (long) page.size() * eventBytes + 64));
         for (T item : page) {
             event.accept(events, item);
         }
