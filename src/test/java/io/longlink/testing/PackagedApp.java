@@ -57,8 +57,12 @@ public final class PackagedApp implements AutoCloseable {
 
     private static final Path TARGET = Path.of("target");
     private static final Path JAR = TARGET.resolve("quarkus-app").resolve("quarkus-run.jar");
-    /** JVM options a native executable understands as well (its heap and stack sizes); others are JVM-only. */
-    private static final Pattern NATIVE_OPTION = Pattern.compile("-X(mx|ms|mn|ss)\\d+[kKmMgG]?");
+    /**
+     * JVM options a native executable understands as well (its heap and stack sizes, and its GC log:
+     * {@code -XX:+PrintGC}, {@code -XX:+VerboseGC}); others are JVM-only.
+     */
+    private static final Pattern NATIVE_OPTION = Pattern
+            .compile("-X(mx|ms|mn|ss)\\d+[kKmMgG]?|-XX:[+-](PrintGC|VerboseGC)");
 
     private final Process process;
     private final Path log;
