@@ -29,9 +29,6 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     private static final byte[] TEXT = ascii("\",\"type\":\"text\",\"data\":");
     private static final byte[] BINARY = ascii("\",\"type\":\"binary\",\"data\":");
     private static final byte[] CLOSE = { '}' };
-    private static final byte[] ID = ascii("id:");
-    private static final byte[] DATA = ascii("\ndata:");
-    private static final byte[] END = ascii("\n\n");
     private static final byte[] TYPE = ascii("\",\"type\":");
     private static final byte[] DATA_FIELD = ascii(",\"data\":");
     /** Seconds from the epoch to 10000-01-01T00:00:00Z: later (and negative) instants take Instant's own format. */
@@ -100,8 +97,8 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
         if (event == null) {
             appendJson(out, message);
         } else {
-            int from = ID.length + decimalLength(message.seq()) + DATA.length;
-            out.append(event, from, event.length - from - END.length);
+            int from = JsonBytes.EVENT_HEAD + JsonBytes.digits(message.seq());
+            out.append(event, from, event.length - from - JsonBytes.EVENT_END);
         }
     }
 
@@ -142,9 +139,9 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
     }
 
     private static void appendEventOf(JsonBytes out, InboundMessage message) {
-        out.append(ID).append(message.seq()).append(DATA);
+        out.startEvent(message.seq(), null);
         appendJson(out, message);
-        out.append(END);
+        out.endEvent();
     }
 
     /** The JSON, field by field, straight into {@code out}: no array of its own (a cooled message is written per read). */
@@ -162,17 +159,6 @@ public final class InboundJson extends StdSerializer<InboundMessage> {
         }
         appendString(out, message.data());
         out.append(CLOSE);
-    }
-
-    private static int decimalLength(long value) {
-        if (value < 0) {
-            return Long.toString(value).length();
-        }
-        int length = 1;
-        for (long rest = value / 10; rest != 0; rest /= 10) {
-            length++;
-        }
-        return length;
     }
 
     /** As {@link Instant#toString()}: the fraction in groups of three digits, none when zero. */

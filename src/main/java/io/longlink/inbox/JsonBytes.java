@@ -14,6 +14,14 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class JsonBytes {
 
+    private static final byte[] ID = "id:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT = "\nevent:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "\ndata:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** Bytes before an unnamed event's data: {@code id:}, its digits, then {@code \ndata:}. */
+    static final int EVENT_HEAD = ID.length + DATA.length;
+    /** Bytes after an event's data: the blank line that ends it. */
+    static final int EVENT_END = END.length;
     /** The largest byte array a JVM allocates. */
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -56,16 +64,42 @@ public final class JsonBytes {
         if (value < 0) {
             return append(Long.toString(value));
         }
-        int digits = 1;
-        for (long rest = value / 10; rest != 0; rest /= 10) {
-            digits++;
-        }
+        int digits = digits(value);
         ensure(digits);
         for (int i = length + digits - 1; i >= length; i--, value /= 10) {
             bytes[i] = (byte) ('0' + value % 10);
         }
         length += digits;
         return this;
+    }
+
+    /**
+     * Starts a Server-Sent Event as Quarkus REST writes one: {@code id:<id>}, {@code event:<name>} unless null, then
+     * {@code data:}; the event's data (one line: compact JSON) follows, then {@link #endEvent}.
+     */
+    public JsonBytes startEvent(long id, String name) {
+        append(ID).append(id);
+        if (name != null) {
+            append(EVENT).append(name);
+        }
+        return append(DATA);
+    }
+
+    /** Ends an event started by {@link #startEvent}: a blank line. */
+    public JsonBytes endEvent() {
+        return append(END);
+    }
+
+    /** How many bytes a number takes in decimal (its digits, and the sign of a negative one). */
+    static int digits(long value) {
+        if (value < 0) {
+            return Long.toString(value).length();
+        }
+        int digits = 1;
+        for (long rest = value / 10; rest != 0; rest /= 10) {
+            digits++;
+        }
+        return digits;
     }
 
     /** Makes room for {@code more} bytes after {@link #length}: doubles, up to the largest array a JVM makes. */

@@ -1,6 +1,5 @@
 package io.longlink.rest;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -45,9 +44,6 @@ final class SseFeed<T> implements Runnable {
 
     /** Items read from the log per step of a drain (and written in one chunk): 256 cost a third more CPU per event. */
     private static final int PAGE = 1000;
-    private static final byte[] ID = "id:".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DATA = "\ndata:".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     /** Most bytes a page's chunk is allocated with before its events are written (it grows as they need). */
     private static final int MAX_ROOM = 1 << 20;
 
@@ -120,18 +116,14 @@ final class SseFeed<T> implements Runnable {
                 log.removeListener(listener);
             }
         }, (event, item) -> {
-            event.append(ID).append(item.seq());
-            if (item.eventName() != null) {
-                event.append("\nevent:").append(item.eventName());
-            }
-            event.append(DATA);
+            event.startEvent(item.seq(), item.eventName());
             try {
                 // compact JSON has no line breaks, so one data line holds it
                 event.append(json.writeValueAsBytes(item));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
-            event.append(END);
+            event.endEvent();
         }, sink, response, after);
     }
 
